@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import { ERRNO, errnoName, isErrnoName } from './errno.js';
+import { errnoOf, isKernelError, KernelError, toErrno } from './kernel-error.js';
+
+describe('errno', () => {
+  it('has the Linux numbers for the names the stack uses', () => {
+    expect(ERRNO).toMatchObject({
+      EPERM: 1,
+      ENOENT: 2,
+      EIO: 5,
+      ENXIO: 6,
+      E2BIG: 7,
+      EBADF: 9,
+      EAGAIN: 11,
+      ENOMEM: 12,
+      EACCES: 13,
+      EFAULT: 14,
+      EBUSY: 16,
+      EEXIST: 17,
+      ENODEV: 19,
+      EINVAL: 22,
+      ENOTTY: 25,
+      ENOSPC: 28,
+      ESPIPE: 29,
+      ERANGE: 34,
+      ENOMSG: 42,
+      ENODATA: 61,
+      EOVERFLOW: 75,
+      EOPNOTSUPP: 95,
+      ETIMEDOUT: 110,
+    });
+  });
+
+  it('maps numbers (either sign) back to names', () => {
+    expect(errnoName(22)).toBe('EINVAL');
+    expect(errnoName(-110)).toBe('ETIMEDOUT');
+    expect(errnoName(9999)).toBeUndefined();
+    expect(isErrnoName('ENOTTY')).toBe(true);
+    expect(isErrnoName('toString')).toBe(false);
+  });
+
+  it('numbers are unique', () => {
+    const values = Object.values(ERRNO);
+    expect(new Set(values).size).toBe(values.length);
+  });
+});
+
+describe('KernelError', () => {
+  it('carries the errno name, number, message and context', () => {
+    const e = new KernelError('EINVAL', 'argsz 16 < minsz 32', { argsz: 16 });
+    expect(e).toBeInstanceOf(Error);
+    expect(e.errno).toBe('EINVAL');
+    expect(e.code).toBe(22);
+    expect(e.ret).toBe(-22);
+    expect(e.message).toBe('EINVAL: argsz 16 < minsz 32');
+    expect(e.context).toEqual({ argsz: 16 });
+  });
+
+  it('isKernelError narrows by errno', () => {
+    const e = new KernelError('EBUSY', 'mailbox busy');
+    expect(isKernelError(e)).toBe(true);
+    expect(isKernelError(e, 'EBUSY')).toBe(true);
+    expect(isKernelError(e, 'EIO')).toBe(false);
+    expect(isKernelError(new Error('x'))).toBe(false);
+  });
+
+  it('toErrno gives the kernel return convention and lets model bugs through', () => {
+    expect(toErrno(() => {})).toBe(0);
+    expect(
+      toErrno(() => {
+        throw new KernelError('ETIMEDOUT', 't');
+      }),
+    ).toBe(-110);
+    expect(() =>
+      toErrno(() => {
+        throw new TypeError('bug');
+      }),
+    ).toThrow(TypeError);
+  });
+});
+
+describe('errnoOf', () => {
+  it('names the errno thrown, undefined on success, and lets model bugs through', () => {
+    expect(errnoOf(() => 1)).toBeUndefined();
+    expect(
+      errnoOf(() => {
+        throw new KernelError('ENOTTY', 'unknown ioctl');
+      }),
+    ).toBe('ENOTTY');
+    expect(() =>
+      errnoOf(() => {
+        throw new RangeError('bug');
+      }),
+    ).toThrow(RangeError);
+  });
+});

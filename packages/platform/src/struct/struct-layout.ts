@@ -1,0 +1,300 @@
+import { KernelError } from '../errno/kernel-error.js';
+
+/** C scalar types the layouts use: `__u8`, `__u16`, `__u32`, `__u64` (= `__aligned_u64`, `dma_addr_t`). */
+export type ScalarType = 'u8' | 'u16' | 'u32' | 'u64';
+
+/** Byte size (and natural alignment) of each scalar type on the LP64 ABIs modelled (arm64, x86_64). */
+export const SCALAR_SIZE: Readonly<Record<ScalarType, number>> = { u8: 1, u16: 2, u32: 4, u64: 8 };
+
+/**
+ * One field as written in the C header: `u32 qm_eqc_dw[7];` is `{ name: 'qm_eqc_dw', type: 'u32', count: 7 }`.
+ * `offset`, when given, is an assertion: the declaration fails if natural alignment puts the field
+ * elsewhere (use it to pin offsets taken from the C compiler). Explicit padding is a field like any other
+ * (`{ name: 'padding', type: 'u8', count: 4 }`).
+ */
+export interface FieldDecl {
+  readonly name: string;
+  readonly type: ScalarType;
+  readonly count?: number;
+  readonly offset?: number;
+}
+
+/** The decoded value of one field: `number` (≤ 32 bits) or `bigint` (u64), arrays for `count`. */
+export type FieldValue<D extends FieldDecl> = D extends { readonly count: number }
+  ? D['type'] extends 'u64'
+    ? bigint[]
+    : number[]
+  : D['type'] extends 'u64'
+    ? bigint
+    : number;
+
+/** The decoded value of a whole struct: one property per field, named as in C. */
+export type StructValue<F extends readonly FieldDecl[]> = {
+  -readonly [D in F[number] as D['name']]: FieldValue<D>;
+};
+
+/** A field with its computed placement. */
+export interface FieldLayout {
+  readonly name: string;
+  readonly type: ScalarType;
+  /** Elements (1 for a scalar). */
+  readonly count: number;
+  /** Whether the C declaration is an array (even of one element). */
+  readonly isArray: boolean;
+  readonly offset: number;
+  /** Bytes occupied by the field (element size × count). */
+  readonly size: number;
+}
+
+/** Options of {@link defineStruct}. */
+export interface StructOptions {
+  /** Assert the total size (`sizeof`) the C compiler reports. */
+  readonly size?: number;
+}
+
+/**
+ * A C struct layout declared once as data: sizes, offsets, encode and decode (little-endian, natural
+ * alignment as the C compiler lays out the struct on LP64, trailing padding to the largest alignment).
+ *
+ * Kernel counterpart: the struct definitions in the uAPI and driver headers; `offsetof`, `sizeof`,
+ * `offsetofend`.
+ */
+export class StructLayout<F extends readonly FieldDecl[]> {
+  /** `sizeof(struct name)`. */
+  readonly size: number;
+  /** Largest member alignment. */
+  readonly align: number;
+  /** Every field in declaration order, placed. */
+  readonly fields: readonly FieldLayout[];
+  private readonly byName: ReadonlyMap<string, FieldLayout>;
+
+  constructor(
+    /** The C struct name, e.g. `'vfio_region_info'`. */
+    readonly name: string,
+    declarations: F,
+    options: StructOptions = {},
+  ) {
+    if (name.length === 0) throw new KernelError('EINVAL', 'struct layout needs a name');
+    if (declarations.length === 0) throw new KernelError('EINVAL', `struct ${name}: no fields`);
+    const fields: FieldLayout[] = [];
+    const byName = new Map<string, FieldLayout>();
+    let offset = 0;
+    let align = 1;
+    for (const d of declarations) {
+      const where = `struct ${name}.${d.name}`;
+      if (typeof d.name !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(d.name)) {
+        throw new KernelError(
+          'EINVAL',
+          `struct ${name}: field name ${JSON.stringify(d.name)} is not a C identifier`,
+        );
+      }
+      if (byName.has(d.name)) throw new KernelError('EEXIST', `${where}: duplicate field`);
+      const elem = SCALAR_SIZE[d.type as ScalarType];
+      if (elem === undefined)
+        throw new KernelError('EINVAL', `${where}: unknown type ${JSON.stringify(d.type)}`);
+      const count = d.count ?? 1;
+      if (!Number.isSafeInteger(count) || count <= 0) {
+        throw new KernelError('EINVAL', `${where}: count ${d.count} is not a positive integer`);
+      }
+      offset = alignUp(offset, elem);
+      if (d.offset !== undefined && d.offset !== offset) {
+        throw new KernelError(
+          'EINVAL',
+          `${where}: declared at offset ${d.offset}, natural alignment puts it at ${offset}`,
+          {
+            declared: d.offset,
+            computed: offset,
+          },
+        );
+      }
+      const field: FieldLayout = {
+        name: d.name,
+        type: d.type,
+        count,
+        isArray: d.count !== undefined,
+        offset,
+        size: elem * count,
+      };
+      fields.push(field);
+      byName.set(d.name, field);
+      offset += field.size;
+      align = Math.max(align, elem);
+    }
+    this.size = alignUp(offset, align);
+    this.align = align;
+    if (options.size !== undefined && options.size !== this.size) {
+      throw new KernelError(
+        'EINVAL',
+        `struct ${name}: declared size ${options.size}, layout gives ${this.size}`,
+        {
+          declared: options.size,
+          computed: this.size,
+        },
+      );
+    }
+    this.fields = fields;
+    this.byName = byName;
+  }
+
+  /** `offsetof(struct, field)`. */
+  offsetOf(field: keyof StructValue<F> & string): number {
+    return this.field(field).offset;
+  }
+
+  /** `offsetofend(struct, field)`: the first byte after the field (how the kernel computes `minsz`). */
+  offsetOfEnd(field: keyof StructValue<F> & string): number {
+    const f = this.field(field);
+    return f.offset + f.size;
+  }
+
+  /** The placement of one field. */
+  field(field: keyof StructValue<F> & string): FieldLayout {
+    const f = this.byName.get(field);
+    if (f === undefined) throw new KernelError('EINVAL', `struct ${this.name} has no field ${field}`);
+    return f;
+  }
+
+  /** A value with every field zero (C's `= {}`), to spread over: `{ ...layout.zero(), argsz: 32 }`. */
+  zero(): StructValue<F> {
+    const v: Record<string, unknown> = {};
+    for (const f of this.fields) {
+      const zero = f.type === 'u64' ? 0n : 0;
+      v[f.name] = f.isArray ? new Array<unknown>(f.count).fill(zero) : zero;
+    }
+    return v as StructValue<F>;
+  }
+
+  /**
+   * Encode `value` into `out` at `at` (default: a new zeroed buffer of {@link size} bytes).
+   * @throws KernelError ERANGE for a value that does not fit its field, EINVAL for a wrong array length
+   * or a missing field, EFAULT if `out` is too small. Nothing is written unless every field is valid.
+   */
+  encode(value: StructValue<F>, out: Uint8Array = new Uint8Array(this.size), at = 0): Uint8Array {
+    if (!(at >= 0 && at + this.size <= out.length)) {
+      throw new KernelError(
+        'EFAULT',
+        `struct ${this.name}: ${this.size} bytes do not fit at ${at} in ${out.length}`,
+      );
+    }
+    const v = value as Record<string, unknown>;
+    for (const f of this.fields) this.validate(f, v[f.name]);
+    const view = new DataView(out.buffer, out.byteOffset + at, this.size);
+    for (const f of this.fields) {
+      const x = v[f.name];
+      if (f.isArray) {
+        const xs = x as readonly (number | bigint)[];
+        for (let i = 0; i < f.count; i++) put(view, f.type, f.offset + i * SCALAR_SIZE[f.type], xs[i]!);
+      } else {
+        put(view, f.type, f.offset, x as number | bigint);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Decode the struct found at `at` in `bytes`.
+   * @throws KernelError EFAULT if fewer than {@link size} bytes are available.
+   */
+  decode(bytes: Uint8Array, at = 0): StructValue<F> {
+    if (!(at >= 0 && at + this.size <= bytes.length)) {
+      throw new KernelError(
+        'EFAULT',
+        `struct ${this.name}: need ${this.size} bytes at ${at}, have ${bytes.length}`,
+      );
+    }
+    const view = new DataView(bytes.buffer, bytes.byteOffset + at, this.size);
+    const v: Record<string, unknown> = {};
+    for (const f of this.fields) {
+      if (f.isArray) {
+        const xs: (number | bigint)[] = [];
+        for (let i = 0; i < f.count; i++) xs.push(get(view, f.type, f.offset + i * SCALAR_SIZE[f.type]));
+        v[f.name] = xs;
+      } else {
+        v[f.name] = get(view, f.type, f.offset);
+      }
+    }
+    return v as StructValue<F>;
+  }
+
+  private validate(f: FieldLayout, x: unknown): void {
+    const where = `struct ${this.name}.${f.name}`;
+    if (f.isArray) {
+      if (!Array.isArray(x) || x.length !== f.count) {
+        throw new KernelError('EINVAL', `${where}: expected an array of ${f.count}`);
+      }
+      for (const e of x) checkScalar(where, f.type, e);
+    } else {
+      if (x === undefined) throw new KernelError('EINVAL', `${where}: missing`);
+      checkScalar(where, f.type, x);
+    }
+  }
+}
+
+/**
+ * Declare a C struct layout. Keep the C field names so `grep` finds both sides.
+ *
+ * @example
+ * ```ts
+ * const qm_mailbox = defineStruct('qm_mailbox', [
+ *   { name: 'w0', type: 'u16' },
+ *   { name: 'queue_num', type: 'u16' },
+ *   { name: 'base_l', type: 'u32' },
+ *   { name: 'base_h', type: 'u32' },
+ *   { name: 'rsvd', type: 'u32' },
+ * ], { size: 16 });
+ * ```
+ */
+export function defineStruct<const F extends readonly FieldDecl[]>(
+  name: string,
+  fields: F,
+  options?: StructOptions,
+): StructLayout<F> {
+  return new StructLayout(name, fields, options);
+}
+
+const MAX: Readonly<Record<Exclude<ScalarType, 'u64'>, number>> = { u8: 0xff, u16: 0xffff, u32: 0xffff_ffff };
+const U64_MAX = (1n << 64n) - 1n;
+
+function checkScalar(where: string, type: ScalarType, x: unknown): void {
+  if (type === 'u64') {
+    if (typeof x !== 'bigint' || x < 0n || x > U64_MAX) {
+      throw new KernelError('ERANGE', `${where}: ${String(x)} is not a u64 (bigint in [0, 2^64))`);
+    }
+  } else if (typeof x !== 'number' || !Number.isInteger(x) || x < 0 || x > MAX[type]) {
+    throw new KernelError('ERANGE', `${where}: ${String(x)} is not a ${type}`);
+  }
+}
+
+function put(view: DataView, type: ScalarType, offset: number, x: number | bigint): void {
+  switch (type) {
+    case 'u8':
+      view.setUint8(offset, x as number);
+      break;
+    case 'u16':
+      view.setUint16(offset, x as number, true);
+      break;
+    case 'u32':
+      view.setUint32(offset, x as number, true);
+      break;
+    case 'u64':
+      view.setBigUint64(offset, x as bigint, true);
+      break;
+  }
+}
+
+function get(view: DataView, type: ScalarType, offset: number): number | bigint {
+  switch (type) {
+    case 'u8':
+      return view.getUint8(offset);
+    case 'u16':
+      return view.getUint16(offset, true);
+    case 'u32':
+      return view.getUint32(offset, true);
+    case 'u64':
+      return view.getBigUint64(offset, true);
+  }
+}
+
+function alignUp(n: number, a: number): number {
+  return Math.ceil(n / a) * a;
+}

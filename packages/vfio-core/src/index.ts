@@ -1,0 +1,5 @@
+/**
+ * @packageDocumentation
+ * Not built yet: this package exports nothing. Its README says what it will model.
+ */
+export {};
