@@ -4,6 +4,7 @@
  * tracing, guest memory, the DMA and MMIO port interfaces, C struct layouts and a seeded PRNG.
  */
 export * from './errno/index.js';
+export * from './fs/index.js';
 export * from './io/index.js';
 export * from './memory/index.js';
 export * from './random/index.js';

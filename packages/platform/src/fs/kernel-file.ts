@@ -1,0 +1,110 @@
+import { KernelError } from '../errno/kernel-error.js';
+import type { MmioRegion } from '../io/mmio.js';
+import type { UserMemory } from '../memory/user-memory.js';
+
+/** File mode bits (kernel `fmode_t`, include/linux/fs.h) the model uses. */
+export const FMODE_READ = 1 << 0;
+export const FMODE_WRITE = 1 << 1;
+/** The file has a position (lseek/pread make sense). */
+export const FMODE_LSEEK = 1 << 2;
+export const FMODE_PREAD = 1 << 3;
+export const FMODE_PWRITE = 1 << 4;
+/** A stream: no position; read/write get a NULL `ppos` (set by `stream_open`). */
+export const FMODE_STREAM = 1 << 21;
+
+/** mmap flags (include/uapi/asm-generic/mman-common.h, include/linux/mm.h). */
+export const PROT_READ = 0x1;
+export const PROT_WRITE = 0x2;
+export const MAP_SHARED = 0x01;
+export const MAP_PRIVATE = 0x02;
+
+/** `loff_t *ppos`: the position a read/write works at and advances. */
+export interface FilePosition {
+  value: number;
+}
+
+/** What an mmap asks of a file (kernel `struct vm_area_struct`, the parts drivers look at). */
+export interface VmArea {
+  /** Offset into the file in pages (`vm_pgoff`). */
+  readonly pgoff: number;
+  /** Bytes to map (`vm_end - vm_start`). */
+  readonly length: number;
+  /** PROT_* bits. */
+  readonly prot: number;
+  /** MAP_SHARED or MAP_PRIVATE (VM_SHARED is set only for MAP_SHARED). */
+  readonly flags: number;
+}
+
+/**
+ * A driver's file operations (kernel `struct file_operations`). Handlers get user pointers and the
+ * caller's address space, like the kernel's `char __user *` + `current->mm`: they do their own
+ * `copy_from_user`/`copy_to_user`, so a bad pointer faults where the kernel's would. Errors are thrown as
+ * KernelError; the returned number is the non-negative result.
+ */
+export interface FileOperations<P> {
+  /** `read`: up to `count` bytes to `buf`; `pos` is null for a stream. Returns bytes read (0 = EOF). */
+  read?(file: KernelFile<P>, mm: UserMemory, buf: number, count: number, pos: FilePosition | null): number;
+  /** `write`: `count` bytes from `buf`. Returns bytes written. */
+  write?(file: KernelFile<P>, mm: UserMemory, buf: number, count: number, pos: FilePosition | null): number;
+  /** `unlocked_ioctl`: `arg` is a user pointer or a value, as the command defines. */
+  ioctl?(file: KernelFile<P>, mm: UserMemory, cmd: number, arg: number): number;
+  /** `mmap`: returns the mapping, a window that checks every access against its own bounds. */
+  mmap?(file: KernelFile<P>, vma: VmArea): MmioRegion;
+  /** `release`: the last reference is gone. */
+  release?(file: KernelFile<P>): void;
+}
+
+/**
+ * An open file (kernel `struct file`): operations, private data, mode, position and a reference count.
+ * Drivers create them (`anon_inode_getfile`) and may hold extra references (`get_file`/`fput`).
+ */
+export class KernelFile<P = unknown> {
+  /** `f_pos`. */
+  pos: FilePosition = { value: 0 };
+  private refs = 1;
+
+  constructor(
+    /** Name for messages, e.g. `'hisi_acc_vf_mig'` or `'vfio-device'`. */
+    readonly name: string,
+    readonly ops: FileOperations<P>,
+    /** `private_data`. */
+    readonly privateData: P,
+    /** FMODE_* bits. */
+    readonly fmode: number,
+  ) {}
+
+  /** True once the last reference has been dropped. */
+  get released(): boolean {
+    return this.refs === 0;
+  }
+
+  /** Take a reference (`get_file`). */
+  get(): this {
+    if (this.refs === 0) throw new KernelError('EBADF', `${this.name}: file already released`);
+    this.refs++;
+    return this;
+  }
+
+  /** Drop a reference (`fput`); the last one calls `release`. */
+  put(): void {
+    if (this.refs === 0) return;
+    if (--this.refs === 0) this.ops.release?.(this);
+  }
+
+  /** Make the file a stream (kernel `stream_open`): no position, pread/pwrite fail with ESPIPE. */
+  streamOpen(): this {
+    (this as { fmode: number }).fmode =
+      (this.fmode & ~(FMODE_LSEEK | FMODE_PREAD | FMODE_PWRITE)) | FMODE_STREAM;
+    return this;
+  }
+}
+
+/** `anon_inode_getfile`: a new file with one reference. */
+export function anonInodeGetFile<P>(
+  name: string,
+  ops: FileOperations<P>,
+  priv: P,
+  fmode: number,
+): KernelFile<P> {
+  return new KernelFile(name, ops, priv, fmode);
+}
