@@ -1,5 +1,6 @@
 /**
  * @packageDocumentation
- * Not built yet: this package exports nothing. Its README says what it will model.
+ * iommufd: IO address spaces, IO page tables and dirty tracking. Built so far: the dirty bitmap shared
+ * by iommufd's GET_DIRTY_BITMAP and vfio's DMA_LOGGING_REPORT.
  */
-export {};
+export { IovaBitmap } from './iova-bitmap.js';

@@ -1,0 +1,63 @@
+import { fc, test } from '@fast-check/vitest';
+import { errnoOf, UserMemory } from '@vfio-sim/platform';
+import { describe, expect, it } from 'vitest';
+import { IovaBitmap } from './iova-bitmap.js';
+
+const PS = 4096;
+
+describe('IovaBitmap', () => {
+  it('sets one bit per page, little-endian u64 words, OR-ing into what is there', () => {
+    const mm = new UserMemory();
+    const data = mm.alloc(16, 8);
+    mm.writeU64(data, 1n << 63n); // the caller's own bit survives
+    const b = new IovaBitmap(mm, 0x10_0000, 128 * PS, PS, data);
+    expect(b.bytes).toBe(16);
+    b.set(0x10_0000 + 3 * PS, 1); // one byte of page 3
+    b.set(0x10_0000 + 64 * PS + 100, 2 * PS); // straddles pages 64..66
+    expect(mm.readU64(data)).toBe((1n << 63n) | (1n << 3n));
+    expect(mm.readU64(data + 8)).toBe(0b111n);
+    expect(b.test(0x10_0000 + 65 * PS)).toBe(true);
+    expect(b.test(0x10_0000 + 67 * PS)).toBe(false);
+  });
+
+  it('clips to its range and fills whole bytes for large spans', () => {
+    const mm = new UserMemory();
+    const data = mm.alloc(8, 8);
+    const b = new IovaBitmap(mm, 0, 64 * PS, PS, data);
+    b.set(-10 * PS, 12 * PS); // covers pages 0..1 only
+    b.set(60 * PS, 100 * PS); // pages 60..63
+    b.set(8 * PS, 16 * PS); // bytes 1 and 2 whole
+    expect(mm.readU64(data)).toBe(0xf000_0000_00ff_ff03n);
+  });
+
+  it('rounds the size up to whole u64 words', () => {
+    const mm = new UserMemory();
+    expect(new IovaBitmap(mm, 0, PS, PS, mm.alloc(8)).bytes).toBe(8);
+    expect(new IovaBitmap(mm, 0, 65 * PS, PS, mm.alloc(16)).bytes).toBe(16);
+    expect(new IovaBitmap(mm, 0, 1 << 30, 2 << 20, mm.alloc(64)).bytes).toBe(64); // 512 bits
+  });
+
+  it('rejects bad arguments with the kernel errno', () => {
+    const mm = new UserMemory(PS);
+    const data = mm.alloc(8);
+    expect(errnoOf(() => new IovaBitmap(mm, 0, PS, 3000, data))).toBe('EINVAL');
+    expect(errnoOf(() => new IovaBitmap(mm, 0, 0, PS, data))).toBe('EINVAL');
+    expect(errnoOf(() => new IovaBitmap(mm, 2 ** 53 - PS, 2 * PS, PS, data))).toBe('EOVERFLOW');
+    expect(errnoOf(() => new IovaBitmap(mm, 0, 64 * PS, PS, 0))).toBe('EFAULT');
+    expect(errnoOf(() => new IovaBitmap(mm, 0, PS * 64 * 1024, PS, data))).toBe('EFAULT');
+  });
+
+  test.prop([
+    fc.array(fc.tuple(fc.integer({ min: -8, max: 300 }), fc.integer({ min: 0, max: 40 })), { maxLength: 30 }),
+  ])('agrees with a set of pages', (spans) => {
+    const mm = new UserMemory();
+    const data = mm.alloc(40, 8);
+    const b = new IovaBitmap(mm, PS * 8, 300 * PS, PS, data);
+    const model = new Set<number>();
+    for (const [page, pages] of spans) {
+      b.set(PS * 8 + page * PS, pages * PS);
+      for (let p = page; p < page + pages; p++) if (p >= 0 && p < 300) model.add(p);
+    }
+    for (let p = 0; p < 320; p++) expect(b.test(PS * 8 + p * PS)).toBe(model.has(p));
+  });
+});
