@@ -13,6 +13,7 @@ export {
   MAP_SHARED,
   PROT_READ,
   PROT_WRITE,
+  type Task,
   type VmArea,
 } from './kernel-file.js';
 export { Process } from './process.js';

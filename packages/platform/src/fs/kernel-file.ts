@@ -36,18 +36,30 @@ export interface VmArea {
 }
 
 /**
+ * The calling task as a driver sees it (kernel `current`): its address space, for `copy_from_user` /
+ * `copy_to_user`, and its fd table, for a handler that hands back a new file (`fd_install`), as
+ * VFIO_DEVICE_FEATURE MIG_DEVICE_STATE does with a migration data fd.
+ */
+export interface Task {
+  /** `current->mm`. */
+  readonly mm: UserMemory;
+  /** `get_unused_fd_flags` + `fd_install`: the new fd owns the caller's reference to `file`. */
+  install(file: KernelFile<unknown>): number;
+}
+
+/**
  * A driver's file operations (kernel `struct file_operations`). Handlers get user pointers and the
- * caller's address space, like the kernel's `char __user *` + `current->mm`: they do their own
- * `copy_from_user`/`copy_to_user`, so a bad pointer faults where the kernel's would. Errors are thrown as
- * KernelError; the returned number is the non-negative result.
+ * calling task, like the kernel's `char __user *` + `current`: they do their own `copy_from_user` /
+ * `copy_to_user` through `current.mm`, so a bad pointer faults where the kernel's would. Errors are
+ * thrown as KernelError; the returned number is the non-negative result.
  */
 export interface FileOperations<P> {
   /** `read`: up to `count` bytes to `buf`; `pos` is null for a stream. Returns bytes read (0 = EOF). */
-  read?(file: KernelFile<P>, mm: UserMemory, buf: number, count: number, pos: FilePosition | null): number;
+  read?(file: KernelFile<P>, current: Task, buf: number, count: number, pos: FilePosition | null): number;
   /** `write`: `count` bytes from `buf`. Returns bytes written. */
-  write?(file: KernelFile<P>, mm: UserMemory, buf: number, count: number, pos: FilePosition | null): number;
+  write?(file: KernelFile<P>, current: Task, buf: number, count: number, pos: FilePosition | null): number;
   /** `unlocked_ioctl`: `arg` is a user pointer or a value, as the command defines. */
-  ioctl?(file: KernelFile<P>, mm: UserMemory, cmd: number, arg: number): number;
+  ioctl?(file: KernelFile<P>, current: Task, cmd: number, arg: number): number;
   /** `mmap`: returns the mapping, a window that checks every access against its own bounds. */
   mmap?(file: KernelFile<P>, vma: VmArea): MmioRegion;
   /** `release`: the last reference is gone. */

@@ -21,21 +21,21 @@ function memFile() {
   const data = new Uint8Array(64);
   let released = 0;
   const ops: FileOperations<Uint8Array> = {
-    read(file, mm, buf, count, pos) {
+    read(file, current, buf, count, pos) {
       const at = pos?.value ?? 0;
       const n = Math.max(0, Math.min(count, file.privateData.length - at));
-      mm.copyToUser(buf, file.privateData.subarray(at, at + n));
+      current.mm.copyToUser(buf, file.privateData.subarray(at, at + n));
       if (pos) pos.value += n;
       return n;
     },
-    write(file, mm, buf, count, pos) {
+    write(file, current, buf, count, pos) {
       const at = pos?.value ?? 0;
       if (at + count > file.privateData.length) throw new KernelError('ENOSPC', 'full');
-      file.privateData.set(mm.copyFromUser(buf, count), at);
+      file.privateData.set(current.mm.copyFromUser(buf, count), at);
       if (pos) pos.value += count;
       return count;
     },
-    ioctl(file, _mm, cmd) {
+    ioctl(file, _current, cmd) {
       if (cmd !== 1) throw new KernelError('ENOTTY', `cmd ${cmd}`);
       return file.privateData.length;
     },

@@ -11,6 +11,7 @@ import {
   type KernelFile,
   MAP_PRIVATE,
   MAP_SHARED,
+  type Task,
 } from './kernel-file.js';
 
 /**
@@ -20,7 +21,7 @@ import {
  *
  * Kernel counterpart: `struct task_struct` + `files_struct`; fs/read_write.c, fs/ioctl.c, mm/mmap.c.
  */
-export class Process {
+export class Process implements Task {
   private readonly fds = new Map<number, KernelFile<unknown>>();
 
   constructor(
@@ -63,7 +64,7 @@ export class Process {
       throw new KernelError('EBADF', `fd ${fd} (${f.name}) is not open for reading`);
     }
     checkCount(count);
-    return f.ops.read(f, this.mm, buf, count, (f.fmode & FMODE_STREAM) !== 0 ? null : f.pos);
+    return f.ops.read(f, this, buf, count, (f.fmode & FMODE_STREAM) !== 0 ? null : f.pos);
   }
 
   /** `pread(2)`: at an explicit offset; a stream refuses with ESPIPE. */
@@ -76,7 +77,7 @@ export class Process {
       throw new KernelError('ESPIPE', `fd ${fd} (${f.name}) has no position`);
     checkCount(count);
     checkOffset(offset);
-    return f.ops.read(f, this.mm, buf, count, { value: offset });
+    return f.ops.read(f, this, buf, count, { value: offset });
   }
 
   /** `write(2)` from user memory at `buf`. */
@@ -86,7 +87,7 @@ export class Process {
       throw new KernelError('EBADF', `fd ${fd} (${f.name}) is not open for writing`);
     }
     checkCount(count);
-    return f.ops.write(f, this.mm, buf, count, (f.fmode & FMODE_STREAM) !== 0 ? null : f.pos);
+    return f.ops.write(f, this, buf, count, (f.fmode & FMODE_STREAM) !== 0 ? null : f.pos);
   }
 
   /** `pwrite(2)`: at an explicit offset; a stream refuses with ESPIPE. */
@@ -99,14 +100,14 @@ export class Process {
       throw new KernelError('ESPIPE', `fd ${fd} (${f.name}) has no position`);
     checkCount(count);
     checkOffset(offset);
-    return f.ops.write(f, this.mm, buf, count, { value: offset });
+    return f.ops.write(f, this, buf, count, { value: offset });
   }
 
   /** `ioctl(2)`: a file without an ioctl handler answers ENOTTY. */
   ioctl(fd: number, cmd: number, arg = 0): number {
     const f = this.file(fd);
     if (f.ops.ioctl === undefined) throw new KernelError('ENOTTY', `fd ${fd} (${f.name}) has no ioctls`);
-    return f.ops.ioctl(f, this.mm, cmd, arg);
+    return f.ops.ioctl(f, this, cmd, arg);
   }
 
   /**
