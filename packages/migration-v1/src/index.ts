@@ -1,5 +1,8 @@
 /**
  * @packageDocumentation
- * Not built yet: this package exports nothing. Its README says what it will model.
+ * VFIO migration protocol v1 (the region protocol, v5.8–v5.17): the device-side migration region a
+ * variant driver plugs into, and QEMU's v1 client sequences.
  */
-export {};
+export * from './client/index.js';
+export * from './device/index.js';
+export * from './uapi/index.js';

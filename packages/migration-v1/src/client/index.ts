@@ -1,0 +1,10 @@
+export {
+  QemuFileReader,
+  QemuFileWriter,
+  VFIO_MIG_FLAG_DEV_CONFIG_STATE,
+  VFIO_MIG_FLAG_DEV_DATA_STATE,
+  VFIO_MIG_FLAG_DEV_SETUP_STATE,
+  VFIO_MIG_FLAG_END_OF_STATE,
+} from './qemu-file.js';
+export { QemuV1Client, type SaveProgress } from './qemu-v1-client.js';
+export { ProcessRegionIo, type RegionIo } from './region-io.js';

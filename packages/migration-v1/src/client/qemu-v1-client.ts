@@ -1,0 +1,267 @@
+import { KernelError } from '@vfio-sim/platform';
+import {
+  VFIO_DEVICE_STATE_IS_ERROR,
+  VFIO_DEVICE_STATE_MASK,
+  VFIO_DEVICE_STATE_V1_RESUMING,
+  VFIO_DEVICE_STATE_V1_RUNNING,
+  VFIO_DEVICE_STATE_V1_SAVING,
+  VFIO_DEVICE_STATE_VALID,
+} from '../uapi/device-state.js';
+import { vfio_device_migration_info } from '../uapi/migration-info.js';
+import {
+  type QemuFileReader,
+  type QemuFileWriter,
+  VFIO_MIG_FLAG_DEV_CONFIG_STATE,
+  VFIO_MIG_FLAG_DEV_DATA_STATE,
+  VFIO_MIG_FLAG_DEV_SETUP_STATE,
+  VFIO_MIG_FLAG_END_OF_STATE,
+} from './qemu-file.js';
+import type { RegionIo } from './region-io.js';
+
+const OFF_DEVICE_STATE = vfio_device_migration_info.offsetOf('device_state');
+const OFF_PENDING_BYTES = vfio_device_migration_info.offsetOf('pending_bytes');
+const OFF_DATA_OFFSET = vfio_device_migration_info.offsetOf('data_offset');
+const OFF_DATA_SIZE = vfio_device_migration_info.offsetOf('data_size');
+
+/** What one save step moved. */
+export interface SaveProgress {
+  /** Device bytes put on the stream by this step. */
+  readonly bytes: number;
+  /** True when the device reported nothing pending. */
+  readonly done: boolean;
+}
+
+/**
+ * QEMU's v1 migration client (hw/vfio/migration.c, QEMU 5.2–7.x), driving a device's v1 region
+ * through pread/pwrite on the device fd: the save sequence (setup, live iterations, stop, complete,
+ * cleanup) and the load sequence (setup, data records, start), with QEMU's stream framing and its
+ * register discipline — naturally aligned 8/4/2/1-byte accesses, read-modify-write of device_state.
+ *
+ * Error rule (QEMU's `vfio_migration_set_state`): an invalid computed state is EINVAL without a write;
+ * a failed write is followed by a read-back, and a device found in the error state is fatal for QEMU
+ * (`hw_error`, modelled as a KernelError EIO with `context.hwError`).
+ */
+export class QemuV1Client {
+  private cachedPending = 0;
+  private readonly word = new Uint8Array(8);
+  private readonly wordView = new DataView(this.word.buffer);
+
+  constructor(
+    private readonly io: RegionIo,
+    /** The migration region's size (from GET_REGION_INFO). */
+    readonly regionSize: number,
+  ) {}
+
+  /** Read `device_state`. */
+  deviceState(): number {
+    return this.read32(OFF_DEVICE_STATE);
+  }
+
+  /**
+   * `vfio_migration_set_state(mask, value)`: new = (old & mask) | value.
+   * @throws KernelError EINVAL for an invalid new state (nothing written), the device's errno on a
+   * failed write, EIO with `hwError` if the device went to the error state.
+   */
+  setState(mask: number, value: number): number {
+    const old = this.deviceState();
+    const next = ((old & mask) | value) >>> 0;
+    if (!VFIO_DEVICE_STATE_VALID(next)) {
+      throw new KernelError('EINVAL', `computed device_state ${next} is invalid; not written`);
+    }
+    try {
+      this.write32(OFF_DEVICE_STATE, next);
+    } catch (e) {
+      let back: number | undefined;
+      try {
+        back = this.deviceState();
+      } catch {
+        back = undefined;
+      }
+      if (back === undefined || VFIO_DEVICE_STATE_IS_ERROR(back)) {
+        throw new KernelError('EIO', 'hw_error: device state is in error after a failed transition', {
+          hwError: true,
+          cause: e,
+        });
+      }
+      throw e;
+    }
+    return next;
+  }
+
+  // ---- save (source) ----
+
+  /** `save_setup`: DEV_SETUP_STATE, END_OF_STATE, and SAVING on (RUNNING → pre-copy). */
+  saveSetup(out: QemuFileWriter): void {
+    out.putBe64(VFIO_MIG_FLAG_DEV_SETUP_STATE);
+    this.setState(VFIO_DEVICE_STATE_MASK, VFIO_DEVICE_STATE_V1_SAVING);
+    out.putBe64(VFIO_MIG_FLAG_END_OF_STATE);
+  }
+
+  /** The pending query of each iteration: read and cache pending_bytes. */
+  savePending(): number {
+    this.cachedPending = this.read64(OFF_PENDING_BYTES);
+    return this.cachedPending;
+  }
+
+  /** `save_live_iterate`: at most one buffer per call. */
+  saveIterate(out: QemuFileWriter): SaveProgress {
+    out.putBe64(VFIO_MIG_FLAG_DEV_DATA_STATE);
+    if (this.cachedPending === 0 && this.savePending() === 0) {
+      out.putBe64(0n);
+      out.putBe64(VFIO_MIG_FLAG_END_OF_STATE);
+      return { bytes: 0, done: true };
+    }
+    const bytes = this.saveBuffer(out);
+    out.putBe64(VFIO_MIG_FLAG_END_OF_STATE);
+    this.cachedPending = 0;
+    return { bytes, done: false };
+  }
+
+  /** VM stop: RUNNING off (pre-copy → stop-and-copy, or running → stop). */
+  vmStop(): void {
+    this.setState(~VFIO_DEVICE_STATE_V1_RUNNING >>> 0, 0);
+  }
+
+  /** `save_live_complete_precopy`: stop-and-copy, then buffers until pending is 0. Returns bytes moved. */
+  saveComplete(out: QemuFileWriter): number {
+    this.setState(~VFIO_DEVICE_STATE_V1_RUNNING >>> 0, VFIO_DEVICE_STATE_V1_SAVING);
+    let total = 0;
+    let pending = this.savePending();
+    while (pending > 0) {
+      out.putBe64(VFIO_MIG_FLAG_DEV_DATA_STATE);
+      const n = this.saveBuffer(out);
+      total += n;
+      if (n === 0) break;
+      pending = this.savePending();
+    }
+    out.putBe64(VFIO_MIG_FLAG_END_OF_STATE);
+    this.setState(~VFIO_DEVICE_STATE_V1_SAVING >>> 0, 0);
+    return total;
+  }
+
+  /** Failure/cancel notifier: back to RUNNING with SAVING and RESUMING cleared. */
+  cancel(): void {
+    this.setState(
+      ~(VFIO_DEVICE_STATE_V1_SAVING | VFIO_DEVICE_STATE_V1_RESUMING) >>> 0,
+      VFIO_DEVICE_STATE_V1_RUNNING,
+    );
+  }
+
+  // ---- load (destination) ----
+
+  /** `load_setup`: RUNNING → RESUMING. */
+  loadSetup(): void {
+    this.setState(~VFIO_DEVICE_STATE_MASK >>> 0, VFIO_DEVICE_STATE_V1_RESUMING);
+  }
+
+  /**
+   * `vfio_load_state`: consume one device section: SETUP and DATA records until END_OF_STATE.
+   * @returns device bytes written to the region.
+   * @throws KernelError EINVAL on an unknown tag or malformed section; the device's errno if it
+   * rejects data.
+   */
+  loadState(input: QemuFileReader): number {
+    let total = 0;
+    let tag = input.getBe64();
+    while (tag !== VFIO_MIG_FLAG_END_OF_STATE) {
+      if (tag === VFIO_MIG_FLAG_DEV_SETUP_STATE) {
+        if (input.getBe64() !== VFIO_MIG_FLAG_END_OF_STATE)
+          throw new KernelError('EINVAL', 'setup section not terminated');
+        return total;
+      }
+      if (tag === VFIO_MIG_FLAG_DEV_CONFIG_STATE) {
+        throw new KernelError('EINVAL', 'config state is not part of this model');
+      }
+      if (tag !== VFIO_MIG_FLAG_DEV_DATA_STATE) {
+        throw new KernelError('EINVAL', `unknown tag 0x${tag.toString(16)}`);
+      }
+      total += this.loadBuffer(input, Number(input.getBe64()));
+      tag = input.getBe64();
+    }
+    return total;
+  }
+
+  /** VM start: RESUMING (or STOP) → RUNNING. */
+  vmStart(): void {
+    this.setState(~VFIO_DEVICE_STATE_MASK >>> 0, VFIO_DEVICE_STATE_V1_RUNNING);
+  }
+
+  // ---- data movement ----
+
+  private saveBuffer(out: QemuFileWriter): number {
+    const offset = this.read64(OFF_DATA_OFFSET);
+    const size = this.read64(OFF_DATA_SIZE);
+    out.putBe64(BigInt(size));
+    if (size > 0) out.putBuffer(this.readSplit(offset, size));
+    return size;
+  }
+
+  private loadBuffer(input: QemuFileReader, size: number): number {
+    let left = size;
+    while (left > 0) {
+      const offset = this.read64(OFF_DATA_OFFSET);
+      const chunk = Math.min(left, this.regionSize - offset);
+      if (chunk <= 0)
+        throw new KernelError(
+          'EINVAL',
+          `data_offset ${offset} leaves no room in a ${this.regionSize}-byte region`,
+        );
+      this.writeSplit(offset, input.getBuffer(chunk));
+      this.write64(OFF_DATA_SIZE, chunk);
+      left -= chunk;
+    }
+    return size;
+  }
+
+  /** `vfio_mig_read` over a range: naturally aligned 8/4/2/1-byte preads. */
+  private readSplit(offset: number, size: number): Uint8Array {
+    const out = new Uint8Array(size);
+    let done = 0;
+    while (done < size) {
+      const n = accessWidth(offset + done, size - done);
+      const part = out.subarray(done, done + n);
+      this.io.pread(offset + done, part);
+      done += n;
+    }
+    return out;
+  }
+
+  /** `vfio_mig_write` over a range: naturally aligned 8/4/2/1-byte pwrites. */
+  private writeSplit(offset: number, data: Uint8Array): void {
+    let done = 0;
+    while (done < data.length) {
+      const n = accessWidth(offset + done, data.length - done);
+      this.io.pwrite(offset + done, data.subarray(done, done + n));
+      done += n;
+    }
+  }
+
+  private read32(pos: number): number {
+    this.io.pread(pos, this.word.subarray(0, 4));
+    return this.wordView.getUint32(0, true);
+  }
+
+  private write32(pos: number, value: number): void {
+    this.wordView.setUint32(0, value, true);
+    this.io.pwrite(pos, this.word.subarray(0, 4));
+  }
+
+  private read64(pos: number): number {
+    this.io.pread(pos, this.word);
+    const v = this.wordView.getBigUint64(0, true);
+    if (v > BigInt(Number.MAX_SAFE_INTEGER))
+      throw new KernelError('EOVERFLOW', `register value ${v} too large`);
+    return Number(v);
+  }
+
+  private write64(pos: number, value: number): void {
+    this.wordView.setBigUint64(0, BigInt(value), true);
+    this.io.pwrite(pos, this.word);
+  }
+}
+
+/** The largest naturally aligned access (8, 4, 2 or 1 bytes) at `offset` within `left` bytes. */
+function accessWidth(offset: number, left: number): number {
+  for (const w of [8, 4, 2]) if (left >= w && offset % w === 0) return w;
+  return 1;
+}

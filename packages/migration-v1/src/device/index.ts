@@ -1,0 +1,2 @@
+export type { MigrationV1Driver } from './migration-driver.js';
+export { MigrationRegionV1, type MigrationRegionV1Options } from './migration-region.js';
