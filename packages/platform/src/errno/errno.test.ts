@@ -26,7 +26,9 @@ describe('errno', () => {
       ENOMSG: 42,
       ENODATA: 61,
       EOVERFLOW: 75,
+      EMSGSIZE: 90,
       EOPNOTSUPP: 95,
+      EADDRINUSE: 98,
       ETIMEDOUT: 110,
     });
   });

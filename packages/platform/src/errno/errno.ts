@@ -39,7 +39,9 @@ export const ERRNO = {
   EPROTO: 71,
   EOVERFLOW: 75,
   EBADFD: 77,
+  EMSGSIZE: 90,
   EOPNOTSUPP: 95,
+  EADDRINUSE: 98,
   ETIMEDOUT: 110,
   ECANCELED: 125,
   /** Kernel-internal (never reaches userspace on a well-behaved path): `include/linux/errno.h`. */
