@@ -1,5 +1,6 @@
 /**
  * @packageDocumentation
- * Not built yet: this package exports nothing. Its README says what it will model.
+ * The HiSilicon QM: kernel register/command constants and encoders (`regs/`), the hardware model
+ * (`device/`) and the hisi_qm driver library (`driver/`).
  */
-export {};
+export * from './regs/index.js';

@@ -1,0 +1,7 @@
+export * from './contexts.js';
+export * from './doorbell.js';
+export * from './mailbox.js';
+export * from './registers.js';
+export * from './sqe.js';
+export * from './versions.js';
+export * from './vft.js';
