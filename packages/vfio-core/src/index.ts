@@ -1,5 +1,8 @@
 /**
  * @packageDocumentation
- * Not built yet: this package exports nothing. Its README says what it will model.
+ * vfio and vfio-pci-core: a PCI model (functions, BARs backed by MMIO regions, SR-IOV, driver binding),
+ * the vfio device with its ops table and device fd, vfio-pci-core as a library of default ops, the
+ * VFIO_DEVICE_FEATURE dispatch to migration and DMA-logging ops, and an ioctl-shaped VMM client.
  */
-export {};
+export * from './pci/index.js';
+export * from './uapi/index.js';

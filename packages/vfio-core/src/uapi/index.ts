@@ -1,0 +1,5 @@
+export * from './device-feature.js';
+export * from './device-info.js';
+export * from './ioctl.js';
+export * from './region-info.js';
+export * from './regions.js';

@@ -1,0 +1,48 @@
+/**
+ * PCI region and IRQ indexes of a vfio-pci device (include/uapi/linux/vfio.h), and the kernel-internal
+ * offset scheme of the device fd (include/linux/vfio_pci_core.h): region `index` lives at file offset
+ * `index << 40`.
+ */
+
+export const VFIO_PCI_BAR0_REGION_INDEX = 0;
+export const VFIO_PCI_BAR1_REGION_INDEX = 1;
+export const VFIO_PCI_BAR2_REGION_INDEX = 2;
+export const VFIO_PCI_BAR3_REGION_INDEX = 3;
+export const VFIO_PCI_BAR4_REGION_INDEX = 4;
+export const VFIO_PCI_BAR5_REGION_INDEX = 5;
+export const VFIO_PCI_ROM_REGION_INDEX = 6;
+export const VFIO_PCI_CONFIG_REGION_INDEX = 7;
+export const VFIO_PCI_VGA_REGION_INDEX = 8;
+/** Fixed-ABI region count; indexes ≥ 9 are device-specific regions (each described by a TYPE capability). */
+export const VFIO_PCI_NUM_REGIONS = 9;
+
+export const VFIO_PCI_INTX_IRQ_INDEX = 0;
+export const VFIO_PCI_MSI_IRQ_INDEX = 1;
+export const VFIO_PCI_MSIX_IRQ_INDEX = 2;
+export const VFIO_PCI_ERR_IRQ_INDEX = 3;
+export const VFIO_PCI_REQ_IRQ_INDEX = 4;
+export const VFIO_PCI_NUM_IRQS = 5;
+
+/** `VFIO_PCI_OFFSET_SHIFT`: region index bits start at bit 40 of the file offset. */
+export const VFIO_PCI_OFFSET_SHIFT = 40;
+const OFFSET_UNIT = 2 ** VFIO_PCI_OFFSET_SHIFT;
+/** `VFIO_PCI_OFFSET_MASK`: the in-region part of a file offset, `(1 << 40) - 1`. */
+export const VFIO_PCI_OFFSET_MASK = OFFSET_UNIT - 1;
+
+/**
+ * `VFIO_PCI_INDEX_TO_OFFSET(index)`: the device-fd offset of region `index` (`index << 40`, computed
+ * without 32-bit shifts; exact for every index a safe integer can hold).
+ */
+export function VFIO_PCI_INDEX_TO_OFFSET(index: number): number {
+  return index * OFFSET_UNIT;
+}
+
+/** `VFIO_PCI_OFFSET_TO_INDEX(off)`: the region index of a device-fd offset (`off >> 40`). */
+export function VFIO_PCI_OFFSET_TO_INDEX(off: number): number {
+  return Math.floor(off / OFFSET_UNIT);
+}
+
+/** The in-region position of a device-fd offset (`off & VFIO_PCI_OFFSET_MASK`). */
+export function vfioPciOffsetInRegion(off: number): number {
+  return off % OFFSET_UNIT;
+}
