@@ -1,6 +1,41 @@
 /**
  * @packageDocumentation
- * iommufd: IO address spaces, IO page tables and dirty tracking. Built so far: the dirty bitmap shared
- * by iommufd's GET_DIRTY_BITMAP and vfio's DMA_LOGGING_REPORT.
+ * iommufd: IO address spaces (IOAS), hardware page tables (HWPT) in three real vendor formats, device
+ * DMA translated through them with an IOTLB, and IOMMU dirty tracking (SET_DIRTY_TRACKING,
+ * GET_DIRTY_BITMAP) — plus device DMA logging (`log_ops`) and the legacy VFIO type1 container.
  */
+
+export { IOAS_IOVA_MODEL_LIMIT, Ioas, type IoptArea, type IovaRange } from './io-pagetable.js';
+export {
+  IO_PGTABLE_IOVA_LIMIT,
+  IO_PGTABLE_LEVEL_SIZE,
+  IO_PGTABLE_LEVELS,
+  IO_PGTABLE_PGSIZE_BITMAP,
+  IoPgtable,
+  type IoPtWalk,
+  IotlbGather,
+  newIoPtWalk,
+} from './io-pgtable.js';
+export {
+  AMD_V1,
+  ARM_SMMUV3_S1,
+  IO_PGTABLE_FORMATS,
+  type IommuProt,
+  type IoPgtableFormat,
+  type IoPgtableFormatName,
+  VTD_SS,
+} from './io-pgtable-format.js';
+export { IommuDomain, type IommuDomainAllocOptions } from './iommu-domain.js';
+export {
+  IOMMU_CAP_DIRTY_TRACKING,
+  IommuDevice,
+  IommuDmaPort,
+  IommuHw,
+  type IommuHwOptions,
+} from './iommu-hw.js';
+export { type IoasMapOptions, IommufdClient } from './iommufd-client.js';
+export { HwptPaging, IommufdCtx, IommufdDevice, openIommufd } from './iommufd-ctx.js';
+export { IOTLB_ENTRIES, Iotlb } from './iotlb.js';
 export { IovaBitmap } from './iova-bitmap.js';
+export { hostPhysMap, PhysMap } from './phys-map.js';
+export * from './uapi.js';

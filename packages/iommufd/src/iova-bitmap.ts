@@ -1,5 +1,10 @@
 import { type GuestMemory, KernelError, type UserMemory } from '@vfio-sim/platform';
 
+/** Bytes of bitmap staged at once by {@link IovaBitmap.record} (the kernel pins 2 MiB of bitmap at a time). */
+const STAGE_WINDOW_BYTES = 2 << 20;
+/** Runs spanning at least this many bitmap bytes skip the window: all-ones fills are an OR already. */
+const DIRECT_FILL_BYTES = 4096;
+
 /**
  * A caller's dirty bitmap over an IOVA range, in user memory: bit `i` stands for the page at
  * `iova + i * pageSize`; the bitmap is an array of little-endian u64 words (bit i = word i/64, bit i%64).
@@ -16,9 +21,15 @@ import { type GuestMemory, KernelError, type UserMemory } from '@vfio-sim/platfo
 export class IovaBitmap {
   /** Bytes of bitmap the range needs: one bit per page, rounded up to whole u64 words. */
   readonly bytes: number;
+  /** Bits the range needs: `ceil(length / pageSize)`. */
+  readonly nbits: number;
   private readonly memory: GuestMemory;
   private readonly base: number;
-  private readonly nbits: number;
+  private window: Uint8Array | undefined = undefined;
+  private scratch: Uint8Array | undefined = undefined;
+  private winStart = 0;
+  private winLo = Number.MAX_SAFE_INTEGER;
+  private winHi = -1;
 
   /**
    * @param mm the caller's address space.
@@ -64,6 +75,84 @@ export class IovaBitmap {
     this.setBits(first, last + 1);
   }
 
+  /**
+   * Like {@link set}, but staged: bits go into a private window of the bitmap (the kernel's pinned
+   * window of user pages) and reach user memory at {@link flush}, which OR-s the window in. Runs that
+   * cover whole bytes beyond the window size are written directly. Dirty-page walks record this way so
+   * that a dirty leaf costs a few typed-array operations; they must call {@link flush} when done.
+   *
+   * Kernel counterpart: `iova_bitmap_set()` on the pinned pages, `iova_bitmap_free()` (unpin, dirtying).
+   */
+  record(iova: number, length: number): void {
+    if (length <= 0) return;
+    const ps = this.pageSize;
+    let first = Math.floor((iova - this.iova) / ps);
+    let last = Math.floor((iova + length - 1 - this.iova) / ps);
+    if (first < 0) first = 0;
+    if (last > this.nbits - 1) last = this.nbits - 1;
+    if (last < first) return;
+    const firstByte = first >>> 3;
+    const lastByte = last >>> 3;
+    if (lastByte - firstByte >= DIRECT_FILL_BYTES) {
+      this.setBits(first, last + 1);
+      return;
+    }
+    let win = this.window;
+    if (win === undefined) {
+      win = new Uint8Array(Math.min(STAGE_WINDOW_BYTES, this.bytes));
+      this.window = win;
+    }
+    if (this.winLo > this.winHi || firstByte < this.winStart || lastByte >= this.winStart + win.length) {
+      this.flush();
+      this.winStart = Math.min(firstByte, this.bytes - win.length);
+    }
+    const at = this.winStart;
+    if (firstByte - at < this.winLo) this.winLo = firstByte - at;
+    if (lastByte - at > this.winHi) this.winHi = lastByte - at;
+    if (first === last) {
+      win[firstByte - at]! |= 1 << (first & 7);
+      return;
+    }
+    let bit = first;
+    const to = last + 1;
+    while (bit < to && (bit & 7) !== 0) {
+      win[(bit >>> 3) - at]! |= 1 << (bit & 7);
+      bit++;
+    }
+    const whole = (to - bit) >>> 3;
+    if (whole > 0) {
+      win.fill(0xff, (bit >>> 3) - at, (bit >>> 3) - at + whole);
+      bit += whole * 8;
+    }
+    while (bit < to) {
+      win[(bit >>> 3) - at]! |= 1 << (bit & 7);
+      bit++;
+    }
+  }
+
+  /** OR the staged window into user memory (no-op when nothing is staged). */
+  flush(): void {
+    const win = this.window;
+    if (win === undefined || this.winLo > this.winHi) return;
+    const lo = this.winLo;
+    const hi = this.winHi + 1;
+    const addr = this.base + this.winStart + lo;
+    const len = hi - lo;
+    let scratch = this.scratch;
+    if (scratch === undefined || scratch.length < len) {
+      scratch = new Uint8Array(win.length);
+      this.scratch = scratch;
+    }
+    const user = scratch.subarray(0, len);
+    this.memory.read(addr, user);
+    const staged = win.subarray(lo, hi);
+    for (let i = 0; i < len; i++) user[i]! |= staged[i]!;
+    this.memory.write(addr, user);
+    staged.fill(0);
+    this.winLo = Number.MAX_SAFE_INTEGER;
+    this.winHi = -1;
+  }
+
   /** Set bits `[from, to)`. */
   private setBits(from: number, to: number): void {
     const mem = this.memory;
@@ -90,6 +179,7 @@ export class IovaBitmap {
 
   /** Whether the bit for the page holding `iova` is set (for tests and clients reading results). */
   test(iova: number): boolean {
+    this.flush();
     const bit = Math.floor((iova - this.iova) / this.pageSize);
     if (bit < 0 || bit >= this.nbits) return false;
     return ((this.memory.readU8(this.base + Math.floor(bit / 8)) >> (bit & 7)) & 1) === 1;

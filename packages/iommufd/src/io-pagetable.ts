@@ -1,0 +1,308 @@
+import { type GuestMemory, KernelError } from '@vfio-sim/platform';
+import { IO_PGTABLE_IOVA_LIMIT, IotlbGather } from './io-pgtable.js';
+import type { IommuProt } from './io-pgtable-format.js';
+import type { IommuDomain } from './iommu-domain.js';
+import type { IovaBitmap } from './iova-bitmap.js';
+import { hostPhysMap, type PhysMap } from './phys-map.js';
+
+/** Largest IOVA (exclusive) the model represents exactly (the kernel allows up to ULONG_MAX). */
+export const IOAS_IOVA_MODEL_LIMIT = 2 ** 53;
+const PAGE_SIZE = 4096;
+
+/** One mapping of the IOAS (kernel `struct iopt_area` over `struct iopt_pages`). */
+export interface IoptArea {
+  readonly iova: number;
+  readonly length: number;
+  /** The pinned memory and offset of its first byte. */
+  readonly memory: GuestMemory;
+  readonly offset: number;
+  /** Host-physical address of the first byte. */
+  readonly pa: number;
+  readonly prot: IommuProt;
+}
+
+/** An inclusive IOVA interval (`struct iommu_iova_range`). */
+export interface IovaRange {
+  readonly start: number;
+  readonly last: number;
+}
+
+/**
+ * An IO address space: the IOVA → memory mappings userspace made, and the domains (HWPTs) that mirror
+ * them in hardware page tables. Mapping or unmapping updates every domain; a domain joining gets every
+ * existing mapping.
+ *
+ * Kernel counterpart: `struct io_pagetable` (drivers/iommu/iommufd/io_pagetable.c): `iopt_map_pages`,
+ * `iopt_unmap_iova`, `iopt_table_add_domain`, `iopt_calculate_iova_alignment`,
+ * `iopt_set_dirty_tracking`, `iopt_read_and_clear_dirty_data`.
+ */
+export class Ioas {
+  /** Mappings, sorted by IOVA, never overlapping. */
+  private readonly areas: IoptArea[] = [];
+  /** Domains filled from this IOAS. */
+  readonly domains: IommuDomain[] = [];
+  /** IOMMU_OPTION_HUGE_PAGES (1 = combine pages into large leaves). */
+  hugePages = true;
+  /** Ranges set by IOMMU_IOAS_ALLOW_IOVAS (null = no restriction). */
+  allowedIovas: IovaRange[] | null = null;
+
+  constructor(readonly phys: PhysMap = hostPhysMap) {}
+
+  /** The mappings (a copy). */
+  get mappings(): readonly IoptArea[] {
+    return [...this.areas];
+  }
+
+  /** Bytes mapped. */
+  get mappedBytes(): number {
+    let n = 0;
+    for (const a of this.areas) n += a.length;
+    return n;
+  }
+
+  /**
+   * `iopt_calculate_iova_alignment`: the largest smallest-page-size over the domains, at least
+   * PAGE_SIZE when huge pages are disabled, else at least 1.
+   */
+  get iovaAlignment(): number {
+    let align = this.hugePages ? 1 : PAGE_SIZE;
+    for (const d of this.domains) align = Math.max(align, d.minPageSize);
+    return align;
+  }
+
+  /** Allowed IOVA ranges: the aperture of the attached domains (or everything), minus nothing reserved. */
+  iovaRanges(): IovaRange[] {
+    const last = (this.domains.length > 0 ? IO_PGTABLE_IOVA_LIMIT : IOAS_IOVA_MODEL_LIMIT) - 1;
+    return [{ start: 0, last }];
+  }
+
+  /**
+   * Map `length` bytes of `memory` at `offset` to `iova` (fixed) or to an IOVA the IOAS picks
+   * (`iova` undefined). Returns the IOVA.
+   * @throws KernelError EINVAL (no access, zero/unaligned length or IOVA, outside the aperture or the
+   *   allowed ranges), EEXIST (overlaps a mapping), ENOSPC (no free IOVA), and whatever a domain refuses
+   *   (the IOAS is unchanged then).
+   */
+  map(
+    memory: GuestMemory,
+    offset: number,
+    length: number,
+    iova: number | undefined,
+    prot: IommuProt,
+  ): number {
+    if (!prot.read && !prot.write) throw new KernelError('EINVAL', 'map needs READABLE or WRITEABLE');
+    const align = this.iovaAlignment;
+    if (length <= 0 || length % align !== 0) {
+      throw new KernelError(
+        'EINVAL',
+        `length ${length} is zero or not a multiple of the IOVA alignment ${align}`,
+      );
+    }
+    if (offset % PAGE_SIZE !== 0 || length % PAGE_SIZE !== 0) {
+      throw new KernelError('EINVAL', 'model maps whole pages: offset and length must be page multiples');
+    }
+    const at = iova ?? this.allocIova(length, memory, offset);
+    if (at % align !== 0 || at % PAGE_SIZE !== 0) {
+      throw new KernelError(
+        'EINVAL',
+        `IOVA 0x${at.toString(16)} is not aligned to ${Math.max(align, PAGE_SIZE)}`,
+      );
+    }
+    const range = this.iovaRanges()[0]!;
+    if (at + length - 1 > range.last || !this.isAllowed(at, length)) {
+      throw new KernelError(
+        'EINVAL',
+        `[0x${at.toString(16)}, +0x${length.toString(16)}) is outside the allowed IOVA`,
+      );
+    }
+    if (this.overlaps(at, length)) {
+      throw new KernelError('EEXIST', `[0x${at.toString(16)}, +0x${length.toString(16)}) overlaps a mapping`);
+    }
+    const pa = this.phys.baseOf(memory) + offset;
+    const area: IoptArea = {
+      iova: at,
+      length,
+      memory,
+      offset,
+      pa,
+      prot: { read: prot.read, write: prot.write },
+    };
+    const done: IommuDomain[] = [];
+    try {
+      for (const d of this.domains) {
+        this.fillDomain(d, area);
+        done.push(d);
+      }
+    } catch (e) {
+      for (const d of done) d.unmap(at, length);
+      throw e;
+    }
+    this.areas.splice(this.insertionPoint(at), 0, area);
+    return at;
+  }
+
+  /**
+   * Unmap whole mappings inside `[iova, iova + length)`. Returns bytes unmapped (0 if nothing was
+   * there). @throws KernelError ENOENT if the range cuts a mapping (nothing is unmapped then).
+   */
+  unmap(iova: number, length: number): number {
+    const end = iova + length;
+    const victims: IoptArea[] = [];
+    for (const a of this.areas) {
+      if (a.iova >= end || a.iova + a.length <= iova) continue;
+      if (a.iova < iova || a.iova + a.length > end) {
+        throw new KernelError(
+          'ENOENT',
+          `[0x${iova.toString(16)}, +0x${length.toString(16)}) cuts the mapping at 0x${a.iova.toString(16)}`,
+        );
+      }
+      victims.push(a);
+    }
+    let unmapped = 0;
+    for (const a of victims) {
+      for (const d of this.domains) d.unmap(a.iova, a.length);
+      this.areas.splice(this.areas.indexOf(a), 1);
+      unmapped += a.length;
+    }
+    return unmapped;
+  }
+
+  /** Unmap everything (`iova = 0, length = U64_MAX`). Returns bytes unmapped. */
+  unmapAll(): number {
+    return this.unmap(0, IOAS_IOVA_MODEL_LIMIT);
+  }
+
+  /** The mapping containing `iova`, if any. */
+  areaAt(iova: number): IoptArea | undefined {
+    const i = this.insertionPoint(iova + 1) - 1;
+    const a = this.areas[i];
+    return a !== undefined && iova >= a.iova && iova < a.iova + a.length ? a : undefined;
+  }
+
+  /**
+   * `iopt_table_add_domain`: fill `domain` with every mapping and start mirroring into it.
+   * @throws KernelError EINVAL if a mapping does not fit the domain (the domain is left empty then).
+   */
+  addDomain(domain: IommuDomain): void {
+    const done: IoptArea[] = [];
+    try {
+      for (const a of this.areas) {
+        if (a.iova + a.length > IO_PGTABLE_IOVA_LIMIT) {
+          throw new KernelError(
+            'EINVAL',
+            `mapping at 0x${a.iova.toString(16)} is outside the domain aperture`,
+          );
+        }
+        this.fillDomain(domain, a);
+        done.push(a);
+      }
+    } catch (e) {
+      for (const a of done) domain.unmap(a.iova, a.length);
+      throw e;
+    }
+    this.domains.push(domain);
+  }
+
+  /** `iopt_table_remove_domain`: unmap everything from `domain` and stop mirroring. */
+  removeDomain(domain: IommuDomain): void {
+    const i = this.domains.indexOf(domain);
+    if (i < 0) return;
+    this.domains.splice(i, 1);
+    for (const a of this.areas) domain.unmap(a.iova, a.length);
+  }
+
+  /**
+   * `iopt_set_dirty_tracking`: enable = clear every dirty bit of every mapping (one IOTLB sync), then
+   * arm the hardware; disable = disarm only (PTE dirty bits stay).
+   */
+  setDirtyTracking(domain: IommuDomain, enable: boolean): void {
+    if (!domain.dirtyOps) throw new KernelError('EOPNOTSUPP', 'domain has no dirty ops');
+    if (enable) {
+      const gather = new IotlbGather();
+      for (const a of this.areas) domain.readAndClearDirty(a.iova, a.length, false, null, gather);
+      domain.iotlbSync(gather);
+    }
+    domain.setDirtyTracking(enable);
+  }
+
+  /**
+   * `iopt_read_and_clear_dirty_data`: walk the mappings contiguously from `iova`, reading (and unless
+   * `noClear`, clearing) each domain range into `bitmap`, then one IOTLB sync. Stops silently at the first
+   * hole (the kernel's walk returns -EINVAL there, and GET_DIRTY_BITMAP discards it). Returns the IOVA
+   * bytes walked.
+   */
+  readAndClearDirty(
+    domain: IommuDomain,
+    iova: number,
+    length: number,
+    noClear: boolean,
+    bitmap: IovaBitmap | null,
+  ): number {
+    const last = iova + length - 1;
+    const gather = new IotlbGather();
+    let cur = iova;
+    let i = this.insertionPoint(iova + 1) - 1;
+    while (cur <= last) {
+      const a = this.areas[i];
+      if (a === undefined || cur < a.iova || cur >= a.iova + a.length) break; // hole
+      const areaLast = a.iova + a.length - 1;
+      const to = Math.min(last, areaLast);
+      domain.readAndClearDirty(cur, to - cur + 1, noClear, bitmap, gather);
+      cur = to + 1;
+      i++;
+    }
+    bitmap?.flush();
+    if (!noClear) domain.iotlbSync(gather);
+    return cur - iova;
+  }
+
+  private fillDomain(domain: IommuDomain, a: IoptArea): void {
+    const sizes = this.hugePages ? domain.pgsizeBitmap : PAGE_SIZE;
+    domain.map(a.iova, a.pa, a.length, a.prot, sizes);
+  }
+
+  private overlaps(iova: number, length: number): boolean {
+    const i = this.insertionPoint(iova + length) - 1;
+    const a = this.areas[i];
+    return a !== undefined && a.iova + a.length > iova;
+  }
+
+  /** Index of the first area starting at or after `iova`. */
+  private insertionPoint(iova: number): number {
+    let lo = 0;
+    let hi = this.areas.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.areas[mid]!.iova < iova) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  private isAllowed(iova: number, length: number): boolean {
+    if (this.allowedIovas === null) return true;
+    return this.allowedIovas.some((r) => iova >= r.start && iova + length - 1 <= r.last);
+  }
+
+  /** Lowest free IOVA for `length` bytes, aligned so that huge leaves fit the physical alignment. */
+  private allocIova(length: number, _memory: GuestMemory, offset: number): number {
+    let align = PAGE_SIZE;
+    for (const s of [2 ** 30, 2 ** 21]) {
+      if (length >= s && offset % s === 0) {
+        align = s;
+        break;
+      }
+    }
+    align = Math.max(align, this.iovaAlignment);
+    const limit = this.iovaRanges()[0]!.last + 1;
+    const candidates: number[] = [align];
+    for (const a of this.areas) candidates.push(Math.ceil((a.iova + a.length) / align) * align);
+    if (this.allowedIovas !== null)
+      for (const r of this.allowedIovas) candidates.push(Math.ceil(r.start / align) * align);
+    candidates.sort((x, y) => x - y);
+    for (const c of candidates) {
+      if (c + length <= limit && !this.overlaps(c, length) && this.isAllowed(c, length)) return c;
+    }
+    throw new KernelError('ENOSPC', `no free IOVA range of ${length} bytes`);
+  }
+}

@@ -1,0 +1,605 @@
+import { KernelError } from '@vfio-sim/platform';
+import type { IommuProt, IoPgtableFormat } from './io-pgtable-format.js';
+import type { IovaBitmap } from './iova-bitmap.js';
+
+/** Levels of the tree: 0 = 4 KiB leaves … 3 = root. */
+export const IO_PGTABLE_LEVELS = 4;
+/** Bytes mapped by one entry at each level: 4 KiB, 2 MiB, 1 GiB, 512 GiB. */
+export const IO_PGTABLE_LEVEL_SIZE: readonly number[] = [2 ** 12, 2 ** 21, 2 ** 30, 2 ** 39];
+/** One past the last IOVA the 4-level table translates (48-bit IOVA). */
+export const IO_PGTABLE_IOVA_LIMIT = 2 ** 48;
+/** `pgsize_bitmap` of every format here: 4 KiB | 2 MiB | 1 GiB. */
+export const IO_PGTABLE_PGSIZE_BITMAP = 2 ** 12 + 2 ** 21 + 2 ** 30;
+
+const ENTRIES = 512;
+/** 32-bit words per table page (512 entries × 2 halves). */
+const TABLE_WORDS = 1024;
+/** Table pages per storage chunk (2 MiB of Uint32Array per chunk). */
+const CHUNK_TABLES = 512;
+const CHUNK_SHIFT = 9;
+const TWO32 = 2 ** 32;
+
+/** What {@link IoPgtable.walk} found for one IOVA (reused by the caller: no allocation per walk). */
+export interface IoPtWalk {
+  /** Whether a present leaf translates the IOVA. */
+  found: boolean;
+  /** Output (host-physical) address of the IOVA itself. */
+  pa: number;
+  /** First IOVA and size of the leaf. */
+  leafIova: number;
+  leafSize: number;
+  /** Leaf level (0 = 4 KiB). */
+  level: number;
+  /** Where the leaf lives: table id and entry index (the PTE's "address"). */
+  table: number;
+  index: number;
+  /** Access the leaf grants. */
+  readable: boolean;
+  writable: boolean;
+  /** The leaf's dirty state. */
+  dirty: boolean;
+}
+
+/** A fresh {@link IoPtWalk} to reuse. */
+export function newIoPtWalk(): IoPtWalk {
+  return {
+    found: false,
+    pa: 0,
+    leafIova: 0,
+    leafSize: 0,
+    level: 0,
+    table: 0,
+    index: 0,
+    readable: false,
+    writable: false,
+    dirty: false,
+  };
+}
+
+/** IOVA range collected for one IOTLB invalidation (kernel `struct iommu_iotlb_gather`). */
+export class IotlbGather {
+  start = Number.POSITIVE_INFINITY;
+  /** Exclusive end. */
+  end = 0;
+  add(iova: number, size: number): void {
+    if (iova < this.start) this.start = iova;
+    if (iova + size > this.end) this.end = iova + size;
+  }
+  get empty(): boolean {
+    return this.end <= this.start;
+  }
+}
+
+/**
+ * A real IO page table: a radix tree of 4 KiB table pages, each 512 64-bit entries stored as two
+ * `Uint32Array` halves, encoded in one of the vendor formats ({@link IoPgtableFormat}). Table pages live
+ * in 2 MiB chunks of one typed array each; no object exists per entry or per table.
+ *
+ * Table entries hold the "physical address" of the child table page (its id × 4 KiB in the table
+ * pool); leaves hold the host-physical output address.
+ *
+ * Kernel counterpart: `struct io_pgtable` / generic_pt's `pt_iommu` (map_pages, unmap_pages,
+ * iova_to_phys, read_and_clear_dirty) for the three formats.
+ */
+export class IoPgtable {
+  private readonly chunks: Uint32Array[] = [];
+  private nextTable = 0;
+  private readonly freeTables: number[] = [];
+  private readonly flags = new Uint32Array(2);
+  /** Root table id. */
+  readonly root: number;
+  // Read-and-clear recording state (fields, not closures: the walk allocates nothing).
+  private runStart = 0;
+  private runEnd = -1;
+  private recBitmap: IovaBitmap | null = null;
+  private recGather: IotlbGather | null = null;
+  private recClear = true;
+  private recCount = 0;
+
+  constructor(
+    readonly format: IoPgtableFormat,
+    /** Whether the domain was allocated for dirty tracking (ARM: writable leaves carry DBM). */
+    readonly dirtyTracking: boolean,
+  ) {
+    this.root = this.allocTable();
+  }
+
+  /** Table pages in use. */
+  get tablePages(): number {
+    return this.nextTable - this.freeTables.length;
+  }
+
+  /** Bytes of table pages in use (4 KiB each). */
+  get bytes(): number {
+    return this.tablePages * 4096;
+  }
+
+  /** The storage chunk and word offset of table `t` (for tests and vendor-bit checks). */
+  entry(t: number, index: number): { lo: number; hi: number } {
+    const c = this.chunks[t >>> CHUNK_SHIFT]!;
+    const o = ((t & (CHUNK_TABLES - 1)) << 10) + 2 * index;
+    return { lo: c[o]!, hi: c[o + 1]! };
+  }
+
+  /**
+   * Map `[iova, iova + length)` to `[pa, pa + length)` with the largest leaves whose size is in
+   * `pgsizeBitmap` and which alignment and length allow.
+   * @throws KernelError EINVAL for misalignment or a range past the 48-bit IOVA limit, EEXIST if any
+   *   part is already mapped (nothing is changed then).
+   */
+  map(
+    iova: number,
+    pa: number,
+    length: number,
+    prot: IommuProt,
+    pgsizeBitmap = IO_PGTABLE_PGSIZE_BITMAP,
+  ): void {
+    if (iova % 4096 !== 0 || pa % 4096 !== 0 || length % 4096 !== 0 || length <= 0) {
+      throw new KernelError(
+        'EINVAL',
+        `map [0x${iova.toString(16)}, +0x${length.toString(16)}) not 4 KiB aligned`,
+      );
+    }
+    if (iova + length > IO_PGTABLE_IOVA_LIMIT) {
+      throw new KernelError('EINVAL', `IOVA 0x${(iova + length).toString(16)} is past the 48-bit aperture`);
+    }
+    if (this.anyMapped(this.root, 3, 0, iova, iova + length)) {
+      throw new KernelError(
+        'EEXIST',
+        `[0x${iova.toString(16)}, +0x${length.toString(16)}) is already mapped`,
+      );
+    }
+    // 4 KiB leaves are always possible (every format's granule).
+    const pgsizes = Math.floor(pgsizeBitmap / 4096) % 2 === 1 ? pgsizeBitmap : pgsizeBitmap + 4096;
+    this.mapRange(this.root, 3, 0, iova, pa, iova + length, prot, pgsizes);
+  }
+
+  /**
+   * Unmap every leaf inside `[iova, iova + length)`; a huge leaf that straddles an end is split first.
+   * Returns the bytes unmapped.
+   */
+  unmap(iova: number, length: number): number {
+    const end = iova + length;
+    if (iova % 4096 !== 0 || end % 4096 !== 0) return 0;
+    // Split leaves straddling the ends, so exactly the range goes.
+    for (const edge of [iova, end]) {
+      while (this.splitStraddling(edge)) {}
+    }
+    return this.unmapRange(this.root, 3, 0, iova, end);
+  }
+
+  /** Translate `iova` into `out` (kernel `iova_to_phys`, plus where the PTE is). */
+  walk(iova: number, out: IoPtWalk): boolean {
+    out.found = false;
+    if (!(iova >= 0 && iova < IO_PGTABLE_IOVA_LIMIT)) return false;
+    const f = this.format;
+    let t = this.root;
+    for (let level = 3; level >= 0; level--) {
+      const size = IO_PGTABLE_LEVEL_SIZE[level]!;
+      const index = Math.floor(iova / size) % ENTRIES;
+      const c = this.chunks[t >>> CHUNK_SHIFT]!;
+      const o = ((t & (CHUNK_TABLES - 1)) << 10) + 2 * index;
+      const lo = c[o]!;
+      const hi = c[o + 1]!;
+      if ((lo & f.presentLo) === 0) return false;
+      if (level === 0 || f.isLeaf(lo, level)) {
+        const leafIova = iova - (iova % size);
+        out.found = true;
+        out.leafIova = leafIova;
+        out.leafSize = size;
+        out.level = level;
+        out.table = t;
+        out.index = index;
+        out.pa = this.outputAddress(lo, hi) + (iova - leafIova);
+        out.readable = f.isReadable(lo, hi);
+        out.writable = f.isWritable(lo, hi);
+        out.dirty = this.isDirty(lo, hi);
+        return true;
+      }
+      t = this.childOf(lo, hi);
+    }
+    return false;
+  }
+
+  /** Hardware dirty update of the leaf at (`table`, `index`): D=1, or clear AP[2] for DBM. */
+  markDirty(table: number, index: number): void {
+    const c = this.chunks[table >>> CHUNK_SHIFT]!;
+    const o = ((table & (CHUNK_TABLES - 1)) << 10) + 2 * index;
+    if (this.format.dirtyEncoding === 'bit') c[o] = (c[o]! | this.format.dirtyLo) >>> 0;
+    else if ((c[o + 1]! & this.format.dbmHi) !== 0) c[o] = (c[o]! & ~this.format.dirtyLo) >>> 0;
+  }
+
+  /**
+   * Report dirty leaves overlapping `[iova, iova + length)` into `bitmap` (whole leaves; may be null to
+   * only clear) and, unless `noClear`, make them clean and add them to `gather`. Returns the number of
+   * dirty leaves seen.
+   *
+   * Kernel counterpart: `read_and_clear_dirty` of the domain's `iommu_dirty_ops` (generic_pt's recursive
+   * descent; io-pgtable-arm's `arm_lpae_read_and_clear_dirty`).
+   */
+  readAndClearDirty(
+    iova: number,
+    length: number,
+    noClear: boolean,
+    bitmap: IovaBitmap | null,
+    gather: IotlbGather | null,
+  ): number {
+    this.recBitmap = bitmap;
+    this.recGather = gather;
+    this.recClear = !noClear;
+    this.recCount = 0;
+    this.runEnd = -1;
+    const end = Math.min(iova + length, IO_PGTABLE_IOVA_LIMIT);
+    if (iova < end) this.racRange(this.root, 3, 0, iova, end);
+    this.flushRun();
+    this.recBitmap = null;
+    this.recGather = null;
+    return this.recCount;
+  }
+
+  /**
+   * Split the huge leaf covering `iova` into 512 leaves of the next level, each with the parent's
+   * output address, access and dirty state (so a later report is bit-for-bit the same). Returns
+   * whether a leaf was split. The caller flushes the IOTLB for the leaf.
+   *
+   * Extension (seed thread, Joao Martins: eager splitting of IO huge pages for finer dirty
+   * granularity; not upstream).
+   */
+  split(iova: number): boolean {
+    const w = newIoPtWalk();
+    if (!this.walk(iova, w) || w.level === 0) return false;
+    const f = this.format;
+    const c = this.chunks[w.table >>> CHUNK_SHIFT]!;
+    const o = ((w.table & (CHUNK_TABLES - 1)) << 10) + 2 * w.index;
+    const lo = c[o]!;
+    const hi = c[o + 1]!;
+    const childLevel = w.level - 1;
+    const childSize = IO_PGTABLE_LEVEL_SIZE[childLevel]!;
+    const child = this.allocTable();
+    const cc = this.chunks[child >>> CHUNK_SHIFT]!;
+    const co = (child & (CHUNK_TABLES - 1)) << 10;
+    f.leafFlags(
+      childLevel,
+      { read: w.readable, write: f.isWritable(lo, hi) },
+      this.dirtyTracking,
+      this.flags,
+    );
+    let flo = this.flags[0]!;
+    let fhi = this.flags[1]!;
+    // Carry the hardware state (A/D, or AP[2] of DBM) of the parent into every child.
+    flo = ((flo & ~f.hwStateLo) | (lo & f.hwStateLo)) >>> 0;
+    if (f.dirtyEncoding === 'dbm') fhi = ((fhi & ~f.dbmHi) | (hi & f.dbmHi)) >>> 0;
+    const pa = this.outputAddress(lo, hi);
+    for (let i = 0; i < ENTRIES; i++) {
+      const a = pa + i * childSize;
+      cc[co + 2 * i] = (flo | ((a % TWO32) & 0xfffff000)) >>> 0;
+      cc[co + 2 * i + 1] = (fhi | (Math.floor(a / TWO32) & f.addrHiMask)) >>> 0;
+    }
+    this.writeTableEntry(c, o, childLevel, child);
+    return true;
+  }
+
+  /**
+   * Collapse the table below the entry of `level` (1 or 2) covering `iova` into one leaf, if its 512
+   * entries are leaves with contiguous, aligned output addresses and the same access. The leaves must
+   * agree on dirty state (else EBUSY: read and clear first), so reports stay exact. Returns whether a
+   * collapse happened. The caller flushes the IOTLB.
+   *
+   * Extension (seed thread: late collapsing after tracking; not upstream).
+   * @throws KernelError EBUSY when the leaves disagree on dirty state.
+   */
+  collapse(iova: number, level: number): boolean {
+    if (level < 1 || level > 2) return false;
+    const f = this.format;
+    // Find the entry at `level`.
+    let t = this.root;
+    let c: Uint32Array = this.chunks[0]!;
+    let o = 0;
+    for (let l = 3; l >= level; l--) {
+      const index = Math.floor(iova / IO_PGTABLE_LEVEL_SIZE[l]!) % ENTRIES;
+      c = this.chunks[t >>> CHUNK_SHIFT]!;
+      o = ((t & (CHUNK_TABLES - 1)) << 10) + 2 * index;
+      const lo = c[o]!;
+      if ((lo & f.presentLo) === 0 || (l > 0 && f.isLeaf(lo, l))) return false;
+      if (l > level) t = this.childOf(lo, c[o + 1]!);
+    }
+    const child = this.childOf(c[o]!, c[o + 1]!);
+    const cc = this.chunks[child >>> CHUNK_SHIFT]!;
+    const co = (child & (CHUNK_TABLES - 1)) << 10;
+    const childLevel = level - 1;
+    const childSize = IO_PGTABLE_LEVEL_SIZE[childLevel]!;
+    const lo0 = cc[co]!;
+    const hi0 = cc[co + 1]!;
+    const pa0 = this.outputAddress(lo0, hi0);
+    if (pa0 % IO_PGTABLE_LEVEL_SIZE[level]! !== 0) return false;
+    const dirty0 = this.isDirty(lo0, hi0);
+    const sameLo = ~f.hwStateLo & 0xfff;
+    let mixed = false;
+    for (let i = 0; i < ENTRIES; i++) {
+      const lo = cc[co + 2 * i]!;
+      const hi = cc[co + 2 * i + 1]!;
+      if ((lo & f.presentLo) === 0 || (childLevel > 0 && !f.isLeaf(lo, childLevel))) return false;
+      if ((lo & sameLo) !== (lo0 & sameLo) || (hi & ~f.addrHiMask) !== (hi0 & ~f.addrHiMask)) return false;
+      if (this.outputAddress(lo, hi) !== pa0 + i * childSize) return false;
+      if (this.isDirty(lo, hi) !== dirty0) mixed = true;
+    }
+    if (mixed) throw new KernelError('EBUSY', `leaves under 0x${iova.toString(16)} disagree on dirty state`);
+    f.leafFlags(
+      level,
+      { read: f.isReadable(lo0, hi0), write: f.isWritable(lo0, hi0) },
+      this.dirtyTracking,
+      this.flags,
+    );
+    const flo = ((this.flags[0]! & ~f.hwStateLo) | (lo0 & f.hwStateLo)) >>> 0;
+    let fhi = this.flags[1]!;
+    if (f.dirtyEncoding === 'dbm') fhi = ((fhi & ~f.dbmHi) | (hi0 & f.dbmHi)) >>> 0;
+    c[o] = (flo | ((pa0 % TWO32) & 0xfffff000)) >>> 0;
+    c[o + 1] = (fhi | (Math.floor(pa0 / TWO32) & f.addrHiMask)) >>> 0;
+    this.freeTable(child);
+    return true;
+  }
+
+  /** Every present leaf in IOVA order: `(iova, size, dirty)` (tests and diagnostics; not a hot path). */
+  leaves(): Array<{ iova: number; size: number; dirty: boolean; writable: boolean }> {
+    const out: Array<{ iova: number; size: number; dirty: boolean; writable: boolean }> = [];
+    const visit = (t: number, level: number, base: number): void => {
+      const c = this.chunks[t >>> CHUNK_SHIFT]!;
+      const to = (t & (CHUNK_TABLES - 1)) << 10;
+      const size = IO_PGTABLE_LEVEL_SIZE[level]!;
+      for (let i = 0; i < ENTRIES; i++) {
+        const lo = c[to + 2 * i]!;
+        const hi = c[to + 2 * i + 1]!;
+        if ((lo & this.format.presentLo) === 0) continue;
+        const iova = base + i * size;
+        if (level === 0 || this.format.isLeaf(lo, level)) {
+          out.push({ iova, size, dirty: this.isDirty(lo, hi), writable: this.format.isWritable(lo, hi) });
+        } else visit(this.childOf(lo, hi), level - 1, iova);
+      }
+    };
+    visit(this.root, 3, 0);
+    return out;
+  }
+
+  // ---- internals -------------------------------------------------------------------------------
+
+  private isDirty(lo: number, hi: number): boolean {
+    const f = this.format;
+    if (f.dirtyEncoding === 'bit') return (lo & f.dirtyLo) !== 0;
+    return (hi & f.dbmHi) !== 0 && (lo & f.dirtyLo) === 0;
+  }
+
+  private outputAddress(lo: number, hi: number): number {
+    return ((lo & 0xfffff000) >>> 0) + (hi & this.format.addrHiMask) * TWO32;
+  }
+
+  private childOf(lo: number, hi: number): number {
+    return this.outputAddress(lo, hi) / 4096;
+  }
+
+  private writeTableEntry(c: Uint32Array, o: number, childLevel: number, child: number): void {
+    this.format.tableFlags(childLevel, this.flags);
+    const a = child * 4096;
+    c[o] = (this.flags[0]! | ((a % TWO32) & 0xfffff000)) >>> 0;
+    c[o + 1] = (this.flags[1]! | (Math.floor(a / TWO32) & this.format.addrHiMask)) >>> 0;
+  }
+
+  private allocTable(): number {
+    const reused = this.freeTables.pop();
+    if (reused !== undefined) {
+      const o = (reused & (CHUNK_TABLES - 1)) << 10;
+      this.chunks[reused >>> CHUNK_SHIFT]!.fill(0, o, o + TABLE_WORDS);
+      return reused;
+    }
+    const t = this.nextTable++;
+    if (t >>> CHUNK_SHIFT >= this.chunks.length) {
+      // Chunks grow with the table count: a small table costs one small chunk.
+      const n = this.chunks.length === 0 ? 8 : CHUNK_TABLES;
+      this.chunks.push(new Uint32Array(n * TABLE_WORDS));
+    } else if (((t & (CHUNK_TABLES - 1)) + 1) * TABLE_WORDS > this.chunks[t >>> CHUNK_SHIFT]!.length) {
+      const old = this.chunks[t >>> CHUNK_SHIFT]!;
+      const grown = new Uint32Array(Math.min(CHUNK_TABLES, (old.length / TABLE_WORDS) * 4) * TABLE_WORDS);
+      grown.set(old);
+      this.chunks[t >>> CHUNK_SHIFT] = grown;
+    }
+    return t;
+  }
+
+  private freeTable(t: number): void {
+    this.freeTables.push(t);
+  }
+
+  private anyMapped(t: number, level: number, base: number, start: number, end: number): boolean {
+    const f = this.format;
+    const c = this.chunks[t >>> CHUNK_SHIFT]!;
+    const to = (t & (CHUNK_TABLES - 1)) << 10;
+    const size = IO_PGTABLE_LEVEL_SIZE[level]!;
+    const first = Math.floor((Math.max(start, base) - base) / size);
+    const last = Math.min(ENTRIES - 1, Math.floor((end - 1 - base) / size));
+    for (let i = first; i <= last; i++) {
+      const lo = c[to + 2 * i]!;
+      if ((lo & f.presentLo) === 0) continue;
+      if (level === 0 || f.isLeaf(lo, level)) return true;
+      const eb = base + i * size;
+      if (this.anyMapped(this.childOf(lo, c[to + 2 * i + 1]!), level - 1, eb, start, end)) return true;
+    }
+    return false;
+  }
+
+  private mapRange(
+    t: number,
+    level: number,
+    base: number,
+    iova: number,
+    pa: number,
+    end: number,
+    prot: IommuProt,
+    pgsizes: number,
+  ): void {
+    const f = this.format;
+    const size = IO_PGTABLE_LEVEL_SIZE[level]!;
+    let i = Math.floor((iova - base) / size);
+    const canLeaf = level < 3 && Math.floor(pgsizes / size) % 2 === 1;
+    if (canLeaf) f.leafFlags(level, prot, this.dirtyTracking, this.flags);
+    let flo = this.flags[0]!;
+    let fhi = this.flags[1]!;
+    while (iova < end && i < ENTRIES) {
+      const eb = base + i * size;
+      const c = this.chunks[t >>> CHUNK_SHIFT]!;
+      const o = ((t & (CHUNK_TABLES - 1)) << 10) + 2 * i;
+      if (canLeaf && iova === eb && pa % size === 0 && end - iova >= size) {
+        if (level === 0) {
+          // Tight loop over the run of 4 KiB leaves in this table.
+          let n = Math.min(ENTRIES - i, (end - iova) / size);
+          let oo = o;
+          while (n-- > 0) {
+            c[oo] = (flo | ((pa % TWO32) & 0xfffff000)) >>> 0;
+            c[oo + 1] = (fhi | (Math.floor(pa / TWO32) & f.addrHiMask)) >>> 0;
+            oo += 2;
+            iova += size;
+            pa += size;
+            i++;
+          }
+          continue;
+        }
+        c[o] = (flo | ((pa % TWO32) & 0xfffff000)) >>> 0;
+        c[o + 1] = (fhi | (Math.floor(pa / TWO32) & f.addrHiMask)) >>> 0;
+        iova += size;
+        pa += size;
+      } else {
+        let child: number;
+        if ((c[o]! & f.presentLo) === 0) {
+          child = this.allocTable();
+          // allocTable may have replaced the chunk (growth): re-read it.
+          this.writeTableEntry(this.chunks[t >>> CHUNK_SHIFT]!, o, level - 1, child);
+        } else {
+          child = this.childOf(c[o]!, c[o + 1]!);
+        }
+        const stop = Math.min(end, eb + size);
+        this.mapRange(child, level - 1, eb, iova, pa, stop, prot, pgsizes);
+        if (canLeaf) {
+          // The recursion reused the flags scratch: restore this level's template.
+          f.leafFlags(level, prot, this.dirtyTracking, this.flags);
+          flo = this.flags[0]!;
+          fhi = this.flags[1]!;
+        }
+        pa += stop - iova;
+        iova = stop;
+      }
+      i++;
+    }
+  }
+
+  private unmapRange(t: number, level: number, base: number, start: number, end: number): number {
+    const f = this.format;
+    const c = this.chunks[t >>> CHUNK_SHIFT]!;
+    const to = (t & (CHUNK_TABLES - 1)) << 10;
+    const size = IO_PGTABLE_LEVEL_SIZE[level]!;
+    const first = Math.floor((Math.max(start, base) - base) / size);
+    const last = Math.min(ENTRIES - 1, Math.floor((end - 1 - base) / size));
+    let unmapped = 0;
+    for (let i = first; i <= last; i++) {
+      const o = to + 2 * i;
+      const lo = c[o]!;
+      if ((lo & f.presentLo) === 0) continue;
+      const eb = base + i * size;
+      if (level === 0 || f.isLeaf(lo, level)) {
+        c[o] = 0;
+        c[o + 1] = 0;
+        unmapped += size;
+      } else {
+        const child = this.childOf(lo, c[o + 1]!);
+        unmapped += this.unmapRange(child, level - 1, eb, start, end);
+        if (start <= eb && eb + size <= end) {
+          // The whole child table is empty now: free it.
+          c[o] = 0;
+          c[o + 1] = 0;
+          this.freeTable(child);
+        }
+      }
+    }
+    return unmapped;
+  }
+
+  /** Split the huge leaf containing `edge` if the leaf starts before `edge`. */
+  private splitStraddling(edge: number): boolean {
+    const w = newIoPtWalk();
+    if (!this.walk(edge, w) || w.level === 0 || w.leafIova === edge) return false;
+    return this.split(edge);
+  }
+
+  private racRange(t: number, level: number, base: number, start: number, end: number): void {
+    const f = this.format;
+    const c = this.chunks[t >>> CHUNK_SHIFT]!;
+    const to = (t & (CHUNK_TABLES - 1)) << 10;
+    const size = IO_PGTABLE_LEVEL_SIZE[level]!;
+    const first = Math.floor((Math.max(start, base) - base) / size);
+    const last = Math.min(ENTRIES - 1, Math.floor((end - 1 - base) / size));
+    if (level === 0) {
+      this.racLeaves(c, to, base, first, last);
+      return;
+    }
+    for (let i = first; i <= last; i++) {
+      const o = to + 2 * i;
+      const lo = c[o]!;
+      if ((lo & f.presentLo) === 0) continue;
+      const hi = c[o + 1]!;
+      const eb = base + i * size;
+      if (f.isLeaf(lo, level)) {
+        if (this.isDirty(lo, hi)) {
+          this.record(eb, size);
+          if (this.recClear)
+            c[o] = f.dirtyEncoding === 'bit' ? (lo & ~f.dirtyLo) >>> 0 : (lo | f.dirtyLo) >>> 0;
+        }
+      } else {
+        this.racRange(this.childOf(lo, hi), level - 1, eb, start, end);
+      }
+    }
+  }
+
+  /** The hot loop: 4 KiB leaves of one table, test (and clear) the dirty encoding. */
+  private racLeaves(c: Uint32Array, to: number, base: number, first: number, last: number): void {
+    const f = this.format;
+    const dlo = f.dirtyLo;
+    const clear = this.recClear;
+    if (f.dirtyEncoding === 'bit') {
+      for (let i = first; i <= last; i++) {
+        const o = to + 2 * i;
+        const lo = c[o]!;
+        if ((lo & dlo) !== 0) {
+          this.record(base + i * 4096, 4096);
+          if (clear) c[o] = (lo & ~dlo) >>> 0;
+        }
+      }
+    } else {
+      const dbm = f.dbmHi;
+      for (let i = first; i <= last; i++) {
+        const o = to + 2 * i;
+        const lo = c[o]!;
+        if ((lo & dlo) === 0 && (c[o + 1]! & dbm) !== 0 && (lo & 1) !== 0) {
+          this.record(base + i * 4096, 4096);
+          if (clear) c[o] = (lo | dlo) >>> 0;
+        }
+      }
+    }
+  }
+
+  private record(iova: number, size: number): void {
+    this.recCount++;
+    if (this.recClear) this.recGather?.add(iova, size);
+    if (iova === this.runEnd) {
+      this.runEnd += size;
+      return;
+    }
+    this.flushRun();
+    this.runStart = iova;
+    this.runEnd = iova + size;
+  }
+
+  private flushRun(): void {
+    if (this.runEnd > this.runStart && this.recBitmap !== null) {
+      this.recBitmap.record(this.runStart, this.runEnd - this.runStart);
+    }
+    this.runEnd = -1;
+    this.runStart = 0;
+  }
+}

@@ -1,0 +1,177 @@
+import type { FieldDecl, Process, StructLayout, StructValue } from '@vfio-sim/platform';
+import * as u from './uapi.js';
+
+/** Options of {@link IommufdClient.ioasMap}. */
+export interface IoasMapOptions {
+  /** Place the mapping at this IOVA (IOMMU_IOAS_MAP_FIXED_IOVA); otherwise the kernel picks one. */
+  readonly iova?: number;
+  /** Default true / true. */
+  readonly readable?: boolean;
+  readonly writeable?: boolean;
+}
+
+/**
+ * The VMM's typed view of an iommufd file descriptor: each method builds the command struct in the
+ * process's memory, issues the ioctl and decodes the answer. Errors are the kernel's (KernelError).
+ *
+ * Kernel counterpart: none — this is what QEMU's `iommufd_backend_*` helpers (backends/iommufd.c) and
+ * the selftests' `_test_ioctl_*` wrappers do with libc `ioctl()`.
+ */
+export class IommufdClient {
+  constructor(
+    readonly process: Process,
+    readonly fd: number,
+  ) {}
+
+  /** IOMMU_IOAS_ALLOC: returns the IOAS id. */
+  ioasAlloc(): number {
+    const va = this.push(u.iommu_ioas_alloc, { size: 12, flags: 0, out_ioas_id: 0 });
+    this.process.ioctl(this.fd, u.IOMMU_IOAS_ALLOC, va);
+    return this.process.mm.readStruct(u.iommu_ioas_alloc, va).out_ioas_id;
+  }
+
+  /** IOMMU_IOAS_MAP of `length` bytes at user address `userVa`: returns the IOVA. */
+  ioasMap(ioasId: number, userVa: number, length: number, options: IoasMapOptions = {}): number {
+    const flags =
+      (options.iova !== undefined ? u.IOMMU_IOAS_MAP_FIXED_IOVA : 0) |
+      ((options.readable ?? true) ? u.IOMMU_IOAS_MAP_READABLE : 0) |
+      ((options.writeable ?? true) ? u.IOMMU_IOAS_MAP_WRITEABLE : 0);
+    const va = this.push(u.iommu_ioas_map, {
+      size: 40,
+      flags,
+      ioas_id: ioasId,
+      __reserved: 0,
+      user_va: BigInt(userVa),
+      length: BigInt(length),
+      iova: BigInt(options.iova ?? 0),
+    });
+    this.process.ioctl(this.fd, u.IOMMU_IOAS_MAP, va);
+    return Number(this.process.mm.readStruct(u.iommu_ioas_map, va).iova);
+  }
+
+  /** IOMMU_IOAS_UNMAP: returns the bytes unmapped. `length` as a bigint allows U64_MAX (unmap all). */
+  ioasUnmap(ioasId: number, iova: number, length: number | bigint): number {
+    const va = this.push(u.iommu_ioas_unmap, {
+      size: 24,
+      ioas_id: ioasId,
+      iova: BigInt(iova),
+      length: BigInt(length),
+    });
+    this.process.ioctl(this.fd, u.IOMMU_IOAS_UNMAP, va);
+    return Number(this.process.mm.readStruct(u.iommu_ioas_unmap, va).length);
+  }
+
+  /** IOMMU_IOAS_IOVA_RANGES: the allowed ranges and the IOVA alignment. */
+  ioasIovaRanges(ioasId: number): { ranges: Array<{ start: bigint; last: bigint }>; alignment: number } {
+    const arr = this.process.mm.alloc(16 * 8, 8);
+    const va = this.push(u.iommu_ioas_iova_ranges, {
+      size: 32,
+      ioas_id: ioasId,
+      num_iovas: 8,
+      __reserved: 0,
+      allowed_iovas: BigInt(arr),
+      out_iova_alignment: 0n,
+    });
+    this.process.ioctl(this.fd, u.IOMMU_IOAS_IOVA_RANGES, va);
+    const out = this.process.mm.readStruct(u.iommu_ioas_iova_ranges, va);
+    const ranges = [];
+    for (let i = 0; i < out.num_iovas; i++)
+      ranges.push(this.process.mm.readStruct(u.iommu_iova_range, arr + 16 * i));
+    return { ranges, alignment: Number(out.out_iova_alignment) };
+  }
+
+  /** IOMMU_OPTION HUGE_PAGES set on an IOAS. */
+  setHugePages(ioasId: number, enable: boolean): void {
+    const va = this.push(u.iommu_option, {
+      size: 24,
+      option_id: u.IOMMU_OPTION_HUGE_PAGES,
+      op: u.IOMMU_OPTION_OP_SET,
+      __reserved: 0,
+      object_id: ioasId,
+      val64: enable ? 1n : 0n,
+    });
+    this.process.ioctl(this.fd, u.IOMMU_OPTION, va);
+  }
+
+  /** IOMMU_HWPT_ALLOC on an IOAS for a device: returns the HWPT id. */
+  hwptAlloc(devId: number, ioasId: number, flags = 0): number {
+    const va = this.push(u.iommu_hwpt_alloc, {
+      size: 48,
+      flags,
+      dev_id: devId,
+      pt_id: ioasId,
+      out_hwpt_id: 0,
+      __reserved: 0,
+      data_type: u.IOMMU_HWPT_DATA_NONE,
+      data_len: 0,
+      data_uptr: 0n,
+      fault_id: 0,
+      __reserved2: 0,
+    });
+    this.process.ioctl(this.fd, u.IOMMU_HWPT_ALLOC, va);
+    return this.process.mm.readStruct(u.iommu_hwpt_alloc, va).out_hwpt_id;
+  }
+
+  /** IOMMU_GET_HW_INFO: the info type and the capability bits (`IOMMU_HW_CAP_*`). */
+  getHwInfo(devId: number): { dataType: number; capabilities: bigint } {
+    const va = this.push(u.iommu_hw_info, {
+      size: 40,
+      flags: 0,
+      dev_id: devId,
+      data_len: 0,
+      data_uptr: 0n,
+      out_data_type: 0,
+      out_max_pasid_log2: 0,
+      __reserved: [0, 0, 0],
+      out_capabilities: 0n,
+    });
+    this.process.ioctl(this.fd, u.IOMMU_GET_HW_INFO, va);
+    const out = this.process.mm.readStruct(u.iommu_hw_info, va);
+    return { dataType: out.out_data_type, capabilities: out.out_capabilities };
+  }
+
+  /** IOMMU_HWPT_SET_DIRTY_TRACKING. */
+  setDirtyTracking(hwptId: number, enable: boolean): void {
+    const va = this.push(u.iommu_hwpt_set_dirty_tracking, {
+      size: 16,
+      flags: enable ? u.IOMMU_HWPT_DIRTY_TRACKING_ENABLE : 0,
+      hwpt_id: hwptId,
+      __reserved: 0,
+    });
+    this.process.ioctl(this.fd, u.IOMMU_HWPT_SET_DIRTY_TRACKING, va);
+  }
+
+  /**
+   * IOMMU_HWPT_GET_DIRTY_BITMAP into the caller's bitmap at user address `data` (bits are OR-ed in:
+   * zero it first). `flags` may be IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR.
+   */
+  getDirtyBitmap(
+    hwptId: number,
+    iova: number,
+    length: number,
+    pageSize: number,
+    data: number,
+    flags = 0,
+  ): void {
+    const va = this.push(u.iommu_hwpt_get_dirty_bitmap, {
+      size: 48,
+      hwpt_id: hwptId,
+      flags,
+      __reserved: 0,
+      iova: BigInt(iova),
+      length: BigInt(length),
+      page_size: BigInt(pageSize),
+      data: BigInt(data),
+    });
+    this.process.ioctl(this.fd, u.IOMMU_HWPT_GET_DIRTY_BITMAP, va);
+  }
+
+  /** IOMMU_DESTROY. */
+  destroy(id: number): void {
+    this.process.ioctl(this.fd, u.IOMMU_DESTROY, this.push(u.iommu_destroy, { size: 8, id }));
+  }
+
+  private push<F extends readonly FieldDecl[]>(layout: StructLayout<F>, value: StructValue<F>): number {
+    return this.process.mm.pushStruct(layout, value);
+  }
+}

@@ -1,0 +1,604 @@
+import {
+  anonInodeGetFile,
+  FMODE_READ,
+  FMODE_WRITE,
+  KernelError,
+  type KernelFile,
+  type Task,
+  type UserMemory,
+} from '@vfio-sim/platform';
+import { IOAS_IOVA_MODEL_LIMIT, Ioas } from './io-pagetable.js';
+import { IommuDomain } from './iommu-domain.js';
+import type { IommuDevice } from './iommu-hw.js';
+import { IovaBitmap } from './iova-bitmap.js';
+import * as u from './uapi.js';
+import { copyCmdFromUser, copyCmdToUser } from './user-struct.js';
+
+const U64_MAX = (1n << 64n) - 1n;
+const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** A kernel-managed paging HWPT (`struct iommufd_hwpt_paging`). */
+export class HwptPaging {
+  constructor(
+    readonly id: number,
+    readonly domain: IommuDomain,
+    readonly ioas: Ioas,
+    readonly ioasId: number,
+    /** Created by attaching a device straight to an IOAS (no dirty ops), destroyed with its last device. */
+    readonly auto: boolean,
+  ) {}
+}
+
+/** A device bound to the context (`struct iommufd_device`). */
+export class IommufdDevice {
+  hwpt: HwptPaging | undefined = undefined;
+  constructor(
+    readonly id: number,
+    readonly dev: IommuDevice,
+  ) {}
+}
+
+type IommufdObject =
+  | { readonly type: 'ioas'; readonly ioas: Ioas }
+  | { readonly type: 'hwpt_paging'; readonly hwpt: HwptPaging }
+  | { readonly type: 'device'; readonly idev: IommufdDevice };
+
+/** Minimum `size` of each command (offsetofend of its last required field). */
+const MIN_SIZE: ReadonlyMap<number, number> = new Map([
+  [u.IOMMU_DESTROY, 8],
+  [u.IOMMU_IOAS_ALLOC, 12],
+  [u.IOMMU_IOAS_ALLOW_IOVAS, 24],
+  [u.IOMMU_IOAS_COPY, 40],
+  [u.IOMMU_IOAS_IOVA_RANGES, 32],
+  [u.IOMMU_IOAS_MAP, 40],
+  [u.IOMMU_IOAS_UNMAP, 24],
+  [u.IOMMU_OPTION, 24],
+  [u.IOMMU_VFIO_IOAS, 12],
+  [u.IOMMU_HWPT_ALLOC, 24],
+  [u.IOMMU_GET_HW_INFO, 32],
+  [u.IOMMU_HWPT_SET_DIRTY_TRACKING, 16],
+  [u.IOMMU_HWPT_GET_DIRTY_BITMAP, 48],
+]);
+
+/**
+ * One open `/dev/iommu`: the object table (IOAS, HWPT, device ids) and the ioctls on it. Kernel-side
+ * entry points ({@link bindDevice}, {@link attachDevice}) are what VFIO calls for
+ * VFIO_DEVICE_BIND_IOMMUFD / VFIO_DEVICE_ATTACH_IOMMUFD_PT.
+ *
+ * Kernel counterpart: `struct iommufd_ctx` and drivers/iommu/iommufd/main.c (`iommufd_fops_ioctl`),
+ * ioas.c, hw_pagetable.c, device.c.
+ */
+export class IommufdCtx {
+  private readonly objects = new Map<number, IommufdObject>();
+  private nextId = 1;
+  private vfioIoasId = 0;
+  /** IOMMU_OPTION_RLIMIT_MODE. */
+  private rlimitMode = 0n;
+
+  // ---- kernel-side API ---------------------------------------------------------------------------
+
+  /** `iommufd_device_bind`: returns the device id. @throws KernelError EBUSY if already bound here. */
+  bindDevice(dev: IommuDevice): number {
+    for (const o of this.objects.values()) {
+      if (o.type === 'device' && o.idev.dev === dev)
+        throw new KernelError('EBUSY', `${dev.name} is already bound`);
+    }
+    const id = this.nextId++;
+    this.objects.set(id, { type: 'device', idev: new IommufdDevice(id, dev) });
+    return id;
+  }
+
+  /** `iommufd_device_unbind`: detaches first. */
+  unbindDevice(devId: number): void {
+    const idev = this.getDevice(devId);
+    this.detachDevice(devId);
+    this.objects.delete(idev.id);
+  }
+
+  /**
+   * `iommufd_device_attach` (or replace): attach to a paging HWPT, or to an IOAS through an automatic
+   * domain (shared with other devices of the same IOMMU type; no dirty ops). Returns the HWPT id.
+   * @throws KernelError ENOENT (ids), EINVAL (vendor refusal).
+   */
+  attachDevice(devId: number, ptId: number, pasid = 0): number {
+    const idev = this.getDevice(devId);
+    const o = this.objects.get(ptId);
+    if (o === undefined || o.type === 'device') throw new KernelError('ENOENT', `no IOAS or HWPT ${ptId}`);
+    let hwpt: HwptPaging;
+    if (o.type === 'hwpt_paging') {
+      hwpt = o.hwpt;
+      o.hwpt.domain.attachDev(idev.dev, pasid);
+    } else {
+      const existing = [...this.objects.values()].find(
+        (x): x is { type: 'hwpt_paging'; hwpt: HwptPaging } =>
+          x.type === 'hwpt_paging' &&
+          x.hwpt.auto &&
+          x.hwpt.ioas === o.ioas &&
+          x.hwpt.domain.hw.format === idev.dev.hw.format,
+      );
+      if (existing !== undefined) {
+        hwpt = existing.hwpt;
+        hwpt.domain.attachDev(idev.dev, pasid);
+      } else {
+        const domain = IommuDomain.alloc(idev.dev.hw);
+        o.ioas.addDomain(domain);
+        hwpt = new HwptPaging(this.nextId++, domain, o.ioas, ptId, true);
+        try {
+          domain.attachDev(idev.dev, pasid);
+        } catch (e) {
+          o.ioas.removeDomain(domain);
+          throw e;
+        }
+        this.objects.set(hwpt.id, { type: 'hwpt_paging', hwpt });
+      }
+    }
+    const old = idev.hwpt;
+    idev.hwpt = hwpt;
+    if (old !== undefined && old !== hwpt) this.releaseAuto(old);
+    return hwpt.id;
+  }
+
+  /** `iommufd_device_detach`: the device becomes blocked. */
+  detachDevice(devId: number): void {
+    const idev = this.getDevice(devId);
+    const hwpt = idev.hwpt;
+    if (hwpt === undefined) return;
+    hwpt.domain.detachDev(idev.dev);
+    idev.hwpt = undefined;
+    this.releaseAuto(hwpt);
+  }
+
+  /** The paging HWPT with `id`. @throws KernelError ENOENT */
+  hwpt(id: number): HwptPaging {
+    const o = this.objects.get(id);
+    if (o?.type !== 'hwpt_paging') throw new KernelError('ENOENT', `no paging HWPT ${id}`);
+    return o.hwpt;
+  }
+
+  /** The IOAS with `id`. @throws KernelError ENOENT */
+  ioas(id: number): Ioas {
+    const o = this.objects.get(id);
+    if (o?.type !== 'ioas') throw new KernelError('ENOENT', `no IOAS ${id}`);
+    return o.ioas;
+  }
+
+  /** Object ids and types (diagnostics). */
+  objectIds(): Array<{ id: number; type: IommufdObject['type'] }> {
+    return [...this.objects.entries()].map(([id, o]) => ({ id, type: o.type }));
+  }
+
+  /** Release everything (file close). */
+  release(): void {
+    for (const o of this.objects.values()) if (o.type === 'device') this.detachDevice(o.idev.id);
+    for (const o of this.objects.values())
+      if (o.type === 'hwpt_paging') o.hwpt.ioas.removeDomain(o.hwpt.domain);
+    for (const o of this.objects.values()) if (o.type === 'ioas') o.ioas.unmapAll();
+    this.objects.clear();
+  }
+
+  // ---- ioctl ------------------------------------------------------------------------------------
+
+  /**
+   * `iommufd_fops_ioctl`: `arg` points at the command struct in `current.mm`.
+   * @throws KernelError ENOTTY for an unknown command, and each command's errno.
+   */
+  ioctl(current: Task, cmdNr: number, arg: number): number {
+    const minSize = MIN_SIZE.get(cmdNr);
+    if (minSize === undefined)
+      throw new KernelError('ENOTTY', `iommufd: unknown ioctl 0x${cmdNr.toString(16)}`);
+    const mm = current.mm;
+    switch (cmdNr) {
+      case u.IOMMU_DESTROY:
+        return this.ioctlDestroy(mm, arg, minSize);
+      case u.IOMMU_IOAS_ALLOC:
+        return this.ioctlIoasAlloc(mm, arg, minSize);
+      case u.IOMMU_IOAS_ALLOW_IOVAS:
+        return this.ioctlAllowIovas(mm, arg, minSize);
+      case u.IOMMU_IOAS_COPY:
+        return this.ioctlCopy(mm, arg, minSize);
+      case u.IOMMU_IOAS_IOVA_RANGES:
+        return this.ioctlIovaRanges(mm, arg, minSize);
+      case u.IOMMU_IOAS_MAP:
+        return this.ioctlMap(mm, arg, minSize);
+      case u.IOMMU_IOAS_UNMAP:
+        return this.ioctlUnmap(mm, arg, minSize);
+      case u.IOMMU_OPTION:
+        return this.ioctlOption(mm, arg, minSize);
+      case u.IOMMU_VFIO_IOAS:
+        return this.ioctlVfioIoas(mm, arg, minSize);
+      case u.IOMMU_HWPT_ALLOC:
+        return this.ioctlHwptAlloc(mm, arg, minSize);
+      case u.IOMMU_GET_HW_INFO:
+        return this.ioctlGetHwInfo(mm, arg, minSize);
+      case u.IOMMU_HWPT_SET_DIRTY_TRACKING:
+        return this.ioctlSetDirtyTracking(mm, arg, minSize);
+      default:
+        return this.ioctlGetDirtyBitmap(mm, arg, minSize);
+    }
+  }
+
+  private ioctlDestroy(mm: UserMemory, arg: number, min: number): number {
+    const { cmd } = copyCmdFromUser(mm, arg, u.iommu_destroy, min);
+    const o = this.objects.get(cmd.id);
+    if (o === undefined) throw new KernelError('ENOENT', `no object ${cmd.id}`);
+    if (o.type === 'device')
+      throw new KernelError('EBUSY', 'devices are unbound through VFIO, not destroyed');
+    if (o.type === 'ioas') {
+      const users = [...this.objects.values()].some(
+        (x) => x.type === 'hwpt_paging' && x.hwpt.ioas === o.ioas,
+      );
+      if (users) throw new KernelError('EBUSY', `IOAS ${cmd.id} still backs a HWPT`);
+      o.ioas.unmapAll();
+      if (this.vfioIoasId === cmd.id) this.vfioIoasId = 0;
+    } else {
+      if (o.hwpt.domain.devices.size > 0)
+        throw new KernelError('EBUSY', `HWPT ${cmd.id} has devices attached`);
+      o.hwpt.ioas.removeDomain(o.hwpt.domain);
+    }
+    this.objects.delete(cmd.id);
+    return 0;
+  }
+
+  private ioctlIoasAlloc(mm: UserMemory, arg: number, min: number): number {
+    const { cmd, userSize } = copyCmdFromUser(mm, arg, u.iommu_ioas_alloc, min);
+    if (cmd.flags !== 0) throw new KernelError('EOPNOTSUPP', `IOAS_ALLOC flags 0x${cmd.flags.toString(16)}`);
+    const id = this.nextId++;
+    this.objects.set(id, { type: 'ioas', ioas: new Ioas() });
+    cmd.out_ioas_id = id;
+    try {
+      copyCmdToUser(mm, arg, u.iommu_ioas_alloc, cmd, userSize);
+    } catch (e) {
+      this.objects.delete(id);
+      throw e;
+    }
+    return 0;
+  }
+
+  private ioctlAllowIovas(mm: UserMemory, arg: number, min: number): number {
+    const { cmd } = copyCmdFromUser(mm, arg, u.iommu_ioas_allow_iovas, min);
+    if (cmd.__reserved !== 0) throw new KernelError('EOPNOTSUPP', '__reserved must be 0');
+    const ioas = this.ioas(cmd.ioas_id);
+    const ranges: Array<{ start: number; last: number }> = [];
+    for (let i = 0; i < cmd.num_iovas; i++) {
+      const r = mm.readStruct(u.iommu_iova_range, Number(cmd.allowed_iovas) + i * 16);
+      if (r.start > r.last) throw new KernelError('EINVAL', `allowed range ${i}: start > last`);
+      ranges.push({
+        start: Number(r.start > SAFE ? SAFE : r.start),
+        last: Number(r.last > SAFE ? SAFE : r.last),
+      });
+    }
+    const next = ranges.length === 0 ? null : ranges;
+    if (next !== null) {
+      for (const a of ioas.mappings) {
+        if (!next.some((r) => a.iova >= r.start && a.iova + a.length - 1 <= r.last)) {
+          throw new KernelError(
+            'EADDRINUSE',
+            `mapping at 0x${a.iova.toString(16)} is outside the new allowed list`,
+          );
+        }
+      }
+    }
+    ioas.allowedIovas = next;
+    return 0;
+  }
+
+  private ioctlCopy(mm: UserMemory, arg: number, min: number): number {
+    const { cmd, userSize } = copyCmdFromUser(mm, arg, u.iommu_ioas_copy, min);
+    const known = u.IOMMU_IOAS_MAP_FIXED_IOVA | u.IOMMU_IOAS_MAP_WRITEABLE | u.IOMMU_IOAS_MAP_READABLE;
+    if ((cmd.flags & ~known) !== 0)
+      throw new KernelError('EOPNOTSUPP', `IOAS_COPY flags 0x${cmd.flags.toString(16)}`);
+    if (cmd.length >= U64_MAX || cmd.dst_iova >= U64_MAX || cmd.src_iova >= U64_MAX) {
+      throw new KernelError('EOVERFLOW', 'IOAS_COPY range overflows');
+    }
+    const src = this.ioas(cmd.src_ioas_id);
+    const dst = this.ioas(cmd.dst_ioas_id);
+    const area = src.areaAt(toModelIova(cmd.src_iova));
+    if (area === undefined || BigInt(area.iova) !== cmd.src_iova || BigInt(area.length) !== cmd.length) {
+      throw new KernelError('ENOENT', 'IOAS_COPY source must be exactly one mapping');
+    }
+    const fixed = (cmd.flags & u.IOMMU_IOAS_MAP_FIXED_IOVA) !== 0;
+    const iova = dst.map(
+      area.memory,
+      area.offset,
+      area.length,
+      fixed ? toModelIova(cmd.dst_iova) : undefined,
+      {
+        read: (cmd.flags & u.IOMMU_IOAS_MAP_READABLE) !== 0,
+        write: (cmd.flags & u.IOMMU_IOAS_MAP_WRITEABLE) !== 0,
+      },
+    );
+    cmd.dst_iova = BigInt(iova);
+    copyCmdToUser(mm, arg, u.iommu_ioas_copy, cmd, userSize);
+    return 0;
+  }
+
+  private ioctlIovaRanges(mm: UserMemory, arg: number, min: number): number {
+    const { cmd, userSize } = copyCmdFromUser(mm, arg, u.iommu_ioas_iova_ranges, min);
+    if (cmd.__reserved !== 0) throw new KernelError('EOPNOTSUPP', '__reserved must be 0');
+    const ioas = this.ioas(cmd.ioas_id);
+    const ranges = ioas.allowedIovas ?? ioas.iovaRanges();
+    const room = cmd.num_iovas;
+    for (let i = 0; i < Math.min(room, ranges.length); i++) {
+      const r = ranges[i]!;
+      mm.copyToUser(
+        Number(cmd.allowed_iovas) + i * 16,
+        u.iommu_iova_range.encode({ start: BigInt(r.start), last: BigInt(r.last) }),
+      );
+    }
+    cmd.num_iovas = ranges.length;
+    cmd.out_iova_alignment = BigInt(ioas.iovaAlignment);
+    copyCmdToUser(mm, arg, u.iommu_ioas_iova_ranges, cmd, userSize);
+    if (room < ranges.length) throw new KernelError('EMSGSIZE', `${ranges.length} ranges, room for ${room}`);
+    return 0;
+  }
+
+  private ioctlMap(mm: UserMemory, arg: number, min: number): number {
+    const { cmd, userSize } = copyCmdFromUser(mm, arg, u.iommu_ioas_map, min);
+    const known = u.IOMMU_IOAS_MAP_FIXED_IOVA | u.IOMMU_IOAS_MAP_WRITEABLE | u.IOMMU_IOAS_MAP_READABLE;
+    if ((cmd.flags & ~known) !== 0 || cmd.__reserved !== 0) {
+      throw new KernelError('EOPNOTSUPP', `IOAS_MAP flags 0x${cmd.flags.toString(16)} / __reserved`);
+    }
+    if ((cmd.flags & (u.IOMMU_IOAS_MAP_WRITEABLE | u.IOMMU_IOAS_MAP_READABLE)) === 0) {
+      throw new KernelError('EINVAL', 'IOAS_MAP needs READABLE or WRITEABLE');
+    }
+    if (cmd.iova >= U64_MAX || cmd.length >= U64_MAX)
+      throw new KernelError('EOVERFLOW', 'IOAS_MAP iova/length');
+    const ioas = this.ioas(cmd.ioas_id);
+    if (cmd.length === 0n) throw new KernelError('EINVAL', 'IOAS_MAP length 0');
+    const fixed = (cmd.flags & u.IOMMU_IOAS_MAP_FIXED_IOVA) !== 0;
+    const length = toModelIova(cmd.length);
+    const target = fixed ? toModelIova(cmd.iova) : undefined;
+    if (target !== undefined && target + length > IOAS_IOVA_MODEL_LIMIT) {
+      throw new KernelError('EINVAL', 'IOAS_MAP beyond the IOVA the model represents');
+    }
+    const pinned = mm.resolve(toModelIova(cmd.user_va), length);
+    const iova = ioas.map(pinned.memory, pinned.offset, length, target, {
+      read: (cmd.flags & u.IOMMU_IOAS_MAP_READABLE) !== 0,
+      write: (cmd.flags & u.IOMMU_IOAS_MAP_WRITEABLE) !== 0,
+    });
+    cmd.iova = BigInt(iova);
+    try {
+      copyCmdToUser(mm, arg, u.iommu_ioas_map, cmd, userSize);
+    } catch (e) {
+      ioas.unmap(iova, length);
+      throw e;
+    }
+    return 0;
+  }
+
+  private ioctlUnmap(mm: UserMemory, arg: number, min: number): number {
+    const { cmd, userSize } = copyCmdFromUser(mm, arg, u.iommu_ioas_unmap, min);
+    const ioas = this.ioas(cmd.ioas_id);
+    let unmapped: number;
+    if (cmd.iova === 0n && cmd.length === U64_MAX) {
+      unmapped = ioas.unmapAll();
+    } else {
+      if (cmd.length === 0n) throw new KernelError('EINVAL', 'IOAS_UNMAP length 0');
+      if (cmd.iova + cmd.length - 1n > U64_MAX) throw new KernelError('EOVERFLOW', 'IOAS_UNMAP range wraps');
+      const iova = cmd.iova > SAFE ? IOAS_IOVA_MODEL_LIMIT : Number(cmd.iova);
+      const end = cmd.iova + cmd.length > SAFE ? IOAS_IOVA_MODEL_LIMIT : Number(cmd.iova + cmd.length);
+      unmapped = iova >= end ? 0 : ioas.unmap(iova, end - iova);
+      if (unmapped === 0) throw new KernelError('ENOENT', 'IOAS_UNMAP: nothing mapped in the range');
+    }
+    cmd.length = BigInt(unmapped);
+    copyCmdToUser(mm, arg, u.iommu_ioas_unmap, cmd, userSize);
+    return 0;
+  }
+
+  private ioctlOption(mm: UserMemory, arg: number, min: number): number {
+    const { cmd, userSize } = copyCmdFromUser(mm, arg, u.iommu_option, min);
+    if (cmd.__reserved !== 0) throw new KernelError('EOPNOTSUPP', '__reserved must be 0');
+    if (cmd.op !== u.IOMMU_OPTION_OP_SET && cmd.op !== u.IOMMU_OPTION_OP_GET) {
+      throw new KernelError('EOPNOTSUPP', `option op ${cmd.op}`);
+    }
+    const set = cmd.op === u.IOMMU_OPTION_OP_SET;
+    if (cmd.option_id === u.IOMMU_OPTION_RLIMIT_MODE) {
+      if (cmd.object_id !== 0) throw new KernelError('EINVAL', 'RLIMIT_MODE is global: object_id must be 0');
+      if (set) {
+        if (cmd.val64 > 1n) throw new KernelError('EINVAL', `RLIMIT_MODE ${cmd.val64}`);
+        this.rlimitMode = cmd.val64;
+      } else cmd.val64 = this.rlimitMode;
+    } else if (cmd.option_id === u.IOMMU_OPTION_HUGE_PAGES) {
+      const ioas = this.ioas(cmd.object_id);
+      if (set) {
+        if (cmd.val64 > 1n) throw new KernelError('EINVAL', `HUGE_PAGES ${cmd.val64}`);
+        ioas.hugePages = cmd.val64 === 1n;
+      } else cmd.val64 = ioas.hugePages ? 1n : 0n;
+    } else {
+      throw new KernelError('EOPNOTSUPP', `option ${cmd.option_id}`);
+    }
+    if (!set) copyCmdToUser(mm, arg, u.iommu_option, cmd, userSize);
+    return 0;
+  }
+
+  private ioctlVfioIoas(mm: UserMemory, arg: number, min: number): number {
+    const { cmd, userSize } = copyCmdFromUser(mm, arg, u.iommu_vfio_ioas, min);
+    if (cmd.__reserved !== 0) throw new KernelError('EOPNOTSUPP', '__reserved must be 0');
+    switch (cmd.op) {
+      case u.IOMMU_VFIO_IOAS_GET:
+        if (this.vfioIoasId === 0) throw new KernelError('ENODEV', 'no VFIO compatibility IOAS');
+        cmd.ioas_id = this.vfioIoasId;
+        copyCmdToUser(mm, arg, u.iommu_vfio_ioas, cmd, userSize);
+        return 0;
+      case u.IOMMU_VFIO_IOAS_SET:
+        this.ioas(cmd.ioas_id);
+        this.vfioIoasId = cmd.ioas_id;
+        return 0;
+      case u.IOMMU_VFIO_IOAS_CLEAR:
+        this.vfioIoasId = 0;
+        return 0;
+      default:
+        throw new KernelError('EOPNOTSUPP', `VFIO_IOAS op ${cmd.op}`);
+    }
+  }
+
+  private ioctlHwptAlloc(mm: UserMemory, arg: number, min: number): number {
+    const { cmd, userSize } = copyCmdFromUser(mm, arg, u.iommu_hwpt_alloc, min);
+    if (cmd.__reserved !== 0 || cmd.__reserved2 !== 0)
+      throw new KernelError('EOPNOTSUPP', '__reserved must be 0');
+    if ((cmd.data_type === u.IOMMU_HWPT_DATA_NONE) !== (cmd.data_len === 0)) {
+      throw new KernelError('EINVAL', 'data_len must be 0 exactly when data_type is NONE');
+    }
+    const idev = this.getDevice(cmd.dev_id);
+    const pt = this.objects.get(cmd.pt_id);
+    if (pt?.type !== 'ioas') {
+      throw new KernelError('EINVAL', `pt_id ${cmd.pt_id} is not an IOAS (nested HWPTs are not modelled)`);
+    }
+    if (cmd.data_type !== u.IOMMU_HWPT_DATA_NONE)
+      throw new KernelError('EOPNOTSUPP', `data_type ${cmd.data_type}`);
+    const known = u.IOMMU_HWPT_ALLOC_NEST_PARENT | u.IOMMU_HWPT_ALLOC_DIRTY_TRACKING;
+    if ((cmd.flags & ~known) !== 0)
+      throw new KernelError('EOPNOTSUPP', `HWPT_ALLOC flags 0x${cmd.flags.toString(16)}`);
+    const dirty = (cmd.flags & u.IOMMU_HWPT_ALLOC_DIRTY_TRACKING) !== 0;
+    const domain = IommuDomain.alloc(idev.dev.hw, { dirtyTracking: dirty });
+    pt.ioas.addDomain(domain);
+    const hwpt = new HwptPaging(this.nextId++, domain, pt.ioas, cmd.pt_id, false);
+    this.objects.set(hwpt.id, { type: 'hwpt_paging', hwpt });
+    cmd.out_hwpt_id = hwpt.id;
+    try {
+      copyCmdToUser(mm, arg, u.iommu_hwpt_alloc, cmd, userSize);
+    } catch (e) {
+      pt.ioas.removeDomain(domain);
+      this.objects.delete(hwpt.id);
+      throw e;
+    }
+    return 0;
+  }
+
+  private ioctlGetHwInfo(mm: UserMemory, arg: number, min: number): number {
+    const { cmd, userSize } = copyCmdFromUser(mm, arg, u.iommu_hw_info, min);
+    if ((cmd.flags & ~u.IOMMU_HW_INFO_FLAG_INPUT_TYPE) !== 0 || cmd.__reserved.some((b) => b !== 0)) {
+      throw new KernelError('EOPNOTSUPP', 'GET_HW_INFO flags / __reserved');
+    }
+    const hw = this.getDevice(cmd.dev_id).dev.hw;
+    // Vendor data: the capability register as its driver exposes it (VT-d: cap, ecap; AMD: efr; ARM: idr[0]).
+    const [lo, hi] = hw.capabilityRegister();
+    const data = new Uint8Array(24);
+    const view = new DataView(data.buffer);
+    let type: number;
+    let len: number;
+    switch (hw.format.name) {
+      case 'vtd-ss':
+        type = u.IOMMU_HW_INFO_TYPE_INTEL_VTD;
+        view.setUint32(16, lo, true); // struct iommu_hw_info_vtd { flags, __reserved, cap_reg, ecap_reg }
+        view.setUint32(20, hi, true);
+        len = 24;
+        break;
+      case 'amd-v1':
+        type = u.IOMMU_HW_INFO_TYPE_AMD;
+        view.setUint32(0, lo, true); // struct iommu_hw_info_amd { efr, efr2 }
+        view.setUint32(4, hi, true);
+        len = 16;
+        break;
+      default:
+        type = u.IOMMU_HW_INFO_TYPE_ARM_SMMUV3;
+        view.setUint32(8, lo, true); // struct iommu_hw_info_arm_smmuv3 { flags, __reserved, idr[6], … }
+        len = 16;
+    }
+    if (
+      (cmd.flags & u.IOMMU_HW_INFO_FLAG_INPUT_TYPE) !== 0 &&
+      cmd.out_data_type !== type &&
+      cmd.out_data_type !== 0
+    ) {
+      throw new KernelError('EOPNOTSUPP', `hw info type ${cmd.out_data_type}`);
+    }
+    if (cmd.data_len > 0) mm.copyToUser(Number(cmd.data_uptr), data.subarray(0, Math.min(cmd.data_len, len)));
+    cmd.data_len = len;
+    cmd.out_data_type = type;
+    cmd.out_max_pasid_log2 = 0;
+    cmd.out_capabilities = hw.dirtyTracking ? BigInt(u.IOMMU_HW_CAP_DIRTY_TRACKING) : 0n;
+    copyCmdToUser(mm, arg, u.iommu_hw_info, cmd, userSize);
+    return 0;
+  }
+
+  private ioctlSetDirtyTracking(mm: UserMemory, arg: number, min: number): number {
+    const { cmd } = copyCmdFromUser(mm, arg, u.iommu_hwpt_set_dirty_tracking, min);
+    if ((cmd.flags & ~u.IOMMU_HWPT_DIRTY_TRACKING_ENABLE) !== 0) {
+      throw new KernelError('EOPNOTSUPP', `SET_DIRTY_TRACKING flags 0x${cmd.flags.toString(16)}`);
+    }
+    const hwpt = this.hwpt(cmd.hwpt_id);
+    hwpt.ioas.setDirtyTracking(hwpt.domain, (cmd.flags & u.IOMMU_HWPT_DIRTY_TRACKING_ENABLE) !== 0);
+    return 0;
+  }
+
+  private ioctlGetDirtyBitmap(mm: UserMemory, arg: number, min: number): number {
+    const { cmd } = copyCmdFromUser(mm, arg, u.iommu_hwpt_get_dirty_bitmap, min);
+    if ((cmd.flags & ~u.IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR) !== 0 || cmd.__reserved !== 0) {
+      throw new KernelError('EOPNOTSUPP', 'GET_DIRTY_BITMAP flags / __reserved');
+    }
+    const hwpt = this.hwpt(cmd.hwpt_id);
+    if (cmd.iova + cmd.length - 1n > U64_MAX || cmd.iova + cmd.length - 1n < 0n) {
+      throw new KernelError('EOVERFLOW', 'GET_DIRTY_BITMAP range wraps');
+    }
+    const align = BigInt(hwpt.ioas.iovaAlignment);
+    if (cmd.iova % align !== 0n || (cmd.iova + cmd.length) % align !== 0n) {
+      throw new KernelError('EINVAL', `range not aligned to the IOAS alignment ${align}`);
+    }
+    if (cmd.page_size === 0n) throw new KernelError('EINVAL', 'page_size 0');
+    const mask = cmd.page_size - 1n;
+    if ((cmd.iova & mask) !== 0n || ((cmd.iova + cmd.length) & mask) !== 0n) {
+      throw new KernelError('EINVAL', 'range not aligned to page_size');
+    }
+    if (!hwpt.domain.dirtyOps)
+      throw new KernelError('EOPNOTSUPP', `HWPT ${cmd.hwpt_id} has no dirty tracking`);
+    if (cmd.length === 0n || cmd.iova >= BigInt(IOAS_IOVA_MODEL_LIMIT)) return 0;
+    const iova = Number(cmd.iova);
+    const length = Number(cmd.length > SAFE - cmd.iova ? SAFE - cmd.iova : cmd.length);
+    // The bit granularity is the lowest set bit of page_size (iova_bitmap's __ffs), power of two or not.
+    const granule = Number(cmd.page_size & -cmd.page_size);
+    let bitmap: IovaBitmap | null;
+    try {
+      bitmap = new IovaBitmap(mm, iova, length, granule, Number(cmd.data));
+    } catch (e) {
+      // A bitmap that cannot be pinned drops its bits silently; the walk still clears.
+      if (!(e instanceof KernelError)) throw e;
+      bitmap = null;
+    }
+    hwpt.ioas.readAndClearDirty(
+      hwpt.domain,
+      iova,
+      length,
+      (cmd.flags & u.IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR) !== 0,
+      bitmap,
+    );
+    return 0;
+  }
+
+  // ---- helpers ---------------------------------------------------------------------------------
+
+  private getDevice(id: number): IommufdDevice {
+    const o = this.objects.get(id);
+    if (o?.type !== 'device') throw new KernelError('ENOENT', `no device ${id}`);
+    return o.idev;
+  }
+
+  private releaseAuto(hwpt: HwptPaging): void {
+    if (!hwpt.auto || hwpt.domain.devices.size > 0) return;
+    hwpt.ioas.removeDomain(hwpt.domain);
+    this.objects.delete(hwpt.id);
+  }
+}
+
+/** A u64 IOVA/length as a model number (values past 2^53 become the model limit, which maps nothing). */
+function toModelIova(v: bigint): number {
+  return v > SAFE ? IOAS_IOVA_MODEL_LIMIT : Number(v);
+}
+
+/**
+ * Open `/dev/iommu`: a new context behind a file whose ioctls are the iommufd commands. Install it in a
+ * process (`process.install(file)`) and call `process.ioctl(fd, IOMMU_…, argVa)`.
+ *
+ * Kernel counterpart: `iommufd_fops_open` / `iommufd_fops_release` (drivers/iommu/iommufd/main.c).
+ */
+export function openIommufd(): KernelFile<IommufdCtx> {
+  const ctx = new IommufdCtx();
+  return anonInodeGetFile<IommufdCtx>(
+    'iommufd',
+    {
+      ioctl: (file, current, cmd, arg) => file.privateData.ioctl(current, cmd, arg),
+      release: (file) => file.privateData.release(),
+    },
+    ctx,
+    FMODE_READ | FMODE_WRITE,
+  );
+}
