@@ -4,5 +4,8 @@
  * the vfio device with its ops table and device fd, vfio-pci-core as a library of default ops, the
  * VFIO_DEVICE_FEATURE dispatch to migration and DMA-logging ops, and an ioctl-shaped VMM client.
  */
+export * from './client/index.js';
 export * from './pci/index.js';
+export * from './pci-core/index.js';
 export * from './uapi/index.js';
+export * from './vfio/index.js';
