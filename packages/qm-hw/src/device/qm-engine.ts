@@ -1,0 +1,168 @@
+import { QM_CQE_ERROR, QM_CQE_SIZE } from '../regs/contexts.js';
+import {
+  QM_SQE_SIZE,
+  QM_SQE_STATUS_BAD_INPUT,
+  QM_SQE_STATUS_DMA_FAULT,
+  QM_SQE_STATUS_OK,
+  qm_sqe,
+} from '../regs/sqe.js';
+import { QM_AEQ_EVENT_IRQ_VECTOR, QM_EQ_EVENT_IRQ_VECTOR } from '../regs/versions.js';
+import { EMPTY_BYTES, type QmJobResult, runEngineJob } from './engines.js';
+import { jobLatencyUs } from './latencies.js';
+import type { QmDevice } from './qm-device.js';
+import type { QmFunction } from './qm-function.js';
+import type { QmQueue } from './qm-queue.js';
+
+/** Largest buffer one job may name (larger → QM_SQE_STATUS_BAD_INPUT). */
+export const QM_MAX_JOB_BYTES = 16 << 20;
+
+const OFF_SRC = qm_sqe.offsetOf('src_addr');
+const OFF_DST = qm_sqe.offsetOf('dst_addr');
+const OFF_KEY = qm_sqe.offsetOf('key_addr');
+const OFF_IV = qm_sqe.offsetOf('iv_addr');
+const OFF_SRC_LEN = qm_sqe.offsetOf('src_len');
+const OFF_DST_LEN = qm_sqe.offsetOf('dst_len');
+const OFF_KEY_LEN = qm_sqe.offsetOf('key_len');
+const OFF_IV_LEN = qm_sqe.offsetOf('iv_len');
+const OFF_OUT_LEN = qm_sqe.offsetOf('out_len');
+const OFF_STATUS = qm_sqe.offsetOf('status');
+const OFF_TAG = qm_sqe.offsetOf('tag');
+
+/**
+ * The queue engine: fetches SQEs between an SQ's head and tail (one job in flight per queue), runs each
+ * on the accelerator ({@link runEngineJob}) with its inputs read by DMA, and after the job's latency
+ * writes the output, the SQE's status/out_len, a CQE (phase bit) and an EQE, then raises the EQ
+ * interrupt. A paused function, a stopped queue or an `engine-busy` fault fetches nothing; jobs already
+ * in the engine always finish.
+ *
+ * Kernel counterpart: the QM's SQ scheduler and the accelerator cores behind it (what `qm_work_process()`
+ * / `qm_poll_req_cb()` consume).
+ */
+export class QmEngine {
+  private readonly sqe = new Uint8Array(QM_SQE_SIZE);
+  private readonly sqeView = new DataView(this.sqe.buffer);
+  private readonly cqe = new Uint8Array(QM_CQE_SIZE);
+  private readonly cqeView = new DataView(this.cqe.buffer);
+
+  constructor(private readonly dev: QmDevice) {}
+
+  /** Start the next job of `q` if it may run. */
+  kick(f: QmFunction, q: QmQueue): void {
+    if (q.busy || q.stopped || !q.hasSqc || !q.hasCqc || f.paused) return;
+    if (q.pendingSqes === 0) return;
+    if (f.faults.engineBusy) {
+      f.faults.hit('engine-busy', `qn ${q.qn}`);
+      return;
+    }
+    const sqeAddr = q.sqBase + q.sqHead * q.sqeSize;
+    if (!f.dmaRead(sqeAddr, this.sqe)) {
+      q.stopped = true;
+      this.aeqEvent(f, q.qn, QM_CQE_ERROR);
+      return;
+    }
+    const v = this.sqeView;
+    const opcode = v.getUint32(0, true);
+    const tag = v.getUint32(OFF_TAG, true);
+    const srcLen = v.getUint32(OFF_SRC_LEN, true);
+    const dstLen = v.getUint32(OFF_DST_LEN, true);
+    const keyLen = v.getUint32(OFF_KEY_LEN, true);
+    const ivLen = v.getUint32(OFF_IV_LEN, true);
+    const dst = u64(v, OFF_DST);
+    q.sqHead = (q.sqHead + 1) % q.sqDepth;
+
+    let result: QmJobResult;
+    if (srcLen > QM_MAX_JOB_BYTES || keyLen > QM_MAX_JOB_BYTES || ivLen > QM_MAX_JOB_BYTES) {
+      result = { status: QM_SQE_STATUS_BAD_INPUT, out: undefined };
+    } else {
+      const src = this.fetch(f, u64(v, OFF_SRC), srcLen);
+      const key = this.fetch(f, u64(v, OFF_KEY), keyLen);
+      const iv = this.fetch(f, u64(v, OFF_IV), ivLen);
+      result =
+        src === undefined || key === undefined || iv === undefined
+          ? { status: QM_SQE_STATUS_DMA_FAULT, out: undefined }
+          : runEngineJob(this.dev.kind, { opcode, src, key, iv, dstLen });
+    }
+
+    q.busy = true;
+    f.inFlight++;
+    const gen = f.generation;
+    const start = this.dev.clock.now();
+    this.dev.clock.after(jobLatencyUs(this.dev.latencies, srcLen), () => {
+      if (gen !== f.generation) return;
+      q.busy = false;
+      f.inFlight--;
+      this.complete(f, q, sqeAddr, dst, result, tag);
+      if (this.dev.tracer.enabled) {
+        this.dev.tracer.slice('qm.job', `op ${opcode}`, start, {
+          fun: f.fun,
+          qn: q.qn,
+          status: result.status,
+        });
+      }
+      f.jobDone();
+      this.kick(f, q);
+    });
+  }
+
+  private fetch(f: QmFunction, addr: number, len: number): Uint8Array | undefined {
+    if (len === 0) return EMPTY_BYTES;
+    const buf = new Uint8Array(len);
+    return f.dmaRead(addr, buf) ? buf : undefined;
+  }
+
+  private complete(
+    f: QmFunction,
+    q: QmQueue,
+    sqeAddr: number,
+    dst: number,
+    r: QmJobResult,
+    tag: number,
+  ): void {
+    let status = r.status;
+    let outLen = 0;
+    if (status === QM_SQE_STATUS_OK && r.out !== undefined) {
+      outLen = r.out.length;
+      if (outLen > 0 && !f.dmaWrite(dst, r.out)) {
+        status = QM_SQE_STATUS_DMA_FAULT;
+        outLen = 0;
+      }
+    }
+    f.dmaWriteU32(sqeAddr + OFF_OUT_LEN, outLen);
+    f.dmaWriteU32(sqeAddr + OFF_STATUS, status);
+    if (!q.hasCqc) return;
+    const c = this.cqeView;
+    c.setUint32(0, status, true);
+    c.setUint16(4, tag & 0xffff, true);
+    c.setUint16(6, 0, true);
+    c.setUint16(8, q.sqHead, true);
+    c.setUint16(10, q.qn, true);
+    c.setUint16(12, 0, true);
+    c.setUint16(14, q.cqPhase, true);
+    f.dmaWrite(q.cqBase + q.cqTail * QM_CQE_SIZE, this.cqe);
+    q.cqTail++;
+    if (q.cqTail >= q.cqDepth) {
+      q.cqTail = 0;
+      q.cqPhase ^= 1;
+    }
+    const eq = f.eq;
+    if (!eq.loaded) return;
+    f.dmaWriteU32(eq.nextEntryAddress(), eq.nextEntryValue(q.qn));
+    eq.advance();
+    f.eqIntSource |= 1;
+    if ((f.eqIntMask & 1) === 0) f.raise(QM_EQ_EVENT_IRQ_VECTOR);
+  }
+
+  /** Post an AEQE (`type` << 17 | qn) and raise the AEQ interrupt. */
+  aeqEvent(f: QmFunction, qn: number, type: number): void {
+    const aeq = f.aeq;
+    if (!aeq.loaded) return;
+    f.dmaWriteU32(aeq.nextEntryAddress(), aeq.nextEntryValue(((type << 17) | (qn & 0xffff)) >>> 0));
+    aeq.advance();
+    f.aeqIntSource |= 1;
+    if ((f.aeqIntMask & 1) === 0) f.raise(QM_AEQ_EVENT_IRQ_VECTOR);
+  }
+}
+
+function u64(v: DataView, at: number): number {
+  return v.getUint32(at + 4, true) * 0x1_0000_0000 + v.getUint32(at, true);
+}

@@ -1,0 +1,471 @@
+import type { DmaPort, MmioRegion, TimerHandle, Tracer, VirtualClock } from '@vfio-sim/platform';
+import {
+  QM_AEQC_DW0,
+  QM_CACHE_WB_DONE,
+  QM_CACHE_WB_START,
+  QM_CQC_VFT,
+  QM_EQC_DW0,
+  QM_IFC_INT_MASK,
+  QM_IFC_INT_SET_V,
+  QM_IFC_INT_SOURCE_V,
+  QM_IFC_INT_STATUS,
+  QM_MB_CMD_SEND_BASE,
+  QM_PAGE_SIZE,
+  QM_QUE_ISO_CFG_V,
+  QM_SQC_VFT,
+  QM_VF_AEQ_INT_MASK,
+  QM_VF_AEQ_INT_SOURCE,
+  QM_VF_EQ_INT_MASK,
+  QM_VF_EQ_INT_SOURCE,
+  QM_VF_STATE,
+} from '../regs/registers.js';
+import {
+  QM_AEQ_EVENT_IRQ_VECTOR,
+  QM_CMD_EVENT_IRQ_VECTOR,
+  QM_EQ_EVENT_IRQ_VECTOR,
+} from '../regs/versions.js';
+import { QmFaults } from './faults.js';
+import { QmBar2, QmBar4 } from './qm-bars.js';
+import type { QmDevice } from './qm-device.js';
+import { QmEventQueue } from './qm-event-queue.js';
+import { QmMailbox } from './qm-mailbox.js';
+import { hex, type QmQueue } from './qm-queue.js';
+import type { QmFunctionSnapshot } from './snapshot.js';
+
+/** PCI identity of a function. */
+export interface QmPciIdentity {
+  readonly vendorId: number;
+  readonly deviceId: number;
+  /** PCI revision id = QM hardware version. */
+  readonly revision: number;
+  readonly isVirtfn: boolean;
+  /** 0-based VF index (`pci_iov_vf_id`); absent on the PF. */
+  readonly vfIndex?: number;
+}
+
+/** Receives an MSI vector number: QM_EQ_EVENT_IRQ_VECTOR 0, AEQ 1, CMD (IFC) 2, ABNORMAL 3. */
+export type QmInterruptHandler = (vector: number) => void;
+
+const SCRATCH4 = new Uint8Array(4);
+const SCRATCH4_VIEW = new DataView(SCRATCH4.buffer);
+
+/**
+ * One PCI function of the QM (the PF is function 0, VF i is function i + 1): its BAR2 register file,
+ * BAR4 doorbell pages, mailbox, EQ/AEQ, base-table addresses, IFC slots, interrupt line, DMA port and
+ * faults.
+ *
+ * Register semantics (offsets < 0x10000, every function):
+ * - RW: QM_VF_AEQ_INT_MASK, QM_VF_EQ_INT_MASK, QM_IFC_INT_MASK, QM_QUE_ISO_CFG_V, QM_PAGE_SIZE,
+ *   QM_VF_STATE, the EQC/AEQC images at 0x8000/0x8020 (7 dwords each).
+ * - W1C: QM_VF_AEQ_INT_SOURCE, QM_VF_EQ_INT_SOURCE, QM_IFC_INT_SOURCE_V (bit0; a VF's write also
+ *   acknowledges the PF's message).
+ * - RO: QM_IFC_INT_STATUS (= source & ~mask), QM_CACHE_WB_DONE, 0x304/0x308 (mailbox results).
+ * - Write-triggered: QM_CACHE_WB_START, QM_IFC_INT_SET_V (VF→PF), the mailbox (16-byte write only),
+ *   doorbells (8-byte write only).
+ * - Anything else reads 0 and ignores writes. PF-only registers (0x100000+, 0x30xxxx) are in
+ *   {@link QmDevice}.
+ *
+ * Kernel counterpart: the `struct pci_dev` of a HiSilicon accelerator function and the QM registers
+ * its `qm->io_base` maps.
+ */
+export class QmFunction {
+  readonly bar2: MmioRegion;
+  readonly bar4: MmioRegion;
+  readonly pci: QmPciIdentity;
+  readonly faults: QmFaults;
+  readonly mailbox: QmMailbox;
+  readonly eq = new QmEventQueue();
+  readonly aeq = new QmEventQueue();
+  readonly tracer: Tracer;
+  readonly clock: VirtualClock;
+
+  aeqIntSource = 0;
+  aeqIntMask = 1;
+  eqIntSource = 0;
+  eqIntMask = 1;
+  ifcIntSource = 0;
+  ifcIntMask = 1;
+  ifcIntSet = 0;
+  queIsoCfg = 0;
+  pageSize = 0;
+  vfState = 0;
+  cacheWbDone = 0;
+  sqcBt = 0;
+  cqcBt = 0;
+  /** PAUSE_QM received and not yet restarted. */
+  paused = false;
+  /** Jobs of this function inside the engine. */
+  inFlight = 0;
+  /** Bumped by a reset so completions of abandoned jobs are dropped. */
+  generation = 0;
+  /** Message the PF left for this VF (mailbox SRC from the PF): [lo, hi]. */
+  readonly ifcInbox = new Uint32Array(2);
+  /** Message this VF left for the PF (mailbox SRC from the VF): [lo, hi]. */
+  readonly ifcOutbox = new Uint32Array(2);
+
+  private dma: DmaPort | undefined;
+  private irq: QmInterruptHandler | undefined;
+  private drained: (() => void) | undefined;
+  private wbTimer: TimerHandle | undefined;
+
+  constructor(
+    readonly device: QmDevice,
+    /** QM function number: 0 = PF, i + 1 = VF i (the VFT's function number). */
+    readonly fun: number,
+    pci: QmPciIdentity,
+    bar2Size: number,
+    bar4Size: number,
+  ) {
+    this.pci = pci;
+    this.clock = device.clock;
+    this.tracer = device.tracer;
+    this.dma = device.dma;
+    this.faults = new QmFaults(this.tracer, () => this.mailbox.release());
+    this.mailbox = new QmMailbox(this);
+    this.bar2 = new QmBar2(this, bar2Size);
+    this.bar4 = new QmBar4(this, bar4Size);
+    this.queIsoCfg = device.dbIsolation ? 1 : 0;
+  }
+
+  get isPf(): boolean {
+    return this.fun === 0;
+  }
+
+  /** Route this function's DMA through `port` (e.g. the IOMMU domain its vfio device is attached to). */
+  setDmaPort(port: DmaPort | undefined): void {
+    this.dma = port;
+  }
+
+  /** Where MSIs of this function go (undefined = nowhere). */
+  setInterruptHandler(handler: QmInterruptHandler | undefined): void {
+    this.irq = handler;
+  }
+
+  /** Deliver `vector` after the MSI latency. */
+  raise(vector: number): void {
+    if (this.tracer.enabled) this.tracer.instant('qm.irq', `vector ${vector}`, { fun: this.fun });
+    const gen = this.generation;
+    this.clock.after(this.device.latencies.irqUs, () => {
+      if (gen === this.generation) this.irq?.(vector);
+    });
+  }
+
+  // --- register file -------------------------------------------------------------------------------
+
+  /** 32-bit register read (allocation-free). */
+  readReg(offset: number): number {
+    switch (offset) {
+      case QM_VF_AEQ_INT_SOURCE:
+        return this.aeqIntSource;
+      case QM_VF_AEQ_INT_MASK:
+        return this.aeqIntMask;
+      case QM_VF_EQ_INT_SOURCE:
+        return this.eqIntSource;
+      case QM_VF_EQ_INT_MASK:
+        return this.eqIntMask;
+      case QM_IFC_INT_SOURCE_V:
+        return this.ifcIntSource;
+      case QM_IFC_INT_MASK:
+        return this.ifcIntMask;
+      case QM_IFC_INT_STATUS:
+        if (this.faults.ifcPending) return 1;
+        return this.ifcIntSource & ~this.ifcIntMask & 1;
+      case QM_IFC_INT_SET_V:
+        return this.faults.ifcPending ? this.ifcIntSet | 1 : this.ifcIntSet;
+      case QM_QUE_ISO_CFG_V:
+        return this.queIsoCfg;
+      case QM_PAGE_SIZE:
+        return this.pageSize;
+      case QM_VF_STATE:
+        return this.faults.vfNotReady ? 1 : this.vfState;
+      case QM_CACHE_WB_DONE:
+        return this.cacheWbDone;
+      case QM_MB_CMD_SEND_BASE:
+      case QM_MB_CMD_SEND_BASE + 4:
+      case QM_MB_CMD_SEND_BASE + 8:
+      case QM_MB_CMD_SEND_BASE + 12:
+        return this.mailbox.words[(offset - QM_MB_CMD_SEND_BASE) >>> 2]!;
+    }
+    if (offset >= QM_EQC_DW0 && offset < QM_EQC_DW0 + 28) return this.eq.image[(offset - QM_EQC_DW0) >>> 2]!;
+    if (offset >= QM_AEQC_DW0 && offset < QM_AEQC_DW0 + 28)
+      return this.aeq.image[(offset - QM_AEQC_DW0) >>> 2]!;
+    if (this.fun === 0 && offset >= 0x100000) return this.device.pfReadl(offset);
+    return 0;
+  }
+
+  /** 32-bit register write (allocation-free). */
+  writeReg(offset: number, value: number): void {
+    const v = value >>> 0;
+    switch (offset) {
+      case QM_VF_AEQ_INT_SOURCE:
+        this.aeqIntSource = (this.aeqIntSource & ~v) >>> 0;
+        return;
+      case QM_VF_AEQ_INT_MASK:
+        this.aeqIntMask = v & 1;
+        if (this.aeqIntMask === 0 && (this.aeqIntSource & 1) !== 0) this.raise(QM_AEQ_EVENT_IRQ_VECTOR);
+        return;
+      case QM_VF_EQ_INT_SOURCE:
+        this.eqIntSource = (this.eqIntSource & ~v) >>> 0;
+        return;
+      case QM_VF_EQ_INT_MASK:
+        this.eqIntMask = v & 1;
+        if (this.eqIntMask === 0 && (this.eqIntSource & 1) !== 0) this.raise(QM_EQ_EVENT_IRQ_VECTOR);
+        return;
+      case QM_IFC_INT_SOURCE_V:
+        if ((v & 1) !== 0) {
+          this.ifcIntSource &= ~1;
+          if (this.fun !== 0) this.device.ifc.vfAcked(this);
+        }
+        return;
+      case QM_IFC_INT_MASK:
+        this.ifcIntMask = v & 1;
+        if (this.ifcIntMask === 0 && (this.ifcIntSource & 1) !== 0) this.raise(QM_CMD_EVENT_IRQ_VECTOR);
+        return;
+      case QM_IFC_INT_SET_V:
+        if ((v & 1) !== 0 && this.fun !== 0) this.device.ifc.triggerPf(this);
+        return;
+      case QM_QUE_ISO_CFG_V:
+        this.queIsoCfg = v;
+        return;
+      case QM_PAGE_SIZE:
+        this.pageSize = v;
+        return;
+      case QM_VF_STATE:
+        this.vfState = v;
+        return;
+      case QM_CACHE_WB_START:
+        if ((v & 1) !== 0) this.startCacheWriteBack();
+        return;
+    }
+    if (offset >= QM_EQC_DW0 && offset < QM_EQC_DW0 + 28) {
+      this.eq.image[(offset - QM_EQC_DW0) >>> 2] = v;
+      return;
+    }
+    if (offset >= QM_AEQC_DW0 && offset < QM_AEQC_DW0 + 28) {
+      this.aeq.image[(offset - QM_AEQC_DW0) >>> 2] = v;
+      return;
+    }
+    if (this.fun === 0 && offset >= 0x100000) this.device.pfWritel(offset, v);
+  }
+
+  // --- queues ------------------------------------------------------------------------------------
+
+  /**
+   * The queue `qn` names for this function: VF numbers are relative to the function's VFT range, the
+   * PF's are absolute. Undefined if outside.
+   */
+  queueFor(qn: number): QmQueue | undefined {
+    let abs = qn;
+    if (this.fun !== 0) {
+      const range = this.device.vft.range(this.fun);
+      if (range === undefined || qn >= range.number) return undefined;
+      abs = range.base + qn;
+    } else if (qn >= this.device.maxQpNum) return undefined;
+    const q = this.device.queue(abs);
+    q.qn = qn;
+    return q;
+  }
+
+  /** Cached queue contexts of this function (those with an SQC or CQC loaded). */
+  cachedQueues(): QmQueue[] {
+    const out: QmQueue[] = [];
+    const range =
+      this.fun === 0 ? { base: 0, number: this.device.maxQpNum } : this.device.vft.range(this.fun);
+    if (range === undefined) return out;
+    for (let i = 0; i < range.number; i++) {
+      const q = this.device.existingQueue(range.base + i);
+      if (q !== undefined && (q.hasSqc || q.hasCqc)) out.push(q);
+    }
+    return out;
+  }
+
+  /** New base tables: the on-chip contexts of this function are no longer valid. */
+  dropCachedContexts(): void {
+    for (const q of this.cachedQueues()) if (!q.busy) q.reset();
+  }
+
+  /** Reload `q`'s SQC/CQC from the base tables (restart, or a doorbell on a queue without context). */
+  loadFromBaseTables(q: QmQueue): void {
+    if (this.sqcBt === 0 || this.cqcBt === 0) return;
+    const buf = new Uint8Array(32);
+    if (!this.dmaRead(this.sqcBt + q.qn * 32, buf)) return;
+    q.loadSqc(buf, this.device.version);
+    if (!this.dmaRead(this.cqcBt + q.qn * 32, buf)) return;
+    q.loadCqc(buf, this.device.version);
+  }
+
+  /** PAUSE_QM: stop fetching; `done` runs once the jobs in the engine have finished. */
+  pause(done: () => void): void {
+    this.paused = true;
+    if (this.inFlight === 0) done();
+    else this.drained = done;
+  }
+
+  /** Leave the paused state and fetch again on every queue. */
+  resume(): void {
+    this.paused = false;
+    for (const q of this.cachedQueues()) this.device.engine.kick(this, q);
+  }
+
+  /** A job of this function finished. */
+  jobDone(): void {
+    if (this.inFlight === 0 && this.drained !== undefined) {
+      const d = this.drained;
+      this.drained = undefined;
+      d();
+    }
+  }
+
+  private startCacheWriteBack(): void {
+    this.cacheWbDone = 0;
+    if (this.wbTimer !== undefined) this.clock.cancel(this.wbTimer);
+    if (this.faults.cacheWbStuck) {
+      this.faults.hit('cache-wb-stuck');
+      return;
+    }
+    this.wbTimer = this.clock.after(this.device.latencies.cacheWbUs, () => {
+      this.wbTimer = undefined;
+      if (this.faults.cacheWbStuck) {
+        this.faults.hit('cache-wb-stuck');
+        return;
+      }
+      for (const q of this.cachedQueues()) {
+        if (q.hasSqc && this.sqcBt !== 0) this.dmaWrite(this.sqcBt + q.qn * 32, q.currentSqc());
+        if (q.hasCqc && this.cqcBt !== 0) this.dmaWrite(this.cqcBt + q.qn * 32, q.currentCqc());
+      }
+      this.cacheWbDone = 1;
+      if (this.tracer.enabled) this.tracer.instant('qm.cache', 'write-back done', { fun: this.fun });
+    });
+  }
+
+  // --- DMA -----------------------------------------------------------------------------------------
+
+  /** Device read of guest memory; false on an IOMMU fault, no port, or an injected fault. */
+  dmaRead(iova: number, dst: Uint8Array): boolean {
+    if (this.faults.dmaFaults(iova, dst.length)) {
+      this.faults.hit('dma-fault', hex(iova));
+      return false;
+    }
+    if (this.dma === undefined) return false;
+    try {
+      this.dma.read(iova, dst);
+      return true;
+    } catch {
+      if (this.tracer.enabled)
+        this.tracer.instant('qm.dma', 'read fault', { fun: this.fun, iova: hex(iova) });
+      return false;
+    }
+  }
+
+  /** Device write to guest memory; false on a fault. */
+  dmaWrite(iova: number, src: Uint8Array): boolean {
+    if (this.faults.dmaFaults(iova, src.length)) {
+      this.faults.hit('dma-fault', hex(iova));
+      return false;
+    }
+    if (this.dma === undefined) return false;
+    try {
+      this.dma.write(iova, src);
+      return true;
+    } catch {
+      if (this.tracer.enabled)
+        this.tracer.instant('qm.dma', 'write fault', { fun: this.fun, iova: hex(iova) });
+      return false;
+    }
+  }
+
+  /** 32-bit device write. */
+  dmaWriteU32(iova: number, value: number): boolean {
+    SCRATCH4_VIEW.setUint32(0, value >>> 0, true);
+    return this.dmaWrite(iova, SCRATCH4);
+  }
+
+  // --- reset and state -----------------------------------------------------------------------------
+
+  /**
+   * Function-level reset: registers to their reset values, mailbox idle, EQ/AEQ and base tables
+   * cleared, this function's on-chip queue contexts dropped, jobs in the engine abandoned (their
+   * completions are not written), IFC slots cleared, pause left. The VFT is PF state and survives a VF
+   * FLR; a PF FLR also clears the VFT and the PF-only registers.
+   *
+   * Kernel counterpart: `pcie_flr()` on the function.
+   */
+  flr(): void {
+    for (const q of this.cachedQueues()) {
+      q.reset();
+      q.busy = false;
+    }
+    this.generation++;
+    this.inFlight = 0;
+    this.drained = undefined;
+    if (this.wbTimer !== undefined) this.clock.cancel(this.wbTimer);
+    this.wbTimer = undefined;
+    this.mailbox.reset();
+    this.eq.reset();
+    this.aeq.reset();
+    this.aeqIntSource = this.eqIntSource = this.ifcIntSource = this.ifcIntSet = 0;
+    this.aeqIntMask = this.eqIntMask = this.ifcIntMask = 1;
+    this.queIsoCfg = this.device.dbIsolation ? 1 : 0;
+    this.pageSize = this.vfState = this.cacheWbDone = 0;
+    this.sqcBt = this.cqcBt = 0;
+    this.paused = false;
+    this.ifcInbox.fill(0);
+    this.ifcOutbox.fill(0);
+    this.device.ifc.forget(this.fun);
+    if (this.fun === 0) this.device.resetPfGlobals();
+    if (this.tracer.enabled) this.tracer.instant('qm.reset', 'flr', { fun: this.fun });
+  }
+
+  /**
+   * Everything the hardware holds for this function, as plain JSON-able data. `state` is what a
+   * migration must carry (a source VF after save and a destination VF after resume + start compare
+   * equal on it); `identity` and `transient` legitimately differ between two functions.
+   */
+  snapshot(): QmFunctionSnapshot {
+    const range = this.device.vft.range(this.fun);
+    const sqcVft = this.device.vft.raw(this.fun, QM_SQC_VFT);
+    const cqcVft = this.device.vft.raw(this.fun, QM_CQC_VFT);
+    const queues = this.cachedQueues()
+      .map((q) => q.state())
+      .sort((a, b) => a.qn - b.qn);
+    return {
+      identity: {
+        fun: this.fun,
+        pci: { ...this.pci },
+        qpBase: range?.base ?? null,
+        sqcVft: [sqcVft.lo, sqcVft.hi],
+        cqcVft: [cqcVft.lo, cqcVft.hi],
+      },
+      transient: {
+        mailbox: Array.from(this.mailbox.words),
+        paused: this.paused,
+        inFlight: this.inFlight,
+        cacheWbDone: this.cacheWbDone,
+        aeqIntSource: this.aeqIntSource,
+        eqIntSource: this.eqIntSource,
+        faults: this.faults.active().map((f) => ({ ...f })),
+      },
+      state: {
+        kind: this.device.kind,
+        version: this.device.version,
+        deviceId: this.pci.deviceId,
+        qpNum: range?.number ?? 0,
+        regs: {
+          aeqIntMask: this.aeqIntMask,
+          eqIntMask: this.eqIntMask,
+          ifcIntSource: this.ifcIntSource,
+          ifcIntMask: this.ifcIntMask,
+          ifcIntSet: this.ifcIntSet,
+          queIsoCfg: this.queIsoCfg,
+          pageSize: this.pageSize,
+          vfState: this.vfState,
+        },
+        eqc: Array.from(this.eq.image),
+        aeqc: Array.from(this.aeq.image),
+        sqcBt: hex(this.sqcBt),
+        cqcBt: hex(this.cqcBt),
+        queues,
+      },
+    };
+  }
+}

@@ -1,0 +1,171 @@
+import type { Tracer, VirtualClock } from '@vfio-sim/platform';
+import {
+  QM_CQC_VFT,
+  QM_SHAPER_VFT,
+  QM_SQC_VFT,
+  QM_VFT_CFG,
+  QM_VFT_CFG_DATA_H,
+  QM_VFT_CFG_DATA_L,
+  QM_VFT_CFG_OP_ENABLE,
+  QM_VFT_CFG_OP_WR,
+  QM_VFT_CFG_RDY,
+  QM_VFT_CFG_TYPE,
+} from '../regs/registers.js';
+import { QM_HW_V1 } from '../regs/versions.js';
+import { qmSqcVftV2Decode, qmSqcVftValid } from '../regs/vft.js';
+
+/** Most functions one QM addresses (PF + 63 VFs). */
+export const QM_MAX_FUNCTIONS = 64;
+
+/** A function's queue range, decoded from its SQC VFT. */
+export interface QmQueueRange {
+  readonly base: number;
+  readonly number: number;
+}
+
+/**
+ * The virtual function table and the PF register block that programs it: per function an SQC VFT,
+ * a CQC VFT and a shaper VFT (64 bits each), written and read through QM_VFT_CFG_OP_WR / _TYPE / CFG /
+ * DATA_L / DATA_H with the QM_VFT_CFG_RDY / QM_VFT_CFG_OP_ENABLE handshake.
+ *
+ * Kernel counterpart: the hardware behind `qm_set_vft_common()` / `qm_get_vft_v2()` and the vfio
+ * driver's `pf_qm_get_qp_num()`.
+ */
+export class QmVftTable {
+  /** [fun * 6 + type * 2 + (0 lo | 1 hi)]. */
+  private readonly data = new Uint32Array(QM_MAX_FUNCTIONS * 6);
+  private opWr = 0;
+  private type = 0;
+  private cfg = 0;
+  private dataL = 0;
+  private dataH = 0;
+  private rdy = 1;
+  private busy = false;
+
+  constructor(
+    private readonly clock: VirtualClock,
+    private readonly tracer: Tracer,
+    private readonly version: number,
+    private readonly latencyUs: () => number,
+    private readonly totalQueues: number,
+  ) {}
+
+  /** True if `offset` is one of the VFT configuration registers. */
+  static owns(offset: number): boolean {
+    return offset >= QM_VFT_CFG_OP_ENABLE && offset <= QM_VFT_CFG_RDY;
+  }
+
+  readl(offset: number): number {
+    switch (offset) {
+      case QM_VFT_CFG_OP_WR:
+        return this.opWr;
+      case QM_VFT_CFG_TYPE:
+        return this.type;
+      case QM_VFT_CFG:
+        return this.cfg;
+      case QM_VFT_CFG_DATA_L:
+        return this.dataL;
+      case QM_VFT_CFG_DATA_H:
+        return this.dataH;
+      case QM_VFT_CFG_RDY:
+        return this.rdy;
+      default:
+        return 0;
+    }
+  }
+
+  writel(offset: number, value: number): void {
+    switch (offset) {
+      case QM_VFT_CFG_OP_WR:
+        this.opWr = value & 1;
+        break;
+      case QM_VFT_CFG_TYPE:
+        this.type = value & 3;
+        break;
+      case QM_VFT_CFG:
+        this.cfg = value >>> 0;
+        break;
+      case QM_VFT_CFG_DATA_L:
+        this.dataL = value >>> 0;
+        break;
+      case QM_VFT_CFG_DATA_H:
+        this.dataH = value >>> 0;
+        break;
+      case QM_VFT_CFG_RDY:
+        if (!this.busy) this.rdy = value & 1;
+        break;
+      case QM_VFT_CFG_OP_ENABLE:
+        if ((value & 1) === 1 && !this.busy) this.start();
+        break;
+    }
+  }
+
+  private start(): void {
+    this.busy = true;
+    this.rdy = 0;
+    const opWr = this.opWr;
+    const type = this.type;
+    const fun = type === QM_SHAPER_VFT ? this.cfg & 0x3f : this.cfg;
+    const lo = this.dataL;
+    const hi = this.dataH;
+    this.clock.after(this.latencyUs(), () => {
+      this.busy = false;
+      this.rdy = 1;
+      if (fun >= QM_MAX_FUNCTIONS || type > QM_SHAPER_VFT) return;
+      const at = fun * 6 + type * 2;
+      if (opWr === 0) {
+        this.data[at] = lo;
+        this.data[at + 1] = hi;
+      } else {
+        this.dataL = this.data[at]!;
+        this.dataH = this.data[at + 1]!;
+      }
+      if (this.tracer.enabled) {
+        this.tracer.instant('qm.vft', opWr === 0 ? 'write' : 'read', {
+          fun,
+          type,
+          lo,
+          hi: this.data[at + 1]!,
+        });
+      }
+    });
+  }
+
+  /** The raw 64-bit VFT of `type` for function `fun`, as halves. */
+  raw(fun: number, type: number): { lo: number; hi: number } {
+    const at = fun * 6 + type * 2;
+    return { lo: this.data[at] ?? 0, hi: this.data[at + 1] ?? 0 };
+  }
+
+  /** The queue range of function `fun`, or undefined if its SQC/CQC VFT is not valid. */
+  range(fun: number): QmQueueRange | undefined {
+    if (fun < 0 || fun >= QM_MAX_FUNCTIONS) return undefined;
+    const at = fun * 6 + QM_SQC_VFT * 2;
+    const lo = this.data[at]!;
+    const hi = this.data[at + 1]!;
+    if (!qmSqcVftValid(hi)) return undefined;
+    const cq = fun * 6 + QM_CQC_VFT * 2;
+    if (this.data[cq] === 0 && this.data[cq + 1] === 0) return undefined;
+    const { base, number } = qmSqcVftV2Decode(lo, hi);
+    if (this.version === QM_HW_V1) return { base, number: Math.max(0, this.totalQueues - base) };
+    return { base, number: Math.min(number, Math.max(0, this.totalQueues - base)) };
+  }
+
+  /** Clear the whole table (PF reset). */
+  reset(): void {
+    this.data.fill(0);
+    this.opWr = this.type = this.cfg = this.dataL = this.dataH = 0;
+    this.rdy = 1;
+    this.busy = false;
+  }
+
+  /** The valid ranges, for snapshots. */
+  ranges(): Record<number, QmQueueRange> {
+    const out: Record<number, QmQueueRange> = {};
+    for (let f = 0; f < QM_MAX_FUNCTIONS; f++) {
+      const r = this.range(f);
+      if (r !== undefined) out[f] = r;
+    }
+    return out;
+  }
+}
