@@ -89,7 +89,7 @@ export interface QmJob {
 }
 
 /** A finished job, with its output read back from guest memory. */
-export interface QmJobResult {
+export interface GuestJobResult {
   readonly jobId: number;
   readonly opcode: number;
   /** QM_SQE_STATUS_* written back by the hardware (0 = OK). */
@@ -123,12 +123,12 @@ const DEFAULT_DEVICE_ID = 0xa251;
  */
 export class GuestVfDriver {
   /** Finished jobs in completion order (observation, not driver state: not carried by {@link resume}). */
-  readonly completed: QmJobResult[] = [];
+  readonly completed: GuestJobResult[] = [];
   /** AEQ events seen (CQ overflow, EQ overflow, CQE error). */
   readonly aeqEvents: QmAeqEvent[] = [];
   /** IFC messages received from the PF. */
   readonly ifcReceived: QmIfcMessage[] = [];
-  private readonly listeners: ((r: QmJobResult) => void)[] = [];
+  private readonly listeners: ((r: GuestJobResult) => void)[] = [];
   private readonly sqeBuf = new Uint8Array(QM_SQE_SIZE);
   private cmdWorkPending = false;
 
@@ -258,7 +258,7 @@ export class GuestVfDriver {
   }
 
   /** Call `cb` for every job that finishes (after it is added to {@link completed}). */
-  onJobDone(cb: (result: QmJobResult) => void): void {
+  onJobDone(cb: (result: GuestJobResult) => void): void {
     this.listeners.push(cb);
   }
 
@@ -425,7 +425,7 @@ export class GuestVfDriver {
       status === QM_SQE_STATUS_OK
         ? mem.readBytes(L.buffers + slot * L.bufferStride + L.bufferSize, outLen)
         : new Uint8Array(0);
-    const result: QmJobResult = {
+    const result: GuestJobResult = {
       jobId: mem.readU32(rec + 4),
       opcode: mem.readU32(rec + 8),
       status,
