@@ -5,4 +5,5 @@
  */
 
 export * from './device/index.js';
+export * from './driver/index.js';
 export * from './regs/index.js';
