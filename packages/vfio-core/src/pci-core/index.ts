@@ -30,4 +30,5 @@ export { VfioPciMapping, vfioPciCoreMmap } from './mmap.js';
 export { type VfioOpsStyle, vfioPciMergeOps, vfioPciResolveOps } from './ops-style.js';
 export { vfioPciBarRw, vfioPciConfigRw, vfioPciCoreRead, vfioPciCoreWrite, vfioPciRw } from './rdwr.js';
 export { VfioPciCoreDevice, type VfioPciCoreDeviceOptions } from './vfio-pci-core-device.js';
+export { vfioPciDriver } from './vfio-pci-driver.js';
 export type { VfioPciRegion, VfioPciRegionOps } from './vfio-pci-region.js';
