@@ -14,9 +14,9 @@ export const IO_PGTABLE_PGSIZE_BITMAP = 2 ** 12 + 2 ** 21 + 2 ** 30;
 const ENTRIES = 512;
 /** 32-bit words per table page (512 entries × 2 halves). */
 const TABLE_WORDS = 1024;
-/** Table pages per storage chunk (2 MiB of Uint32Array per chunk). */
-const CHUNK_TABLES = 512;
-const CHUNK_SHIFT = 9;
+/** Table pages per storage chunk (64 MiB of Uint32Array per full chunk: large, huge-page-friendly). */
+const CHUNK_TABLES = 16384;
+const CHUNK_SHIFT = 14;
 const TWO32 = 2 ** 32;
 
 /** What {@link IoPgtable.walk} found for one IOVA (reused by the caller: no allocation per walk). */
@@ -83,6 +83,11 @@ export class IotlbGather {
  */
 export class IoPgtable {
   private readonly chunks: Uint32Array[] = [];
+  /**
+   * Int32 views of the same chunks, for the hot paths: a Uint32Array load of a value ≥ 2^31 (any entry
+   * with address bit 31 set) leaves V8's integer fast path, an Int32Array load never does.
+   */
+  private readonly ichunks: Int32Array[] = [];
   private nextTable = 0;
   private readonly freeTables: number[] = [];
   private readonly flags = new Uint32Array(2);
@@ -95,12 +100,17 @@ export class IoPgtable {
   private recGather: IotlbGather | null = null;
   private recClear = true;
   private recCount = 0;
+  /** The format's dirty masks, copied for the per-access path. */
+  private readonly dirtyLo: number;
+  private readonly dbmHi: number;
 
   constructor(
     readonly format: IoPgtableFormat,
     /** Whether the domain was allocated for dirty tracking (ARM: writable leaves carry DBM). */
     readonly dirtyTracking: boolean,
   ) {
+    this.dirtyLo = format.dirtyLo;
+    this.dbmHi = format.dirtyEncoding === 'dbm' ? format.dbmHi : 0;
     this.root = this.allocTable();
   }
 
@@ -203,10 +213,10 @@ export class IoPgtable {
 
   /** Hardware dirty update of the leaf at (`table`, `index`): D=1, or clear AP[2] for DBM. */
   markDirty(table: number, index: number): void {
-    const c = this.chunks[table >>> CHUNK_SHIFT]!;
+    const c = this.ichunks[table >>> CHUNK_SHIFT]!;
     const o = ((table & (CHUNK_TABLES - 1)) << 10) + 2 * index;
-    if (this.format.dirtyEncoding === 'bit') c[o] = (c[o]! | this.format.dirtyLo) >>> 0;
-    else if ((c[o + 1]! & this.format.dbmHi) !== 0) c[o] = (c[o]! & ~this.format.dirtyLo) >>> 0;
+    if (this.dbmHi === 0) c[o] = c[o]! | this.dirtyLo;
+    else if ((c[o + 1]! & this.dbmHi) !== 0) c[o] = c[o]! & ~this.dirtyLo;
   }
 
   /**
@@ -394,12 +404,15 @@ export class IoPgtable {
     if (t >>> CHUNK_SHIFT >= this.chunks.length) {
       // Chunks grow with the table count: a small table costs one small chunk.
       const n = this.chunks.length === 0 ? 8 : CHUNK_TABLES;
-      this.chunks.push(new Uint32Array(n * TABLE_WORDS));
+      const chunk = new Uint32Array(n * TABLE_WORDS);
+      this.chunks.push(chunk);
+      this.ichunks.push(new Int32Array(chunk.buffer));
     } else if (((t & (CHUNK_TABLES - 1)) + 1) * TABLE_WORDS > this.chunks[t >>> CHUNK_SHIFT]!.length) {
       const old = this.chunks[t >>> CHUNK_SHIFT]!;
       const grown = new Uint32Array(Math.min(CHUNK_TABLES, (old.length / TABLE_WORDS) * 4) * TABLE_WORDS);
       grown.set(old);
       this.chunks[t >>> CHUNK_SHIFT] = grown;
+      this.ichunks[t >>> CHUNK_SHIFT] = new Int32Array(grown.buffer);
     }
     return t;
   }
@@ -535,7 +548,7 @@ export class IoPgtable {
     const first = Math.floor((Math.max(start, base) - base) / size);
     const last = Math.min(ENTRIES - 1, Math.floor((end - 1 - base) / size));
     if (level === 0) {
-      this.racLeaves(c, to, base, first, last);
+      this.racLeaves(this.ichunks[t >>> CHUNK_SHIFT]!, to, base, first, last);
       return;
     }
     for (let i = first; i <= last; i++) {
@@ -557,28 +570,26 @@ export class IoPgtable {
   }
 
   /** The hot loop: 4 KiB leaves of one table, test (and clear) the dirty encoding. */
-  private racLeaves(c: Uint32Array, to: number, base: number, first: number, last: number): void {
+  private racLeaves(c: Int32Array, to: number, base: number, first: number, last: number): void {
     const f = this.format;
     const dlo = f.dirtyLo;
+    const keep = ~dlo;
     const clear = this.recClear;
+    const end = to + 2 * last;
     if (f.dirtyEncoding === 'bit') {
-      for (let i = first; i <= last; i++) {
-        const o = to + 2 * i;
+      for (let o = to + 2 * first; o <= end; o += 2) {
         const lo = c[o]!;
-        if ((lo & dlo) !== 0) {
-          this.record(base + i * 4096, 4096);
-          if (clear) c[o] = (lo & ~dlo) >>> 0;
-        }
+        if ((lo & dlo) === 0) continue;
+        this.record(base + (o - to) * 2048, 4096);
+        if (clear) c[o] = lo & keep;
       }
     } else {
       const dbm = f.dbmHi;
-      for (let i = first; i <= last; i++) {
-        const o = to + 2 * i;
+      for (let o = to + 2 * first; o <= end; o += 2) {
         const lo = c[o]!;
-        if ((lo & dlo) === 0 && (c[o + 1]! & dbm) !== 0 && (lo & 1) !== 0) {
-          this.record(base + i * 4096, 4096);
-          if (clear) c[o] = (lo | dlo) >>> 0;
-        }
+        if ((lo & dlo) !== 0 || (lo & 1) === 0 || (c[o + 1]! & dbm) === 0) continue;
+        this.record(base + (o - to) * 2048, 4096);
+        if (clear) c[o] = lo | dlo;
       }
     }
   }

@@ -5,6 +5,21 @@ const STAGE_WINDOW_BYTES = 2 << 20;
 /** Runs spanning at least this many bitmap bytes skip the window: all-ones fills are an OR already. */
 const DIRECT_FILL_BYTES = 4096;
 
+/** Zeroed staging windows to reuse (a walk holds one at a time; the model is single-threaded). */
+const WINDOW_POOL: Uint8Array[] = [];
+/** Scratch for the read-modify-write of a flush. */
+const SCRATCH = new Uint8Array(STAGE_WINDOW_BYTES);
+
+function acquireWindow(bytes: number): Uint8Array {
+  const i = WINDOW_POOL.findIndex((w) => w.length >= bytes);
+  if (i >= 0) return WINDOW_POOL.splice(i, 1)[0]!.subarray(0, bytes);
+  return new Uint8Array(bytes);
+}
+
+function releaseWindow(win: Uint8Array): void {
+  if (WINDOW_POOL.length < 4) WINDOW_POOL.push(new Uint8Array(win.buffer));
+}
+
 /**
  * A caller's dirty bitmap over an IOVA range, in user memory: bit `i` stands for the page at
  * `iova + i * pageSize`; the bitmap is an array of little-endian u64 words (bit i = word i/64, bit i%64).
@@ -26,7 +41,6 @@ export class IovaBitmap {
   private readonly memory: GuestMemory;
   private readonly base: number;
   private window: Uint8Array | undefined = undefined;
-  private scratch: Uint8Array | undefined = undefined;
   private winStart = 0;
   private winLo = Number.MAX_SAFE_INTEGER;
   private winHi = -1;
@@ -91,66 +105,76 @@ export class IovaBitmap {
     if (first < 0) first = 0;
     if (last > this.nbits - 1) last = this.nbits - 1;
     if (last < first) return;
-    const firstByte = first >>> 3;
-    const lastByte = last >>> 3;
+    const firstByte = Math.floor(first / 8);
+    const lastByte = Math.floor(last / 8);
     if (lastByte - firstByte >= DIRECT_FILL_BYTES) {
       this.setBits(first, last + 1);
       return;
     }
     let win = this.window;
-    if (win === undefined) {
-      win = new Uint8Array(Math.min(STAGE_WINDOW_BYTES, this.bytes));
-      this.window = win;
-    }
-    if (this.winLo > this.winHi || firstByte < this.winStart || lastByte >= this.winStart + win.length) {
+    if (win !== undefined && (firstByte < this.winStart || lastByte >= this.winStart + win.length)) {
       this.flush();
+      win = undefined;
+    }
+    if (win === undefined) {
+      win = acquireWindow(Math.min(STAGE_WINDOW_BYTES, this.bytes));
+      this.window = win;
       this.winStart = Math.min(firstByte, this.bytes - win.length);
     }
     const at = this.winStart;
     if (firstByte - at < this.winLo) this.winLo = firstByte - at;
     if (lastByte - at > this.winHi) this.winHi = lastByte - at;
     if (first === last) {
-      win[firstByte - at]! |= 1 << (first & 7);
+      win[firstByte - at]! |= 1 << (first % 8);
       return;
     }
     let bit = first;
     const to = last + 1;
-    while (bit < to && (bit & 7) !== 0) {
-      win[(bit >>> 3) - at]! |= 1 << (bit & 7);
+    while (bit < to && bit % 8 !== 0) {
+      win[Math.floor(bit / 8) - at]! |= 1 << (bit % 8);
       bit++;
     }
-    const whole = (to - bit) >>> 3;
+    const whole = Math.floor((to - bit) / 8);
     if (whole > 0) {
-      win.fill(0xff, (bit >>> 3) - at, (bit >>> 3) - at + whole);
+      win.fill(0xff, bit / 8 - at, bit / 8 - at + whole);
       bit += whole * 8;
     }
     while (bit < to) {
-      win[(bit >>> 3) - at]! |= 1 << (bit & 7);
+      win[Math.floor(bit / 8) - at]! |= 1 << (bit % 8);
       bit++;
     }
   }
 
-  /** OR the staged window into user memory (no-op when nothing is staged). */
+  /** OR the staged window into user memory (no-op when nothing is staged); releases the window. */
   flush(): void {
     const win = this.window;
-    if (win === undefined || this.winLo > this.winHi) return;
-    const lo = this.winLo;
-    const hi = this.winHi + 1;
-    const addr = this.base + this.winStart + lo;
-    const len = hi - lo;
-    let scratch = this.scratch;
-    if (scratch === undefined || scratch.length < len) {
-      scratch = new Uint8Array(win.length);
-      this.scratch = scratch;
+    if (win === undefined) return;
+    if (this.winLo <= this.winHi) {
+      // Whole 32-bit words around the touched span (untouched staged bytes are zero: OR-neutral).
+      const lo = this.winLo & ~3;
+      const hi = Math.min(win.length, (this.winHi + 4) & ~3, this.bytes - this.winStart);
+      const len = hi - lo;
+      const addr = this.base + this.winStart + lo;
+      const scratch = SCRATCH.length >= win.length ? SCRATCH : new Uint8Array(win.length);
+      const user = scratch.subarray(0, len);
+      this.memory.read(addr, user);
+      if (len % 4 === 0) {
+        const u32 = new Uint32Array(scratch.buffer, 0, len / 4);
+        const s32 = new Uint32Array(win.buffer, win.byteOffset + lo, len / 4);
+        for (let i = 0; i < u32.length; i++) {
+          const v = s32[i]!;
+          if (v !== 0) u32[i] = u32[i]! | v;
+        }
+      } else {
+        for (let i = 0; i < len; i++) user[i]! |= win[lo + i]!;
+      }
+      this.memory.write(addr, user);
+      win.fill(0, lo, hi);
     }
-    const user = scratch.subarray(0, len);
-    this.memory.read(addr, user);
-    const staged = win.subarray(lo, hi);
-    for (let i = 0; i < len; i++) user[i]! |= staged[i]!;
-    this.memory.write(addr, user);
-    staged.fill(0);
     this.winLo = Number.MAX_SAFE_INTEGER;
     this.winHi = -1;
+    this.window = undefined;
+    releaseWindow(win);
   }
 
   /** Set bits `[from, to)`. */
@@ -158,13 +182,13 @@ export class IovaBitmap {
     const mem = this.memory;
     let bit = from;
     // Head: bits up to the next byte boundary.
-    while (bit < to && (bit & 7) !== 0) {
-      const at = this.base + (bit >>> 3);
-      mem.writeU8(at, mem.readU8(at) | (1 << (bit & 7)));
+    while (bit < to && bit % 8 !== 0) {
+      const at = this.base + Math.floor(bit / 8);
+      mem.writeU8(at, mem.readU8(at) | (1 << (bit % 8)));
       bit++;
     }
     // Body: whole bytes.
-    const wholeBytes = (to - bit) >>> 3;
+    const wholeBytes = Math.floor((to - bit) / 8);
     if (wholeBytes > 0) {
       mem.fill(this.base + bit / 8, wholeBytes, 0xff);
       bit += wholeBytes * 8;
@@ -172,7 +196,7 @@ export class IovaBitmap {
     // Tail.
     while (bit < to) {
       const at = this.base + Math.floor(bit / 8);
-      mem.writeU8(at, mem.readU8(at) | (1 << (bit & 7)));
+      mem.writeU8(at, mem.readU8(at) | (1 << (bit % 8)));
       bit++;
     }
   }
@@ -182,6 +206,6 @@ export class IovaBitmap {
     this.flush();
     const bit = Math.floor((iova - this.iova) / this.pageSize);
     if (bit < 0 || bit >= this.nbits) return false;
-    return ((this.memory.readU8(this.base + Math.floor(bit / 8)) >> (bit & 7)) & 1) === 1;
+    return ((this.memory.readU8(this.base + Math.floor(bit / 8)) >> (bit % 8)) & 1) === 1;
   }
 }
