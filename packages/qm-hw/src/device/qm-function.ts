@@ -29,7 +29,7 @@ import { QmBar2, QmBar4 } from './qm-bars.js';
 import type { QmDevice } from './qm-device.js';
 import { QmEventQueue } from './qm-event-queue.js';
 import { QmMailbox } from './qm-mailbox.js';
-import { hex, type QmQueue } from './qm-queue.js';
+import { hex, QmQueue, type QmQueueState } from './qm-queue.js';
 import type { QmFunctionSnapshot } from './snapshot.js';
 
 /** PCI identity of a function. */
@@ -380,6 +380,29 @@ export class QmFunction {
     return this.dmaWrite(iova, SCRATCH4);
   }
 
+  /**
+   * The context the hardware would use for queue `qn`: the on-chip copy if there is one, else what the
+   * base tables in memory hold (read without side effects).
+   */
+  private effectiveQueueState(qn: number): QmQueueState {
+    const q = this.queueFor(qn);
+    if (q !== undefined && (q.hasSqc || q.hasCqc)) return q.state();
+    const tmp = new QmQueue(-1);
+    tmp.qn = qn;
+    const buf = new Uint8Array(32);
+    if (this.dma !== undefined && this.sqcBt !== 0 && this.cqcBt !== 0) {
+      try {
+        this.dma.read(this.sqcBt + qn * 32, buf);
+        tmp.loadSqc(buf, this.device.version);
+        this.dma.read(this.cqcBt + qn * 32, buf);
+        tmp.loadCqc(buf, this.device.version);
+      } catch {
+        // unreadable base table: report what could be read
+      }
+    }
+    return tmp.state();
+  }
+
   // --- reset and state -----------------------------------------------------------------------------
 
   /**
@@ -419,15 +442,15 @@ export class QmFunction {
   /**
    * Everything the hardware holds for this function, as plain JSON-able data. `state` is what a
    * migration must carry (a source VF after save and a destination VF after resume + start compare
-   * equal on it); `identity` and `transient` legitimately differ between two functions.
+   * equal on it — queue contexts are the on-chip copies, or the base-table contents where none is on
+   * chip); `identity` and `transient` legitimately differ between two functions.
    */
   snapshot(): QmFunctionSnapshot {
     const range = this.device.vft.range(this.fun);
     const sqcVft = this.device.vft.raw(this.fun, QM_SQC_VFT);
     const cqcVft = this.device.vft.raw(this.fun, QM_CQC_VFT);
-    const queues = this.cachedQueues()
-      .map((q) => q.state())
-      .sort((a, b) => a.qn - b.qn);
+    const queues: QmQueueState[] = [];
+    for (let qn = 0; qn < (range?.number ?? 0); qn++) queues.push(this.effectiveQueueState(qn));
     return {
       identity: {
         fun: this.fun,
@@ -440,6 +463,7 @@ export class QmFunction {
         mailbox: Array.from(this.mailbox.words),
         paused: this.paused,
         inFlight: this.inFlight,
+        onChipQueues: this.cachedQueues().map((q) => q.qn),
         cacheWbDone: this.cacheWbDone,
         aeqIntSource: this.aeqIntSource,
         eqIntSource: this.eqIntSource,

@@ -16,6 +16,8 @@ export interface QmFunctionSnapshot {
     mailbox: number[];
     paused: boolean;
     inFlight: number;
+    /** Queues whose contexts are on chip (a destination has none until its start doorbells). */
+    onChipQueues: number[];
     cacheWbDone: number;
     aeqIntSource: number;
     eqIntSource: number;

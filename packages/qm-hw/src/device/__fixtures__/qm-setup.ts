@@ -13,6 +13,8 @@ import {
 import {
   QM_CQC_VFT,
   QM_DOORBELL_SQ_CQ_BASE_V2,
+  QM_IFC_INT_MASK,
+  QM_IFC_INT_SOURCE_V,
   QM_MB_CMD_SEND_BASE,
   QM_SQC_VFT,
   QM_VF_AEQ_INT_MASK,
@@ -91,7 +93,7 @@ export function makeDevice(kind: QmKind, numVfs = 2, qpsPerVf = 4, extra: Partia
   const dev = new QmDevice({ kind, clock, dma, ...extra });
   const vfs = dev.sriovEnable(numVfs);
   setVft(clock, dev.pf, 0, 0, qpsPerVf);
-  vfs.forEach((_vf, i) => setVft(clock, dev.pf, i + 1, qpsPerVf * (i + 1), qpsPerVf));
+  for (let i = 0; i < vfs.length; i++) setVft(clock, dev.pf, i + 1, qpsPerVf * (i + 1), qpsPerVf);
   return { clock, mem, dma, dev, vfs };
 }
 
@@ -114,6 +116,8 @@ export function startFunction(
   bar.writel(QM_VF_EQ_INT_MASK, 0);
   bar.writel(QM_VF_AEQ_INT_MASK, 0);
   bar.writel(QM_VF_STATE, 0);
+  bar.writel(QM_IFC_INT_SOURCE_V, 1); // qm_cmd_init: clear, then unmask IFC
+  bar.writel(QM_IFC_INT_MASK, 0);
   for (let qn = 0; qn < qps; qn++) {
     mem.write(
       L.ctx,
