@@ -271,6 +271,9 @@ export class GuestVfDriver {
    */
   submit(job: QmJob): number {
     const L = this.layout;
+    if (this.qp.status.flags !== 'START' || this.qm.status.flags !== 'START') {
+      throw new KernelError('EAGAIN', `${this.qm.name}: queue ${this.qp.qpId} is stopped`);
+    }
     if (job.input.length > L.bufferSize || (job.outLen ?? 0) > L.bufferSize) {
       throw new KernelError('EINVAL', `job buffers exceed ${L.bufferSize} bytes`);
     }
