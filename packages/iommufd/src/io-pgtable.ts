@@ -417,6 +417,13 @@ export class IoPgtable {
     return t;
   }
 
+  private tableEmpty(t: number): boolean {
+    const c = this.ichunks[t >>> CHUNK_SHIFT]!;
+    const o = (t & (CHUNK_TABLES - 1)) << 10;
+    for (let i = o; i < o + TABLE_WORDS; i += 2) if (c[i] !== 0) return false;
+    return true;
+  }
+
   private freeTable(t: number): void {
     this.freeTables.push(t);
   }
@@ -522,8 +529,8 @@ export class IoPgtable {
       } else {
         const child = this.childOf(lo, c[o + 1]!);
         unmapped += this.unmapRange(child, level - 1, eb, start, end);
-        if (start <= eb && eb + size <= end) {
-          // The whole child table is empty now: free it.
+        if ((start <= eb && eb + size <= end) || this.tableEmpty(child)) {
+          // The child table is empty now: free it.
           c[o] = 0;
           c[o + 1] = 0;
           this.freeTable(child);
