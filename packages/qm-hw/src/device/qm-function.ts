@@ -1,24 +1,5 @@
 import type { DmaPort, MmioRegion, TimerHandle, Tracer, VirtualClock } from '@vfio-sim/platform';
-import {
-  QM_AEQC_DW0,
-  QM_CACHE_WB_DONE,
-  QM_CACHE_WB_START,
-  QM_CQC_VFT,
-  QM_EQC_DW0,
-  QM_IFC_INT_MASK,
-  QM_IFC_INT_SET_V,
-  QM_IFC_INT_SOURCE_V,
-  QM_IFC_INT_STATUS,
-  QM_MB_CMD_SEND_BASE,
-  QM_PAGE_SIZE,
-  QM_QUE_ISO_CFG_V,
-  QM_SQC_VFT,
-  QM_VF_AEQ_INT_MASK,
-  QM_VF_AEQ_INT_SOURCE,
-  QM_VF_EQ_INT_MASK,
-  QM_VF_EQ_INT_SOURCE,
-  QM_VF_STATE,
-} from '../regs/registers.js';
+import { QM_AEQC_DW0, QM_CQC_VFT, QM_EQC_DW0, QM_MB_CMD_SEND_BASE, QM_SQC_VFT } from '../regs/registers.js';
 import {
   QM_AEQ_EVENT_IRQ_VECTOR,
   QM_CMD_EVENT_IRQ_VECTOR,
@@ -152,38 +133,41 @@ export class QmFunction {
 
   // --- register file -------------------------------------------------------------------------------
 
-  /** 32-bit register read (allocation-free). */
+  /**
+   * 32-bit register read (allocation-free). The cases are numeric literals (kernel names in comments):
+   * V8 compiles a switch over literals into a jump table, over imported bindings into a compare chain.
+   */
   readReg(offset: number): number {
     switch (offset) {
-      case QM_VF_AEQ_INT_SOURCE:
+      case 0x0000: // QM_VF_AEQ_INT_SOURCE
         return this.aeqIntSource;
-      case QM_VF_AEQ_INT_MASK:
+      case 0x0004: // QM_VF_AEQ_INT_MASK
         return this.aeqIntMask;
-      case QM_VF_EQ_INT_SOURCE:
+      case 0x0008: // QM_VF_EQ_INT_SOURCE
         return this.eqIntSource;
-      case QM_VF_EQ_INT_MASK:
+      case 0x000c: // QM_VF_EQ_INT_MASK
         return this.eqIntMask;
-      case QM_IFC_INT_SOURCE_V:
+      case 0x0020: // QM_IFC_INT_SOURCE_V
         return this.ifcIntSource;
-      case QM_IFC_INT_MASK:
+      case 0x0024: // QM_IFC_INT_MASK
         return this.ifcIntMask;
-      case QM_IFC_INT_STATUS:
+      case 0x0028: // QM_IFC_INT_STATUS
         if (this.faults.ifcPending) return 1;
         return this.ifcIntSource & ~this.ifcIntMask & 1;
-      case QM_IFC_INT_SET_V:
+      case 0x002c: // QM_IFC_INT_SET_V
         return this.faults.ifcPending ? this.ifcIntSet | 1 : this.ifcIntSet;
-      case QM_QUE_ISO_CFG_V:
+      case 0x0030: // QM_QUE_ISO_CFG_V
         return this.queIsoCfg;
-      case QM_PAGE_SIZE:
+      case 0x0034: // QM_PAGE_SIZE
         return this.pageSize;
-      case QM_VF_STATE:
+      case 0x0060: // QM_VF_STATE
         return this.faults.vfNotReady ? 1 : this.vfState;
-      case QM_CACHE_WB_DONE:
+      case 0x0208: // QM_CACHE_WB_DONE
         return this.cacheWbDone;
-      case QM_MB_CMD_SEND_BASE:
-      case QM_MB_CMD_SEND_BASE + 4:
-      case QM_MB_CMD_SEND_BASE + 8:
-      case QM_MB_CMD_SEND_BASE + 12:
+      case 0x0300: // QM_MB_CMD_SEND_BASE
+      case 0x0304: // QM_MB_CMD_DATA_ADDR_L
+      case 0x0308: // QM_MB_CMD_DATA_ADDR_H
+      case 0x030c:
         return this.mailbox.words[(offset - QM_MB_CMD_SEND_BASE) >>> 2]!;
     }
     if (offset >= QM_EQC_DW0 && offset < QM_EQC_DW0 + 28) return this.eq.image[(offset - QM_EQC_DW0) >>> 2]!;
@@ -197,43 +181,43 @@ export class QmFunction {
   writeReg(offset: number, value: number): void {
     const v = value >>> 0;
     switch (offset) {
-      case QM_VF_AEQ_INT_SOURCE:
+      case 0x0000: // QM_VF_AEQ_INT_SOURCE
         this.aeqIntSource = (this.aeqIntSource & ~v) >>> 0;
         return;
-      case QM_VF_AEQ_INT_MASK:
+      case 0x0004: // QM_VF_AEQ_INT_MASK
         this.aeqIntMask = v & 1;
         if (this.aeqIntMask === 0 && (this.aeqIntSource & 1) !== 0) this.raise(QM_AEQ_EVENT_IRQ_VECTOR);
         return;
-      case QM_VF_EQ_INT_SOURCE:
+      case 0x0008: // QM_VF_EQ_INT_SOURCE
         this.eqIntSource = (this.eqIntSource & ~v) >>> 0;
         return;
-      case QM_VF_EQ_INT_MASK:
+      case 0x000c: // QM_VF_EQ_INT_MASK
         this.eqIntMask = v & 1;
         if (this.eqIntMask === 0 && (this.eqIntSource & 1) !== 0) this.raise(QM_EQ_EVENT_IRQ_VECTOR);
         return;
-      case QM_IFC_INT_SOURCE_V:
+      case 0x0020: // QM_IFC_INT_SOURCE_V
         if ((v & 1) !== 0) {
           this.ifcIntSource &= ~1;
           if (this.fun !== 0) this.device.ifc.vfAcked(this);
         }
         return;
-      case QM_IFC_INT_MASK:
+      case 0x0024: // QM_IFC_INT_MASK
         this.ifcIntMask = v & 1;
         if (this.ifcIntMask === 0 && (this.ifcIntSource & 1) !== 0) this.raise(QM_CMD_EVENT_IRQ_VECTOR);
         return;
-      case QM_IFC_INT_SET_V:
+      case 0x002c: // QM_IFC_INT_SET_V
         if ((v & 1) !== 0 && this.fun !== 0) this.device.ifc.triggerPf(this);
         return;
-      case QM_QUE_ISO_CFG_V:
+      case 0x0030: // QM_QUE_ISO_CFG_V
         this.queIsoCfg = v;
         return;
-      case QM_PAGE_SIZE:
+      case 0x0034: // QM_PAGE_SIZE
         this.pageSize = v;
         return;
-      case QM_VF_STATE:
+      case 0x0060: // QM_VF_STATE
         this.vfState = v;
         return;
-      case QM_CACHE_WB_START:
+      case 0x0204: // QM_CACHE_WB_START
         if ((v & 1) !== 0) this.startCacheWriteBack();
         return;
     }
