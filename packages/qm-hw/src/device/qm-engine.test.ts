@@ -76,7 +76,7 @@ describe('engines through SQ → engine → CQ → EQ', () => {
     const res = run(r, { opcode: QM_SQE_OP_ZIP_DEFLATE, src: data });
     expect(res.status).toBe(QM_SQE_STATUS_OK);
     expect(Buffer.from(res.out)).toEqual(deflateRawSync(data));
-    expect(res.cqe).toMatchObject({ rsvd0: 0, cmd_id: 0x77, sq_head: 1, sq_num: 0, w7: 1 });
+    expect(res.cqe).toMatchObject({ rsvd0: 0, cmd_id: 0x77, sq_head: 0, sq_num: 0, w7: 1 });
     expect(eqe(r.mem, VF0, 0)).toBe(0 | (1 << 16));
     expect(r.irqs).toEqual([QM_EQ_EVENT_IRQ_VECTOR]);
     expect(r.vf.eq.tail).toBe(1);

@@ -31,7 +31,8 @@ const OFF_TAG = qm_sqe.offsetOf('tag');
 /**
  * The queue engine: fetches SQEs between an SQ's head and tail (one job in flight per queue), runs each
  * on the accelerator ({@link runEngineJob}) with its inputs read by DMA, and after the job's latency
- * writes the output, the SQE's status/out_len, a CQE (phase bit) and an EQE, then raises the EQ
+ * writes the output, the SQE's status/out_len, a CQE (phase bit; `sq_head` = the SQ slot of the job, as
+ * `qm_poll_req_cb()` reads it) and an EQE, then raises the EQ
  * interrupt. A paused function, a stopped queue or an `engine-busy` fault fetches nothing; jobs already
  * in the engine always finish.
  *
@@ -68,6 +69,7 @@ export class QmEngine {
     const keyLen = v.getUint32(OFF_KEY_LEN, true);
     const ivLen = v.getUint32(OFF_IV_LEN, true);
     const dst = u64(v, OFF_DST);
+    const slot = q.sqHead;
     q.sqHead = (q.sqHead + 1) % q.sqDepth;
 
     let result: QmJobResult;
@@ -91,7 +93,7 @@ export class QmEngine {
       if (gen !== f.generation) return;
       q.busy = false;
       f.inFlight--;
-      this.complete(f, q, sqeAddr, dst, result, tag);
+      this.complete(f, q, slot, sqeAddr, dst, result, tag);
       if (this.dev.tracer.enabled) {
         this.dev.tracer.slice('qm.job', `op ${opcode}`, start, {
           fun: f.fun,
@@ -113,6 +115,7 @@ export class QmEngine {
   private complete(
     f: QmFunction,
     q: QmQueue,
+    slot: number,
     sqeAddr: number,
     dst: number,
     r: QmJobResult,
@@ -134,7 +137,7 @@ export class QmEngine {
     c.setUint32(0, status, true);
     c.setUint16(4, tag & 0xffff, true);
     c.setUint16(6, 0, true);
-    c.setUint16(8, q.sqHead, true);
+    c.setUint16(8, slot, true); // sq_head: the SQ slot of the job this CQE completes
     c.setUint16(10, q.qn, true);
     c.setUint16(12, 0, true);
     c.setUint16(14, q.cqPhase, true);
