@@ -73,7 +73,7 @@ test.prop(
 
   const areaOf = (page: number) =>
     slots.find((a) => a !== undefined && page * PS >= a.iova && page * PS < a.iova + a.length);
-  for (let op of ops) {
+  for (const op of ops) {
     if (op.kind === 'map') {
       if (slots[op.slot] !== undefined) continue;
       const iova = op.slot * 4 * MiB;
@@ -99,18 +99,19 @@ test.prop(
     } else if (op.kind === 'write') {
       // Mostly aim at a mapped area (page modulo the area), sometimes at the raw page (faults).
       const live = slots.filter((x) => x !== undefined);
-      if (live.length > 0 && op.page % 8 !== 0) {
-        const t = live[op.page % live.length]!;
-        op = { kind: 'write', page: t.iova / PS + (op.page % (t.length / PS)) };
+      let page = op.page;
+      if (live.length > 0 && page % 8 !== 0) {
+        const t = live[page % live.length]!;
+        page = t.iova / PS + (page % (t.length / PS));
       }
-      const a = areaOf(op.page);
+      const a = areaOf(page);
       if (a === undefined) {
-        expect(() => dev.dmaPort.writeU32(op.page * PS, 1)).toThrow();
+        expect(() => dev.dmaPort.writeU32(page * PS, 1)).toThrow();
         continue;
       }
-      dev.dmaPort.writeU32(op.page * PS, 1);
+      dev.dmaPort.writeU32(page * PS, 1);
       if (tracking || arm) {
-        const l = leafOf(op.page, a);
+        const l = leafOf(page, a);
         dirtyLeaves.set(l.start, l.size);
       }
     } else if (op.kind === 'toggle') {
