@@ -9,6 +9,7 @@ import {
   type StructLayout,
   type StructValue,
 } from '@vfio-sim/platform';
+import { VfioPciMapping } from '../pci-core/mmap.js';
 import {
   VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT,
   VFIO_DEVICE_FEATURE_DMA_LOGGING_START,
@@ -222,17 +223,13 @@ export class VfioDeviceHandle {
       flags,
       this.regionOffset(index, offset),
     );
-    const mapping = region as VfioUserMapping;
-    const unmap = typeof mapping.munmap === 'function' ? mapping.munmap.bind(mapping) : () => {};
-    const self = this.mappings;
-    const wrapped: VfioUserMapping = Object.assign(Object.create(mapping) as VfioUserMapping, {
-      munmap(): void {
-        unmap();
-        self.delete(wrapped);
-      },
-    });
-    this.mappings.add(wrapped);
-    return wrapped;
+    // vfio-pci-core's BAR mappings can be unmapped; a driver's own mapping gets the same bounded window.
+    const mapping: VfioUserMapping =
+      region instanceof VfioPciMapping
+        ? region
+        : new VfioPciMapping(region, 0, Math.min(length, region.size), index);
+    this.mappings.add(mapping);
+    return mapping;
   }
 
   /** VFIO_DEVICE_RESET. */
@@ -351,7 +348,8 @@ export class VfioDeviceHandle {
 
   /** Unmap this handle's mappings and close the fd (the last close calls the driver's close_device). */
   close(): void {
-    for (const m of [...this.mappings]) m.munmap();
+    for (const m of this.mappings) m.munmap();
+    this.mappings.clear();
     this.process.close(this.fd);
   }
 
