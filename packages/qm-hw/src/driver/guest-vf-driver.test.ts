@@ -89,3 +89,49 @@ describe('GuestVfDriver on a real device', () => {
     expect(pf.ifcErrors).toEqual([]);
   });
 });
+
+describe('GuestVfDriver: rings wrap, isolation, V2', () => {
+  it('2600 jobs: the CQ phase flips twice and the EQ phase once; every job completes exactly once', () => {
+    const { clock, memory, vf } = zipHost();
+    const drv = probeGuest(vf, memory, clock);
+    const total = 2600;
+    let next = 0;
+    while (next < total) {
+      for (let k = 0; k < 8 && next < total; k++, next++) {
+        drv.submit({ opcode: QM_SQE_OP_ZIP_DEFLATE, input: Uint8Array.of(next & 0xff, next >> 8) });
+      }
+      clock.runUntilIdle();
+    }
+    expect(drv.completed.map((r) => r.jobId)).toEqual(Array.from({ length: total }, (_, i) => i + 1));
+    const st = drv.exportState();
+    expect(st.cq_head).toBe(total % 1024);
+    expect(st.cqc_phase).toBe(1);
+    expect(st.eq_head).toBe(total % 2048);
+    expect(st.eqc_phase).toBe(0);
+    const r = drv.completed[2599];
+    expect(Buffer.from(r?.output as Uint8Array)).toEqual(
+      deflateRawSync(Uint8Array.of(2599 & 0xff, 2599 >> 8)),
+    );
+  });
+
+  it('doorbell isolation: the driver finds QM_QUE_ISO_CFG_V set and rings SQ/CQ doorbells in BAR4', () => {
+    const { clock, memory, vf } = zipHost({ dbIsolation: true });
+    const drv = probeGuest(vf, memory, clock);
+    expect(drv.qm.useDbIsolation).toBe(true);
+    expect(drv.qm.dbIoBase).toBe(vf.bar4);
+    drv.submit({ opcode: QM_SQE_OP_ZIP_DEFLATE, input: payload(4, 100) });
+    clock.runUntilIdle();
+    expect(Buffer.from(drv.completed[0]?.output as Uint8Array)).toEqual(deflateRawSync(payload(4, 100)));
+  });
+
+  it('V2: no QM_VF_STATE, no IFC, jobs still run', () => {
+    const { clock, memory, vf } = zipHost({ version: 0x21 });
+    const drv = GuestVfDriver.probe({ ...guestOptions(vf, memory, clock), ver: 0x21 });
+    vf.setInterruptHandler((v) => drv.handleInterrupt(v));
+    expect(vf.snapshot().state.regs.vfState).toBe(0);
+    drv.submit({ opcode: QM_SQE_OP_ZIP_DEFLATE, input: payload(5, 64) });
+    clock.runUntilIdle();
+    expect(drv.completed).toHaveLength(1);
+    expect(drv.completed[0]?.status).toBe(QM_SQE_STATUS_OK);
+  });
+});

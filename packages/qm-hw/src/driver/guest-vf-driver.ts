@@ -163,7 +163,8 @@ export class GuestVfDriver {
     hisiQmStartQp(qp);
     const drv = new GuestVfDriver(qm, qp, layout, mem, 1, 0);
     drv.persist();
-    qm.tracer?.instant('guest', 'vf driver probed', { qpBase: qm.qpBase, qpNum: qm.qpNum });
+    if (qm.tracer?.enabled === true)
+      qm.tracer.instant('guest', 'vf driver probed', { qpBase: qm.qpBase, qpNum: qm.qpNum });
     return drv;
   }
 
@@ -315,7 +316,8 @@ export class GuestVfDriver {
     mem.writeU32(rec, 1);
     this.nextJobId = (jobId + 1) >>> 0;
     this.persist();
-    this.qm.tracer?.instant('guest', 'submit', { jobId, slot, opcode: job.opcode, bytes: job.input.length });
+    if (this.qm.tracer?.enabled === true)
+      this.qm.tracer.instant('guest', 'submit', { jobId, slot, opcode: job.opcode, bytes: job.input.length });
     return jobId;
   }
 
@@ -438,7 +440,8 @@ export class GuestVfDriver {
     };
     mem.writeU32(rec, 0);
     this.completed.push(result);
-    this.qm.tracer?.instant('guest', 'complete', { jobId: result.jobId, status });
+    if (this.qm.tracer?.enabled === true)
+      this.qm.tracer.instant('guest', 'complete', { jobId: result.jobId, status });
     for (const cb of this.listeners) cb(result);
   }
 

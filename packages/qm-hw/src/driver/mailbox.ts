@@ -63,13 +63,15 @@ export function qmMbNolock(
   }
   const { lo, hi } = dmaHalves(dmaAddr);
   qmMbEncode(mbBuf, cmd, op, queue, lo, hi);
-  qm.tracer?.instant('qm', 'mailbox', {
-    fn: qm.name,
-    cmd,
-    queue,
-    op: op ? 1 : 0,
-    base: `0x${hi.toString(16)}${(lo >>> 0).toString(16).padStart(8, '0')}`,
-  });
+  if (qm.tracer?.enabled === true) {
+    qm.tracer.instant('qm.driver', 'mailbox', {
+      fn: qm.name,
+      cmd,
+      queue,
+      op: op ? 1 : 0,
+      base: `0x${(hi * 0x1_0000_0000 + lo).toString(16)}`,
+    });
+  }
   qm.ioBase.write(QM_MB_CMD_SEND_BASE, mbBuf);
   let word0: number;
   try {
