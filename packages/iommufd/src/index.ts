@@ -5,6 +5,13 @@
  * GET_DIRTY_BITMAP) — plus device DMA logging (`log_ops`) and the legacy VFIO type1 container.
  */
 
+export {
+  combineIovaRanges,
+  type DmaLoggingRange,
+  DmaPageTracker,
+  type DmaPageTrackerOptions,
+  LOG_MAX_RANGES,
+} from './dma-page-tracker.js';
 export { IOAS_IOVA_MODEL_LIMIT, Ioas, type IoptArea, type IovaRange } from './io-pagetable.js';
 export {
   IO_PGTABLE_IOVA_LIMIT,
