@@ -1,0 +1,146 @@
+import { KernelError } from '@vfio-sim/platform';
+import {
+  type HisiQm,
+  PCI_DEVICE_ID_HUAWEI_HPRE_VF,
+  PCI_DEVICE_ID_HUAWEI_SEC_VF,
+  PCI_DEVICE_ID_HUAWEI_ZIP_VF,
+  PCI_VENDOR_ID_HUAWEI,
+  QM_HW_V3,
+  QM_NOT_READY,
+  type QmKind,
+} from '@vfio-sim/qm-hw';
+import {
+  PCI_DRIVER_OVERRIDE_DEVICE_VFIO,
+  type PciDev,
+  type PciDriver,
+  pciIovGetPfDrvdata,
+  pciIovVfId,
+  VFIO_PCI_CORE_OPS,
+  type VfioDeviceOps,
+  vfioPciCoreCloseDevice,
+  vfioPciCoreEnable,
+  vfioPciCoreFinishEnable,
+  vfioPciCoreProbe,
+  vfioPciCoreRemove,
+} from '@vfio-sim/vfio-core';
+import {
+  hisiAccVfioPciIoctl,
+  hisiAccVfioPciMmap,
+  hisiAccVfioPciRead,
+  hisiAccVfioPciWrite,
+} from '../bar2/bar2-split.js';
+import { HisiAccVfCoreDevice } from '../core/hisi-acc-vf-core-device.js';
+import { hisiAccV1RegionInit } from '../migration-v1/hisi-acc-v1-region.js';
+import { HISI_QM_PF_DRIVER_NAME, type HisiQmPfDrvdata } from '../pf/hisi-qm-pf-driver.js';
+
+/** The driver name (`hisi-acc-vfio-pci`), what `driver_override` must say. */
+export const HISI_ACC_VFIO_PCI = 'hisi-acc-vfio-pci';
+
+/** The VF ids, matched only through driver_override (`PCI_DRIVER_OVERRIDE_DEVICE_VFIO`). */
+export const HISI_ACC_VFIO_PCI_TABLE = [
+  PCI_DRIVER_OVERRIDE_DEVICE_VFIO(PCI_VENDOR_ID_HUAWEI, PCI_DEVICE_ID_HUAWEI_SEC_VF),
+  PCI_DRIVER_OVERRIDE_DEVICE_VFIO(PCI_VENDOR_ID_HUAWEI, PCI_DEVICE_ID_HUAWEI_HPRE_VF),
+  PCI_DRIVER_OVERRIDE_DEVICE_VFIO(PCI_VENDOR_ID_HUAWEI, PCI_DEVICE_ID_HUAWEI_ZIP_VF),
+] as const;
+
+const VF_KIND: Readonly<Record<number, QmKind>> = {
+  [PCI_DEVICE_ID_HUAWEI_SEC_VF]: 'sec',
+  [PCI_DEVICE_ID_HUAWEI_HPRE_VF]: 'hpre',
+  [PCI_DEVICE_ID_HUAWEI_ZIP_VF]: 'zip',
+};
+
+/**
+ * The PF's `struct hisi_qm` for a VF, through the PF driver of the VF's kind: undefined for a non-VF, an
+ * unknown id, a PF not bound to that driver, or a PF whose QM is not up.
+ *
+ * Kernel counterpart: `hisi_acc_get_pf_qm()`.
+ */
+export function hisiAccGetPfQm(pdev: PciDev): HisiQm | undefined {
+  if (!pdev.isVirtfn) return undefined;
+  const kind = VF_KIND[pdev.device];
+  if (kind === undefined) return undefined;
+  const pfDriver = pdev.host.driver(HISI_QM_PF_DRIVER_NAME[kind]);
+  if (pfDriver === undefined) return undefined;
+  try {
+    return pciIovGetPfDrvdata<HisiQmPfDrvdata>(pdev, pfDriver).qm;
+  } catch (e) {
+    if (e instanceof KernelError) return undefined;
+    throw e;
+  }
+}
+
+/**
+ * `open_device` with migration: enable the function (vfio-pci-core resets it), register the v1
+ * migration region, finish enabling. The host's BAR2 window starts unmapped: the guest owns the VF.
+ * Kernel counterpart: `hisi_acc_vfio_pci_open_device()`.
+ */
+function hisiAccVfioPciOpenDevice(hdev: HisiAccVfCoreDevice): void {
+  vfioPciCoreEnable(hdev);
+  hdev.window.unmap();
+  hdev.paused = false;
+  hdev.vfQmState = QM_NOT_READY;
+  hisiAccV1RegionInit(hdev);
+  vfioPciCoreFinishEnable(hdev);
+}
+
+/** `close_device`: drop the host window, then vfio-pci-core's close. */
+function hisiAccVfioPciCloseDevice(hdev: HisiAccVfCoreDevice): void {
+  hdev.window.unmap();
+  vfioPciCoreCloseDevice(hdev);
+}
+
+/**
+ * The ops of a migratable VF, in vfio-core's explicit style: vfio-pci-core's table with only what this
+ * driver changes named (open/close for migration, ioctl/read/write/mmap for the BAR2 split).
+ * Kernel counterpart: `hisi_acc_vfio_pci_migrn_ops`.
+ */
+export const HISI_ACC_VFIO_PCI_MIGRN_OPS: VfioDeviceOps<HisiAccVfCoreDevice> = {
+  ...(VFIO_PCI_CORE_OPS as VfioDeviceOps<HisiAccVfCoreDevice>),
+  name: HISI_ACC_VFIO_PCI,
+  openDevice: hisiAccVfioPciOpenDevice,
+  closeDevice: hisiAccVfioPciCloseDevice,
+  ioctl: hisiAccVfioPciIoctl,
+  read: hisiAccVfioPciRead,
+  write: hisiAccVfioPciWrite,
+  mmap: hisiAccVfioPciMmap,
+};
+
+/**
+ * The ops without migration (PF QM missing or older than V3): plain vfio-pci-core, no BAR2 split, as
+ * upstream. Kernel counterpart: `hisi_acc_vfio_pci_ops`.
+ */
+export const HISI_ACC_VFIO_PCI_OPS: VfioDeviceOps = { ...VFIO_PCI_CORE_OPS, name: HISI_ACC_VFIO_PCI };
+
+/**
+ * The variant driver: binds to SEC/HPRE/ZIP VFs through driver_override only; no `sriov_configure` (it
+ * drives VFs, never PFs). With a PF QM of version ≥ V3 the device migrates (v1 region) and BAR2 is
+ * split; otherwise it is a plain passthrough device.
+ *
+ * Kernel counterpart: `hisi_acc_vfio_pci_driver` (hisi_acc_vfio_pci.c).
+ */
+export const hisiAccVfioPciDriver: PciDriver = {
+  name: HISI_ACC_VFIO_PCI,
+  idTable: HISI_ACC_VFIO_PCI_TABLE,
+  probe(pdev) {
+    const pfQm = hisiAccGetPfQm(pdev);
+    if (pfQm !== undefined && pfQm.ver >= QM_HW_V3) {
+      const vfId = pciIovVfId(pdev) + 1;
+      vfioPciCoreProbe(pdev, HISI_ACC_VFIO_PCI_MIGRN_OPS as VfioDeviceOps, {
+        create: (p, ops, o) => new HisiAccVfCoreDevice(p, ops, o, pfQm, vfId),
+      });
+      return;
+    }
+    vfioPciCoreProbe(pdev, HISI_ACC_VFIO_PCI_OPS);
+  },
+  remove: vfioPciCoreRemove,
+  errHandler: {
+    /**
+     * `reset_done` (FLR, VFIO_DEVICE_RESET): the device lost its state, so any migration session ends
+     * and the device is RUNNING. Differs on purpose (defect B): applies whenever migration is set up.
+     */
+    resetDone(pdev) {
+      const hdev = pdev.drvdata;
+      if (hdev instanceof HisiAccVfCoreDevice) hdev.migRegionV1?.reset();
+    },
+  },
+};

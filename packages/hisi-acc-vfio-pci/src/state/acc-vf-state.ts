@@ -1,0 +1,156 @@
+import { KernelError } from '@vfio-sim/platform';
+import { QM_NOT_READY, QM_READY } from '@vfio-sim/qm-hw';
+import {
+  ACC_DEV_MAGIC_V2,
+  acc_vf_data,
+  acc_vf_data_v1,
+  QM_MATCH_SIZE,
+  QM_MATCH_SIZE_V1,
+} from './acc-vf-data.js';
+
+/**
+ * The match data: what a destination checks before accepting a VF's state (the first `QM_MATCH_SIZE`
+ * bytes of `struct acc_vf_data`).
+ */
+export interface AccVfMatch {
+  /** Queues of the VF, from the PF's VFT (`qp_num`). */
+  readonly qpNum: number;
+  /** The VF's PCI device id (`dev_id`). */
+  readonly devId: number;
+  /** PF register QM_QUE_ISO_CFG_V (`que_iso_cfg`). */
+  readonly queIsoCfg: number;
+  /** First queue of the VF, absolute (`qp_base`). */
+  readonly qpBase: number;
+}
+
+/** The VF registers and DMA addresses saved after the stop (the rest of `struct acc_vf_data`). */
+export interface AccVfRegs {
+  readonly aeqIntMask: number;
+  readonly eqIntMask: number;
+  readonly ifcIntSource: number;
+  readonly ifcIntMask: number;
+  readonly ifcIntSet: number;
+  readonly pageSize: number;
+  /** QM_EQC_DW0..6 (VF 0x8000..0x8018). */
+  readonly eqcDw: readonly number[];
+  /** QM_AEQC_DW0..6 (VF 0x8020..0x8038). */
+  readonly aeqcDw: readonly number[];
+  readonly eqeDma: bigint;
+  readonly aeqeDma: bigint;
+  readonly sqcDma: bigint;
+  readonly cqcDma: bigint;
+}
+
+/**
+ * One VF's migration state, independent of the wire layout: the match data, the guest driver's state
+ * (`vf_qm_state`: QM_READY or QM_NOT_READY) and, when the guest driver was running, the registers.
+ * Both protocols carry it: v1 in the RFC layout ({@link encodeAccVfDataV1}), v2 in the merged one
+ * ({@link encodeAccVfData}).
+ *
+ * Kernel counterpart: the contents of `struct acc_vf_data` (hisi_acc_vfio_pci.h).
+ */
+export interface AccVfState {
+  readonly match: AccVfMatch;
+  readonly vfQmState: typeof QM_READY | typeof QM_NOT_READY;
+  /** Present only when `vfQmState` is QM_READY. */
+  readonly regs?: AccVfRegs;
+}
+
+/** The RFC stream: match data only (32 bytes) or the full 168-byte `acc_vf_data`. */
+export function encodeAccVfDataV1(state: AccVfState): Uint8Array {
+  const v = acc_vf_data_v1.zero();
+  v.qp_num = state.match.qpNum;
+  v.dev_id = state.match.devId;
+  v.que_iso_cfg = state.match.queIsoCfg;
+  v.qp_base = state.match.qpBase;
+  if (state.regs === undefined) return acc_vf_data_v1.encode(v).slice(0, QM_MATCH_SIZE_V1);
+  const r = state.regs;
+  v.aeq_int_mask = r.aeqIntMask;
+  v.eq_int_mask = r.eqIntMask;
+  v.ifc_int_source = r.ifcIntSource;
+  v.ifc_int_mask = r.ifcIntMask;
+  v.ifc_int_set = r.ifcIntSet;
+  v.page_size = r.pageSize;
+  v.vf_state = state.vfQmState;
+  v.qm_eqc_dw = [...r.eqcDw];
+  v.qm_aeqc_dw = [...r.aeqcDw];
+  v.eqe_dma = r.eqeDma;
+  v.aeqe_dma = r.aeqeDma;
+  v.sqc_dma = r.sqcDma;
+  v.cqc_dma = r.cqcDma;
+  return acc_vf_data_v1.encode(v);
+}
+
+/**
+ * Parse an RFC stream: exactly 32 bytes (match data, the guest driver was not running) or exactly 168.
+ * @throws KernelError EINVAL for any other length or an unknown `vf_state`.
+ */
+export function decodeAccVfDataV1(bytes: Uint8Array): AccVfState {
+  if (bytes.length !== QM_MATCH_SIZE_V1 && bytes.length !== acc_vf_data_v1.size) {
+    throw new KernelError(
+      'EINVAL',
+      `acc_vf_data stream of ${bytes.length} bytes: expected ${QM_MATCH_SIZE_V1} (match data) or ${acc_vf_data_v1.size}`,
+    );
+  }
+  const full = new Uint8Array(acc_vf_data_v1.size);
+  full.set(bytes);
+  const v = acc_vf_data_v1.decode(full);
+  const match = { qpNum: v.qp_num, devId: v.dev_id, queIsoCfg: v.que_iso_cfg, qpBase: v.qp_base };
+  if (bytes.length === QM_MATCH_SIZE_V1) return { match, vfQmState: QM_NOT_READY };
+  if (v.vf_state !== QM_READY) {
+    throw new KernelError('EINVAL', `full acc_vf_data with vf_state ${v.vf_state} (expected QM_READY)`);
+  }
+  return { match, vfQmState: QM_READY, regs: regsOf(v) };
+}
+
+/**
+ * The merged driver's stream (v6.16+ form: ACC_DEV_MAGIC_V2, major 1 / minor 0): 40 bytes of match data
+ * when the guest driver was not running, else the full 176 bytes.
+ */
+export function encodeAccVfData(state: AccVfState): Uint8Array {
+  const v = acc_vf_data.zero();
+  v.acc_magic = ACC_DEV_MAGIC_V2;
+  v.qp_num = state.match.qpNum;
+  v.dev_id = state.match.devId;
+  v.que_iso_cfg = state.match.queIsoCfg;
+  v.qp_base = state.match.qpBase;
+  v.vf_qm_state = state.vfQmState;
+  v.qm_rsv_state = [ACC_DRV_MAJOR_VER | (ACC_DRV_MINOR_VER << 16), 0, 0];
+  if (state.regs === undefined) return acc_vf_data.encode(v).slice(0, QM_MATCH_SIZE);
+  const r = state.regs;
+  v.aeq_int_mask = r.aeqIntMask;
+  v.eq_int_mask = r.eqIntMask;
+  v.ifc_int_source = r.ifcIntSource;
+  v.ifc_int_mask = r.ifcIntMask;
+  v.ifc_int_set = r.ifcIntSet;
+  v.page_size = r.pageSize;
+  v.qm_eqc_dw = [...r.eqcDw];
+  v.qm_aeqc_dw = [...r.aeqcDw];
+  v.eqe_dma = r.eqeDma;
+  v.aeqe_dma = r.aeqeDma;
+  v.sqc_dma = r.sqcDma;
+  v.cqc_dma = r.cqcDma;
+  return acc_vf_data.encode(v);
+}
+
+/** `ACC_DRV_MAJOR_VER` (v6.16+). */
+export const ACC_DRV_MAJOR_VER = 1;
+/** `ACC_DRV_MINOR_VER` (v6.16+). */
+export const ACC_DRV_MINOR_VER = 0;
+
+function regsOf(v: ReturnType<typeof acc_vf_data_v1.decode>): AccVfRegs {
+  return {
+    aeqIntMask: v.aeq_int_mask,
+    eqIntMask: v.eq_int_mask,
+    ifcIntSource: v.ifc_int_source,
+    ifcIntMask: v.ifc_int_mask,
+    ifcIntSet: v.ifc_int_set,
+    pageSize: v.page_size,
+    eqcDw: [...v.qm_eqc_dw],
+    aeqcDw: [...v.qm_aeqc_dw],
+    eqeDma: v.eqe_dma,
+    aeqeDma: v.aeqe_dma,
+    sqcDma: v.sqc_dma,
+    cqcDma: v.cqc_dma,
+  };
+}
