@@ -16,7 +16,7 @@ import {
   QM_HW_V3,
   type QmHwVer,
 } from '../regs/versions.js';
-import { type QmAeqEvent, qmAeqIrq, qmEqIrq } from './eq.js';
+import { type QmAeqEvent, qmAeqIrq, qmEqIrq, qmGetCompleteEqes } from './eq.js';
 import {
   GUEST_JOB_KEY_SIZE,
   GUEST_VF_DRIVER_MAGIC,
@@ -351,6 +351,24 @@ export class GuestVfDriver {
     }
     this.persist();
     return handled;
+  }
+
+  /**
+   * Process completions without an interrupt: consume the EQEs with the expected phase (ringing the EQ
+   * doorbell) and the queue's CQEs. Use it after {@link resume} for completions the source hardware
+   * wrote to guest memory whose interrupt the guest never saw.
+   *
+   * Kernel counterpart: the body of `qm_work_process()` (the EQ work), run directly.
+   * @returns the number of jobs completed.
+   */
+  poll(): number {
+    const before = this.completed.length;
+    if (this.qp.status.flags === 'START') {
+      qmGetCompleteEqes(this.qm);
+      qmPollReqCb(this.qp, (sqSlot) => this.complete(sqSlot));
+      this.persist();
+    }
+    return this.completed.length - before;
   }
 
   /**

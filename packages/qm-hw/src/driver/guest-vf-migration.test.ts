@@ -87,13 +87,17 @@ describe('GuestVfDriver across a live migration', () => {
     const clock = new VirtualClock();
     const src = zipHost({ numVfs: 2, clock });
     const drv = probeGuest(src.vf, src.memory, clock);
-    const inputs = Array.from({ length: 6 }, (_, i) => new TextEncoder().encode(`job ${i} `.repeat(200 + i)));
+    const inputs = Array.from({ length: 7 }, (_, i) => new TextEncoder().encode(`job ${i} `.repeat(200 + i)));
     for (const input of inputs.slice(0, 2)) drv.submit({ opcode: QM_SQE_OP_ZIP_DEFLATE, input });
     clock.runUntilIdle();
     // Pause first so the next jobs stay queued in the hardware, as a stopped vCPU sees them.
+    // A job that completes into guest memory while the vCPUs are already stopped: no interrupt seen.
+    src.vf.setInterruptHandler(undefined);
+    drv.submit({ opcode: QM_SQE_OP_ZIP_DEFLATE, input: inputs[2] as Uint8Array });
+    clock.runUntilIdle();
     const srcVfQm = src.pf.vfQm(0);
     qmMb(srcVfQm, QM_MB_CMD_PAUSE_QM, 0, 0, 0);
-    for (const input of inputs.slice(2, 4)) drv.submit({ opcode: QM_SQE_OP_ZIP_DEFLATE, input });
+    for (const input of inputs.slice(3, 5)) drv.submit({ opcode: QM_SQE_OP_ZIP_DEFLATE, input });
     clock.runUntilIdle();
     expect(drv.completed).toHaveLength(2);
     const saved = save(srcVfQm, src.pf.pfQm);
@@ -106,10 +110,11 @@ describe('GuestVfDriver across a live migration', () => {
     const resumed = GuestVfDriver.resume(guestOptions(dstVf, dstMemory, clock));
     dstVf.setInterruptHandler((v) => resumed.handleInterrupt(v));
     loadAndStart(dst.pf.vfQm(0), saved);
-    for (const input of inputs.slice(4)) resumed.submit({ opcode: QM_SQE_OP_ZIP_DEFLATE, input });
+    expect(resumed.poll()).toBe(1);
+    for (const input of inputs.slice(5)) resumed.submit({ opcode: QM_SQE_OP_ZIP_DEFLATE, input });
     clock.runUntilIdle();
 
-    expect(resumed.completed.map((r) => r.jobId)).toEqual([3, 4, 5, 6]);
+    expect(resumed.completed.map((r) => r.jobId)).toEqual([3, 4, 5, 6, 7]);
     for (const r of resumed.completed) {
       expect(r.status).toBe(QM_SQE_STATUS_OK);
       expect(Buffer.from(r.output)).toEqual(deflateRawSync(inputs[r.jobId - 1] as Uint8Array));
