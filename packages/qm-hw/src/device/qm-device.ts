@@ -101,7 +101,7 @@ export class QmDevice {
     if (version !== QM_HW_V1 && version !== QM_HW_V2 && version !== QM_HW_V3) {
       throw new KernelError('EINVAL', `unsupported QM version 0x${Number(version).toString(16)}`);
     }
-    if (!(options.kind in QM_DEVICE_IDS))
+    if (!Object.hasOwn(QM_DEVICE_IDS, options.kind))
       throw new KernelError('EINVAL', `unknown QM kind ${String(options.kind)}`);
     this.kind = options.kind;
     this.clock = options.clock;
