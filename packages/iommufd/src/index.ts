@@ -46,3 +46,28 @@ export { IOTLB_ENTRIES, Iotlb } from './iotlb.js';
 export { IovaBitmap } from './iova-bitmap.js';
 export { hostPhysMap, PhysMap } from './phys-map.js';
 export * from './uapi.js';
+export {
+  DIRTY_BITMAP_PAGES_MAX,
+  DIRTY_BITMAP_SIZE_MAX,
+  DMA_ENTRY_LIMIT_DEFAULT,
+  TYPE1_PGSIZE,
+  type Type1Group,
+  VFIO_DMA_MAP_FLAG_READ,
+  VFIO_DMA_MAP_FLAG_WRITE,
+  VFIO_DMA_UNMAP_FLAG_ALL,
+  VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP,
+  VFIO_DMA_UNMAP_FLAG_VADDR,
+  VFIO_IOMMU_DIRTY_PAGES,
+  VFIO_IOMMU_DIRTY_PAGES_FLAG_GET_BITMAP,
+  VFIO_IOMMU_DIRTY_PAGES_FLAG_START,
+  VFIO_IOMMU_DIRTY_PAGES_FLAG_STOP,
+  VFIO_IOMMU_MAP_DMA,
+  VFIO_IOMMU_UNMAP_DMA,
+  type VfioBitmapArg,
+  VfioIommuType1,
+  vfio_bitmap,
+  vfio_iommu_type1_dirty_bitmap,
+  vfio_iommu_type1_dirty_bitmap_get,
+  vfio_iommu_type1_dma_map,
+  vfio_iommu_type1_dma_unmap,
+} from './vfio-iommu-type1.js';
