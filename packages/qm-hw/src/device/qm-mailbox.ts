@@ -62,8 +62,11 @@ export class QmMailbox {
       if (f.tracer.enabled) f.tracer.instant('qm.mb', 'write while busy (ignored)', { fun: f.fun });
       return;
     }
-    const v = new DataView(data.buffer, data.byteOffset, 16);
-    for (let i = 0; i < 4; i++) this.words[i] = v.getUint32(i * 4, true);
+    for (let i = 0; i < 4; i++) {
+      const at = i * 4;
+      this.words[i] =
+        (data[at]! | (data[at + 1]! << 8) | (data[at + 2]! << 16) | (data[at + 3]! << 24)) >>> 0;
+    }
     const w0 = this.words[0]!;
     if ((w0 & BUSY) === 0) return;
     this.words[0] = (w0 & ~QM_MB_STATUS_MASK) >>> 0;

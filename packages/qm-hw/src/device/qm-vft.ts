@@ -41,6 +41,7 @@ export class QmVftTable {
   private dataH = 0;
   private rdy = 1;
   private busy = false;
+  private generation = 0;
 
   constructor(
     private readonly clock: VirtualClock,
@@ -108,7 +109,9 @@ export class QmVftTable {
     const fun = type === QM_SHAPER_VFT ? this.cfg & 0x3f : this.cfg;
     const lo = this.dataL;
     const hi = this.dataH;
+    const gen = this.generation;
     this.clock.after(this.latencyUs(), () => {
+      if (gen !== this.generation) return;
       this.busy = false;
       this.rdy = 1;
       if (fun >= QM_MAX_FUNCTIONS || type > QM_SHAPER_VFT) return;
@@ -157,6 +160,7 @@ export class QmVftTable {
     this.opWr = this.type = this.cfg = this.dataL = this.dataH = 0;
     this.rdy = 1;
     this.busy = false;
+    this.generation++;
   }
 
   /** The valid ranges, for snapshots. */
