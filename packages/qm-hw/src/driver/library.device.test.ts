@@ -36,6 +36,17 @@ describe('mailbox against the device', () => {
     expect(qmMbRead(vfQm, QM_MB_CMD_CQC_BT, 0)).toBe(0x1_0000_5600n);
   });
 
+  it('the device receives the kernel mailbox word: cmd | op << 14 | queue << 16, base halves', () => {
+    const { vf, vfQm } = hostSide();
+    qmMb(vfQm, QM_MB_CMD_CQC_BT, 0x2_0000_1000n, 3, 0);
+    const [w0, lo, hi] = vf.snapshot().transient.mailbox;
+    expect(((w0 as number) & 0xff) | (((w0 as number) >>> 16) << 16)).toBe(QM_MB_CMD_CQC_BT | (3 << 16));
+    expect(((w0 as number) >>> 13) & 1).toBe(0);
+    expect([lo, hi]).toEqual([0x1000, 2]);
+    qmMbRead(vfQm, QM_MB_CMD_CQC_BT, 0);
+    expect(((vf.snapshot().transient.mailbox[0] as number) >>> 14) & 1).toBe(1);
+  });
+
   it('stuck busy: ETIMEDOUT for the command that hangs, EBUSY for the next; state unchanged', () => {
     const { vf, vfQm, clock } = hostSide();
     const before = stateOf(vf);
