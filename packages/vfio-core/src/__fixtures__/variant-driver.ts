@@ -12,24 +12,19 @@ import {
   type VmArea,
 } from '@vfio-sim/platform';
 import { pciDisableSriov, pciEnableSriov } from '../pci/iov.js';
-import type { PciDev, PciFunctionDesc } from '../pci/pci-dev.js';
-import type { PciDriver } from '../pci/pci-driver.js';
+import type { PciDev, PciDriver, PciFunctionDesc } from '../pci/pci-dev.js';
+
 import { PciHost } from '../pci/pci-host.js';
 import { PCI_DEVICE, PCI_DRIVER_OVERRIDE_DEVICE_VFIO } from '../pci/pci-ids.js';
 import { VFIO_PCI_CORE_OPS } from '../pci-core/core-ops.js';
 import { vfioPciCoreRegisterDevRegion } from '../pci-core/dev-region.js';
+import { vfioPciCoreEnable, vfioPciCoreFinishEnable } from '../pci-core/enable.js';
 import { vfioPciCoreIoctl } from '../pci-core/ioctl.js';
-import {
-  vfioPciCoreEnable,
-  vfioPciCoreFinishEnable,
-  vfioPciCoreProbe,
-  vfioPciCoreRemove,
-} from '../pci-core/lifecycle.js';
 import { vfioPciCoreMmap } from '../pci-core/mmap.js';
-import type { VfioOpsStyle } from '../pci-core/ops-style.js';
 import { vfioPciCoreRead, vfioPciCoreWrite } from '../pci-core/rdwr.js';
+import { vfioPciCoreProbe, vfioPciCoreRemove } from '../pci-core/register.js';
+import type { VfioOpsStyle, VfioPciRegionOps } from '../pci-core/vfio-pci-core-device.js';
 import { VfioPciCoreDevice } from '../pci-core/vfio-pci-core-device.js';
-import type { VfioPciRegionOps } from '../pci-core/vfio-pci-region.js';
 import {
   VFIO_DEVICE_STATE_RESUMING,
   VFIO_DEVICE_STATE_RUNNING,
@@ -53,7 +48,7 @@ import {
   vfioPciOffsetInRegion,
 } from '../uapi/regions.js';
 import { Vfio } from '../vfio/vfio.js';
-import type { VfioDeviceOps, VfioLogOps, VfioLogRange, VfioMigrationOps } from '../vfio/vfio-device-ops.js';
+import type { VfioDeviceOps, VfioLogOps, VfioLogRange, VfioMigrationOps } from '../vfio/vfio-device.js';
 import { RamBar } from './ram-bar.js';
 
 export const FIXTURE_VENDOR = 0x19e5;

@@ -9,7 +9,7 @@ import {
   type StructLayout,
   type StructValue,
 } from '@vfio-sim/platform';
-import { VfioPciMapping } from '../pci-core/mmap.js';
+import { VfioPciMapping } from '../pci-core/mapping.js';
 import {
   VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT,
   VFIO_DEVICE_FEATURE_DMA_LOGGING_START,

@@ -1,5 +1,4 @@
-import type { VfioDeviceOps } from '../vfio/vfio-device-ops.js';
-import { vfioPciCoreIoctl, vfioPciCoreIoctlFeature } from './ioctl.js';
+import type { VfioDeviceOps } from '../vfio/vfio-device.js';
 import {
   vfioPciCoreCloseDevice,
   vfioPciCoreInitDev,
@@ -7,7 +6,8 @@ import {
   vfioPciCoreOpenDevice,
   vfioPciCoreReleaseDev,
   vfioPciCoreRequest,
-} from './lifecycle.js';
+} from './enable.js';
+import { vfioPciCoreIoctl, vfioPciCoreIoctlFeature } from './ioctl.js';
 import { vfioPciCoreMmap } from './mmap.js';
 import { vfioPciCoreRead, vfioPciCoreWrite } from './rdwr.js';
 

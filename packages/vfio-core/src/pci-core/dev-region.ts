@@ -1,6 +1,5 @@
 import { KernelError } from '@vfio-sim/platform';
-import type { VfioPciCoreDevice } from './vfio-pci-core-device.js';
-import type { VfioPciRegion, VfioPciRegionOps } from './vfio-pci-region.js';
+import type { VfioPciCoreDevice, VfioPciRegion, VfioPciRegionOps } from './vfio-pci-core-device.js';
 
 /**
  * `vfio_pci_core_register_dev_region`: add a device-specific region; it gets index 9 + n (n = regions

@@ -3,10 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { type FixtureVfDevice, fixtureIoctl, testbed } from '../__fixtures__/variant-driver.js';
 import { VFIO_DEVICE_STATE_STOP } from '../uapi/device-feature.js';
 import { VFIO_PCI_INDEX_TO_OFFSET } from '../uapi/regions.js';
-import type { VfioDeviceOps } from '../vfio/vfio-device-ops.js';
+import type { VfioDeviceOps } from '../vfio/vfio-device.js';
 import { VFIO_PCI_CORE_OPS } from './core-ops.js';
-import type { VfioOpsStyle } from './ops-style.js';
 import { vfioPciRw } from './rdwr.js';
+import type { VfioOpsStyle } from './vfio-pci-core-device.js';
 
 /** A driver that overrides only ioctl, written the way each style expects. */
 const only = { name: 'ioctl-only', ioctl: fixtureIoctl } as VfioDeviceOps<FixtureVfDevice>;

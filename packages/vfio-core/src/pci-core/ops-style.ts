@@ -1,19 +1,6 @@
-import type { VfioDeviceOps } from '../vfio/vfio-device-ops.js';
+import type { VfioDeviceOps } from '../vfio/vfio-device.js';
 import { VFIO_PCI_CORE_OPS } from './core-ops.js';
-
-/**
- * How a variant driver's ops table becomes the table the device fd dispatches to — the seed thread's
- * debate (RFC v2 1/4, July 2021):
- *
- * - `'explicit'` (Max Gurtovoy; what upstream merged): the table is used exactly as written. vfio-pci-core
- *   is a library; a driver names every op it wants (`.read = vfio_pci_core_read`, …). A missing
- *   read/write/ioctl/mmap answers EINVAL. In TypeScript `{ ...VFIO_PCI_CORE_OPS, ioctl: mine }` writes it.
- * - `'fallback'` (Leon Romanovsky, Shameer Kolothum): a missing op falls back to vfio-pci-core's default,
- *   looked up at every call (the `reflck_attach` precedent: "use the core default if not implemented").
- * - `'merged'` (Jason Gunthorpe): a new table is built once at device creation by layering the driver's
- *   ops over the core's, as RDMA's `ib_set_device_ops` does; later edits of the driver table are not seen.
- */
-export type VfioOpsStyle = 'explicit' | 'fallback' | 'merged';
+import type { VfioOpsStyle } from './vfio-pci-core-device.js';
 
 const OP_NAMES = [
   'init',

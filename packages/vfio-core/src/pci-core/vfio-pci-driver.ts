@@ -1,7 +1,7 @@
-import type { PciDriver } from '../pci/pci-driver.js';
+import type { PciDriver } from '../pci/pci-dev.js';
 import { VFIO_PCI_CORE_OPS } from './core-ops.js';
-import { vfioPciCoreProbe, vfioPciCoreRemove } from './lifecycle.js';
-import type { VfioOpsStyle } from './ops-style.js';
+import { vfioPciCoreProbe, vfioPciCoreRemove } from './register.js';
+import type { VfioOpsStyle } from './vfio-pci-core-device.js';
 
 /**
  * Plain vfio-pci (drivers/vfio/pci/vfio_pci.c): no id table of its own, so it binds only to functions

@@ -1,6 +1,5 @@
 import { KernelError } from '@vfio-sim/platform';
-import type { PciDev } from './pci-dev.js';
-import type { PciDriver } from './pci-driver.js';
+import type { PciDev, PciDriver } from './pci-dev.js';
 
 /**
  * `pci_enable_sriov(pf, numVfs)`: create the VFs (from the PF's `sriov.createVf`), add them to the bus

@@ -1,7 +1,18 @@
 import { KernelError, type MmioRegion } from '@vfio-sim/platform';
 import { PCI_CFG_SPACE_EXP_SIZE, PciConfigSpace } from './config-space.js';
-import type { PciDriver } from './pci-driver.js';
-import type { PciHost } from './pci-host.js';
+import type { PciDeviceId } from './pci-ids.js';
+
+/**
+ * What a {@link PciDev} needs of the host it sits on (implemented by `PciHost`): SR-IOV enable/disable for
+ * `pci_enable_sriov`, and its name for messages.
+ */
+export interface PciBus {
+  readonly name: string;
+  /** @internal */
+  enableSriov(pf: PciDev, numVfs: number): PciDev[];
+  /** @internal */
+  disableSriov(pf: PciDev): void;
+}
 
 /** `PCI_STD_NUM_BARS`: BAR0..BAR5. */
 export const PCI_STD_NUM_BARS = 6;
@@ -140,7 +151,8 @@ export class PciDev {
   readonly desc: PciFunctionDesc;
 
   constructor(
-    readonly host: PciHost,
+    /** The host (`PciHost`) the function sits on. */
+    readonly host: PciBus,
     desc: PciFunctionDesc,
     barStarts: readonly number[],
     physfn?: { pf: PciDev; index: number },
@@ -246,4 +258,31 @@ export function pciGetDrvdata<T>(pdev: PciDev): T | undefined {
 /** `pci_set_drvdata(pdev, data)`. */
 export function pciSetDrvdata(pdev: PciDev, data: unknown): void {
   pdev.drvdata = data;
+}
+
+/**
+ * The PCI error/reset callbacks a driver may provide (kernel `struct pci_error_handlers`, the reset
+ * pair). `pci_try_reset_function` calls `resetPrepare` before and `resetDone` after the reset.
+ */
+export interface PciErrorHandlers {
+  /** `reset_prepare`. */
+  resetPrepare?(pdev: PciDev): void;
+  /** `reset_done`. */
+  resetDone?(pdev: PciDev): void;
+}
+
+/**
+ * A PCI driver (kernel `struct pci_driver`). `probe` throws a KernelError to refuse the device; on
+ * success it normally sets drvdata. Variant vfio drivers list their ids with
+ * `PCI_DRIVER_OVERRIDE_DEVICE_VFIO` so they bind only through `driver_override`.
+ */
+export interface PciDriver {
+  readonly name: string;
+  readonly idTable: readonly PciDeviceId[];
+  probe(pdev: PciDev, id: PciDeviceId): void;
+  remove?(pdev: PciDev): void;
+  /** `sriov_configure`: enable `numVfs` VFs (0 = disable); returns the number enabled. */
+  sriovConfigure?(pdev: PciDev, numVfs: number): number;
+  /** `err_handler`. */
+  readonly errHandler?: PciErrorHandlers;
 }

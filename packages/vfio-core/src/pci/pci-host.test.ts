@@ -16,8 +16,14 @@ import {
   pciNumVf,
   pciTryResetFunction,
 } from './iov.js';
-import { type PciDev, type PciFunctionDesc, parsePciName, pciResourceLen } from './pci-dev.js';
-import type { PciDriver } from './pci-driver.js';
+import {
+  type PciDev,
+  type PciDriver,
+  type PciFunctionDesc,
+  parsePciName,
+  pciResourceLen,
+} from './pci-dev.js';
+
 import { PciHost } from './pci-host.js';
 import { PCI_DEVICE, PCI_DRIVER_OVERRIDE_DEVICE_VFIO } from './pci-ids.js';
 

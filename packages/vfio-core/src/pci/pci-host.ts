@@ -1,6 +1,14 @@
 import { KernelError } from '@vfio-sim/platform';
-import { PCI_ROM_RESOURCE, PCI_STD_NUM_BARS, PciDev, type PciFunctionDesc, parsePciName } from './pci-dev.js';
-import type { PciDriver } from './pci-driver.js';
+import {
+  PCI_ROM_RESOURCE,
+  PCI_STD_NUM_BARS,
+  type PciBus,
+  PciDev,
+  type PciDriver,
+  type PciFunctionDesc,
+  parsePciName,
+} from './pci-dev.js';
+
 import { PCI_DEVICE_ID_ANY, type PciDeviceId, pciMatchOneDevice } from './pci-ids.js';
 
 /** Options of a {@link PciHost}. */
@@ -18,7 +26,7 @@ export interface PciHostOptions {
  * (`pci_match_device`, `__pci_register_driver`, driver_override), drivers/base/dd.c (bind/unbind),
  * drivers/pci/iov.c (SR-IOV).
  */
-export class PciHost {
+export class PciHost implements PciBus {
   private readonly devices = new Map<string, PciDev>();
   private readonly drivers = new Map<string, PciDriver>();
   private nextMmio: number;

@@ -1,11 +1,11 @@
 import { errnoOf, KernelError, Process, UserMemory } from '@vfio-sim/platform';
 import { describe, expect, it } from 'vitest';
 import { FIXTURE_OPS, type FixtureVfDevice, testbed } from '../__fixtures__/variant-driver.js';
-import { vfioPciCoreProbe, vfioPciCoreRegisterDevice } from '../pci-core/lifecycle.js';
+import { vfioPciCoreProbe, vfioPciCoreRegisterDevice } from '../pci-core/register.js';
 import { VfioPciCoreDevice } from '../pci-core/vfio-pci-core-device.js';
 import { VFIO_MIGRATION_PRE_COPY, VFIO_MIGRATION_STOP_COPY } from '../uapi/device-feature.js';
 import { VFIO_PCI_INDEX_TO_OFFSET } from '../uapi/regions.js';
-import type { VfioMigrationOps } from './vfio-device-ops.js';
+import type { VfioMigrationOps } from './vfio-device.js';
 
 describe('device fd lifecycle', () => {
   it('first open calls open_device, last close close_device (regions released, function reset)', () => {
@@ -76,8 +76,8 @@ describe('device fd lifecycle', () => {
 
 describe('registration checks (vfio_pci_core_register_device)', () => {
   function device(flags: number, mig: Partial<VfioMigrationOps> | undefined) {
-    const { vf } = testbed({ migration: false });
-    vf.host.unbind(vf);
+    const { vf, host } = testbed({ migration: false });
+    host.unbind(vf);
     const vdev = new VfioPciCoreDevice(vf, FIXTURE_OPS);
     vdev.migrationFlags = flags;
     vdev.migOps = mig as VfioMigrationOps | undefined;

@@ -19,8 +19,7 @@ import {
   vfio_device_feature_mig_state,
   vfio_device_feature_migration,
 } from '../uapi/device-feature.js';
-import type { VfioDevice } from './vfio-device.js';
-import type { VfioLogOps, VfioLogRange, VfioMigrationOps } from './vfio-device-ops.js';
+import type { VfioDevice, VfioLogOps, VfioLogRange, VfioMigrationOps } from './vfio-device.js';
 
 /** Most ranges one DMA_LOGGING_START takes (`LOG_MAX_RANGES` = PAGE_SIZE / sizeof(range)). */
 export const LOG_MAX_RANGES = PAGE_SIZE / vfio_device_feature_dma_logging_range.size;

@@ -1,5 +1,12 @@
 export { VFIO_DEVICE_FOPS, vfioDeviceOpenFile } from './device-fd.js';
 export { LOG_MAX_RANGES, vfioCheckFeature, vfioIoctlDeviceFeature } from './device-feature.js';
 export { Vfio } from './vfio.js';
-export { VfioDevice, vfioCheckMigrationOps } from './vfio-device.js';
-export type { VfioDeviceOps, VfioLogOps, VfioLogRange, VfioMigrationOps } from './vfio-device-ops.js';
+export {
+  VfioDevice,
+  type VfioDeviceOps,
+  type VfioLogOps,
+  type VfioLogRange,
+  type VfioMigrationOps,
+  type VfioRegistry,
+  vfioCheckMigrationOps,
+} from './vfio-device.js';

@@ -1,10 +1,10 @@
 import { KernelError, type Process } from '@vfio-sim/platform';
 import { VfioDeviceHandle } from '../client/device-handle.js';
-import type { PciHost } from '../pci/pci-host.js';
+import type { PciBus } from '../pci/pci-dev.js';
 import { vfioDeviceOpenFile } from './device-fd.js';
-import type { VfioDevice } from './vfio-device.js';
+import type { VfioDevice, VfioRegistry } from './vfio-device.js';
 
-const instances = new WeakMap<PciHost, Vfio>();
+const instances = new WeakMap<PciBus, Vfio>();
 
 /**
  * The vfio subsystem of one simulated host: the registered devices (what `/dev/vfio` offers) and how a
@@ -15,13 +15,13 @@ const instances = new WeakMap<PciHost, Vfio>();
  * (device lookup by name or the driver's `match`) in drivers/vfio/{vfio_main,group}.c. Groups, containers
  * and the cdev interface are collapsed into this one lookup.
  */
-export class Vfio {
+export class Vfio implements VfioRegistry {
   private readonly devices = new Map<string, VfioDevice>();
 
-  private constructor(readonly host: PciHost) {}
+  private constructor(readonly host: PciBus) {}
 
   /** The vfio instance of `host` (created on first use). */
-  static of(host: PciHost): Vfio {
+  static of(host: PciBus): Vfio {
     let v = instances.get(host);
     if (v === undefined) {
       v = new Vfio(host);
