@@ -1,9 +1,11 @@
 import { errnoOf, type UserMemory } from '@vfio-sim/platform';
 import { describe, expect, it } from 'vitest';
+import { RamBar } from '../__fixtures__/ram-bar.js';
 import { FIXTURE_REGION_SIZE, testbed } from '../__fixtures__/variant-driver.js';
 import { VFIO_DEVICE_FLAGS_PCI, VFIO_DEVICE_FLAGS_RESET, vfio_device_info } from '../uapi/device-info.js';
 import { VFIO_DEVICE_GET_INFO, VFIO_DEVICE_GET_REGION_INFO } from '../uapi/ioctl.js';
 import {
+  VFIO_REGION_INFO_CAP_SPARSE_MMAP,
   VFIO_REGION_INFO_CAP_TYPE,
   VFIO_REGION_INFO_FLAG_CAPS,
   VFIO_REGION_INFO_FLAG_MMAP,
@@ -11,9 +13,12 @@ import {
   VFIO_REGION_INFO_FLAG_WRITE,
   VFIO_REGION_SUBTYPE_MIGRATION_DEPRECATED,
   VFIO_REGION_TYPE_MIGRATION_DEPRECATED,
+  VFIO_REGION_TYPE_PCI_VENDOR_TYPE,
   vfio_region_info,
 } from '../uapi/region-info.js';
 import { VFIO_PCI_INDEX_TO_OFFSET, VFIO_PCI_NUM_IRQS } from '../uapi/regions.js';
+import { vfioPciCoreRegisterDevRegion } from './dev-region.js';
+import { VfioPciMapping } from './mapping.js';
 
 const RW = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE;
 
@@ -122,5 +127,46 @@ describe('VFIO_DEVICE_GET_REGION_INFO (vfio-pci-core)', () => {
     const { dev } = opened();
     expect(errnoOf(() => dev.ioctl(0x3b7f, 0))).toBe('ENOTTY');
     expect(errnoOf(() => dev.ioctl(0x3b6d, 0))).toBe('ENOTTY');
+  });
+});
+
+describe('device-specific regions with their own capabilities and mmap', () => {
+  it('add_capability chains after TYPE (next offsets from the buffer start); mmap goes to the region op', () => {
+    const tb = testbed();
+    const backing = new RamBar(0x2000);
+    const dev = tb.vfio.openDevice(tb.process, '0000:75:00.1');
+    const index = vfioPciCoreRegisterDevRegion(
+      tb.vdev,
+      VFIO_REGION_TYPE_PCI_VENDOR_TYPE | 0x19e5,
+      7,
+      {
+        rw: () => 0,
+        addCapability: (_v, _r, caps) => caps.addSparseMmap([{ offset: 0x1000, size: 0x1000 }]),
+        mmap: (_v, _r, vma) => new VfioPciMapping(backing, 0, vma.length, 10),
+      },
+      0x2000,
+      RW | VFIO_REGION_INFO_FLAG_MMAP,
+    );
+    expect(index).toBe(10);
+    const info = dev.getRegionInfo(10);
+    expect(info.caps).toEqual([
+      {
+        id: VFIO_REGION_INFO_CAP_TYPE,
+        version: 1,
+        type: (VFIO_REGION_TYPE_PCI_VENDOR_TYPE | 0x19e5) >>> 0,
+        subtype: 7,
+      },
+      { id: VFIO_REGION_INFO_CAP_SPARSE_MMAP, version: 1, areas: [{ offset: 0x1000, size: 0x1000 }] },
+    ]);
+    const raw = dev.ioctlStruct(
+      VFIO_DEVICE_GET_REGION_INFO,
+      vfio_region_info,
+      { ...vfio_region_info.zero(), argsz: 128, index: 10 },
+      128,
+    );
+    expect(raw.out.cap_offset).toBe(32);
+    expect(new DataView(raw.bytes.buffer).getUint32(32 + 4, true)).toBe(48); // TYPE.next → sparse cap
+    dev.mmap(10, 0x1000).writel(4, 9);
+    expect(backing.readl(4)).toBe(9);
   });
 });

@@ -199,3 +199,33 @@ describe('PciHost: drivers, driver_override, SR-IOV', () => {
     expect(errnoOf(() => pciTryResetFunction(bare))).toBe('ENOTTY');
   });
 });
+
+describe('PciHost: removal and driver unregistration', () => {
+  it('pciUnregisterDriver calls remove on every bound function; removeFunction drops VFs first', () => {
+    const host = new PciHost();
+    const removed: string[] = [];
+    const drv = { ...pfDriver(), remove: (p: PciDev) => void removed.push(p.name) };
+    host.pciDriverRegister(drv);
+    const pf = host.addFunction(pfDesc());
+    expect(errnoOf(() => host.pciDriverRegister(drv))).toBe('EEXIST');
+    host.sriovConfigure(pf, 2);
+    host.pciUnregisterDriver(drv);
+    expect(removed).toEqual(['0000:75:00.0']);
+    expect(pf.driver).toBeUndefined();
+    expect(host.driver('hisi_zip')).toBeUndefined();
+    host.removeFunction(pf);
+    expect(host.functions()).toEqual([]);
+    expect(errnoOf(() => host.get('0000:75:00.0'))).toBe('ENODEV');
+    expect(errnoOf(() => host.removeFunction(pf))).toBe('ENODEV');
+  });
+
+  it('sriovConfigure without a driver that supports it is ENOENT; bad VF counts are EINVAL', () => {
+    const host = new PciHost();
+    const pf = host.addFunction(pfDesc());
+    expect(errnoOf(() => host.sriovConfigure(pf, 1))).toBe('ENOENT');
+    expect(errnoOf(() => pciEnableSriov(pf, 5))).toBe('EINVAL');
+    expect(errnoOf(() => pciEnableSriov(pf, 0))).toBe('EINVAL');
+    expect(pf.sriov!.numVfs).toBe(0);
+    expect(host.functions().length).toBe(1);
+  });
+});
