@@ -20,7 +20,7 @@ import { VFIO_PCI_CORE_OPS } from '../pci-core/core-ops.js';
 import { vfioPciCoreRegisterDevRegion } from '../pci-core/dev-region.js';
 import { vfioPciCoreEnable, vfioPciCoreFinishEnable } from '../pci-core/enable.js';
 import { vfioPciCoreIoctl } from '../pci-core/ioctl.js';
-import { vfioPciCoreMmap } from '../pci-core/mmap.js';
+import { vfioPciCoreMmap, vfioPciVmaRegion } from '../pci-core/mmap.js';
 import { vfioPciCoreRead, vfioPciCoreWrite } from '../pci-core/rdwr.js';
 import { vfioPciCoreProbe, vfioPciCoreRemove } from '../pci-core/register.js';
 import type { VfioOpsStyle, VfioPciRegionOps } from '../pci-core/vfio-pci-core-device.js';
@@ -139,9 +139,8 @@ export const FIXTURE_OPS: VfioDeviceOps<FixtureVfDevice> = {
     return vfioPciCoreWrite(vdev, current, buf, clampBar2(vdev, count, pos), pos);
   },
   mmap(vdev: FixtureVfDevice, vma: VmArea): MmioRegion {
-    const index = Math.floor(vma.pgoff / 2 ** 28);
+    const { index, start } = vfioPciVmaRegion(vma);
     if (index === VFIO_PCI_BAR2_REGION_INDEX) {
-      const start = (vma.pgoff % 2 ** 28) * 4096;
       if (start + vma.length > bar2Half(vdev))
         throw new KernelError('EINVAL', 'mmap into the migration half');
     }

@@ -81,6 +81,8 @@ export interface VfioRegionInfo {
 
 /** A mapping returned by {@link VfioDeviceHandle.mmap}: an MmioRegion that can be unmapped. */
 export interface VfioUserMapping extends MmioRegion {
+  /** False after {@link munmap}. */
+  readonly isMapped: boolean;
   munmap(): void;
 }
 
@@ -120,8 +122,22 @@ export class VfioDeviceHandle {
   }
 
   /** `ioctl(fd, cmd, arg)`: `arg` is a user pointer (or value). */
-  ioctl(cmd: number, arg = 0): number {
-    return this.process.ioctl(this.fd, cmd, arg);
+  ioctl(cmd: number, arg?: number): number;
+  /** `ioctl(fd, cmd, &struct)` with the struct marshalled through user memory: see {@link ioctlStruct}. */
+  ioctl<F extends readonly FieldDecl[]>(
+    cmd: number,
+    layout: StructLayout<F>,
+    value: StructValue<F>,
+    bufSize?: number,
+  ): IoctlStructResult<F>;
+  ioctl<F extends readonly FieldDecl[]>(
+    cmd: number,
+    arg?: number | StructLayout<F>,
+    value?: StructValue<F>,
+    bufSize?: number,
+  ): number | IoctlStructResult<F> {
+    if (typeof arg === 'object') return this.ioctlStruct(cmd, arg, value!, bufSize ?? arg.size);
+    return this.process.ioctl(this.fd, cmd, arg ?? 0);
   }
 
   /**

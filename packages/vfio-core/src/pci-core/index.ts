@@ -21,7 +21,7 @@ export {
   vfioPciIoctlReset,
 } from './ioctl.js';
 export { VfioPciMapping } from './mapping.js';
-export { vfioPciCoreMmap } from './mmap.js';
+export { vfioPciCoreMmap, vfioPciVmaRegion } from './mmap.js';
 export { vfioPciMergeOps, vfioPciResolveOps } from './ops-style.js';
 export { vfioPciBarRw, vfioPciConfigRw, vfioPciCoreRead, vfioPciCoreWrite, vfioPciRw } from './rdwr.js';
 export {

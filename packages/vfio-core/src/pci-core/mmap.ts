@@ -14,12 +14,21 @@ import type { VfioPciCoreDevice } from './vfio-pci-core-device.js';
 const PGOFF_INDEX_UNIT = 2 ** (VFIO_PCI_OFFSET_SHIFT - PAGE_SHIFT);
 
 /**
+ * Where an mmap request points (what `vfio_pci_core_mmap` derives from `vm_pgoff`): the region index
+ * (`vm_pgoff >> (40 - PAGE_SHIFT)`) and the byte offset inside the region.
+ */
+export function vfioPciVmaRegion(vma: VmArea): { readonly index: number; readonly start: number } {
+  const index = Math.floor(vma.pgoff / PGOFF_INDEX_UNIT);
+  return { index, start: (vma.pgoff - index * PGOFF_INDEX_UNIT) * PAGE_SIZE };
+}
+
+/**
  * `vfio_pci_core_mmap`: map part of a BAR (or of a device-specific region that has an mmap op and the
  * MMAP flag). Each of these is EINVAL: index out of range; not MAP_SHARED; a device region without
  * mmap support; ROM/config/VGA; a BAR that is not mmap-capable; start + length beyond the page-aligned BAR.
  */
 export function vfioPciCoreMmap(vdev: VfioPciCoreDevice, vma: VmArea): MmioRegion {
-  const index = Math.floor(vma.pgoff / PGOFF_INDEX_UNIT);
+  const { index, start: reqStart } = vfioPciVmaRegion(vma);
   if (index >= VFIO_PCI_NUM_REGIONS + vdev.regions.length) {
     throw new KernelError('EINVAL', `${vdev.name}: mmap of region ${index} out of range`);
   }
@@ -42,7 +51,6 @@ export function vfioPciCoreMmap(vdev: VfioPciCoreDevice, vma: VmArea): MmioRegio
     throw new KernelError('EINVAL', `${vdev.name}: BAR${index} is not mmap-capable`);
   }
   const physLen = Math.ceil(res.len / PAGE_SIZE) * PAGE_SIZE;
-  const reqStart = (vma.pgoff % PGOFF_INDEX_UNIT) * PAGE_SIZE;
   if (reqStart + vma.length > physLen) {
     throw new KernelError(
       'EINVAL',
