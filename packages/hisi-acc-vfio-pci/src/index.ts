@@ -26,11 +26,17 @@ export { HISI_ACC_V1_ARCS, HisiAccMigrationV1 } from './migration-v1/hisi-acc-v1
 export { hisiAccV1RegionInit } from './migration-v1/hisi-acc-v1-region.js';
 export {
   HISI_QM_PF_DRIVER_NAME,
+  HISI_QM_PF_PCI_DRIVERS,
   type HisiQmPfDrvdata,
-  type HisiQmPfPciDriverOptions,
   hisiQmPfPciDriver,
 } from './pf/hisi-qm-pf-driver.js';
-export { qmDeviceOf, qmPciBoardAttach, qmPciFunctionDesc } from './pf/qm-pci-board.js';
+export {
+  type QmPciBoardOptions,
+  type QmPciBoardSlot,
+  qmBoardSlotOf,
+  qmPciBoardAttach,
+  qmPciFunctionDesc,
+} from './pf/qm-pci-board.js';
 export {
   ACC_DEV_MAGIC,
   ACC_DEV_MAGIC_V2,

@@ -41,9 +41,9 @@ export function makeHost(clock: VirtualClock, name: string, o: HostOptions = {})
   const kind = o.kind ?? 'zip';
   const device: QmDevice = new QmDeviceClass({ kind, clock, version: o.version ?? 0x30 });
   const host = new PciHost(name);
-  host.pciDriverRegister(hisiQmPfPciDriver(kind, { clock, ...(o.qpPerVf ? { qpPerVf: o.qpPerVf } : {}) }));
+  host.pciDriverRegister(hisiQmPfPciDriver(kind));
   host.pciDriverRegister(hisiAccVfioPciDriver);
-  const pf = qmPciBoardAttach(host, device, PF_NAME);
+  const pf = qmPciBoardAttach(host, device, PF_NAME, o.qpPerVf ? { qpPerVf: o.qpPerVf } : {});
   host.probe(pf);
   host.sriovConfigure(pf, o.numVfs ?? 2);
   if (o.queIso !== undefined) device.pf.bar2.writel(0x30, o.queIso);

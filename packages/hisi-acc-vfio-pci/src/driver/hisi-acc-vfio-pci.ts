@@ -31,7 +31,7 @@ import {
 } from '../bar2/bar2-split.js';
 import { HisiAccVfCoreDevice } from '../core/hisi-acc-vf-core-device.js';
 import { hisiAccV1RegionInit } from '../migration-v1/hisi-acc-v1-region.js';
-import { HISI_QM_PF_DRIVER_NAME, type HisiQmPfDrvdata } from '../pf/hisi-qm-pf-driver.js';
+import { HISI_QM_PF_PCI_DRIVERS, type HisiQmPfDrvdata } from '../pf/hisi-qm-pf-driver.js';
 
 /** The driver name (`hisi-acc-vfio-pci`), what `driver_override` must say. */
 export const HISI_ACC_VFIO_PCI = 'hisi-acc-vfio-pci';
@@ -59,10 +59,8 @@ export function hisiAccGetPfQm(pdev: PciDev): HisiQm | undefined {
   if (!pdev.isVirtfn) return undefined;
   const kind = VF_KIND[pdev.device];
   if (kind === undefined) return undefined;
-  const pfDriver = pdev.host.driver(HISI_QM_PF_DRIVER_NAME[kind]);
-  if (pfDriver === undefined) return undefined;
   try {
-    return pciIovGetPfDrvdata<HisiQmPfDrvdata>(pdev, pfDriver).qm;
+    return pciIovGetPfDrvdata<HisiQmPfDrvdata | undefined>(pdev, HISI_QM_PF_PCI_DRIVERS[kind])?.qm;
   } catch (e) {
     if (e instanceof KernelError) return undefined;
     throw e;

@@ -4,14 +4,16 @@ import {
   VFIO_REGION_INFO_FLAG_WRITE,
   VFIO_REGION_SUBTYPE_MIGRATION_DEPRECATED,
   VFIO_REGION_TYPE_MIGRATION_DEPRECATED,
-  type VfioPciRegionOps,
   vfioPciCoreRegisterDevRegion,
 } from '@vfio-sim/vfio-core';
 import type { HisiAccVfCoreDevice } from '../core/hisi-acc-vf-core-device.js';
 import { acc_vf_data_v1 } from '../state/acc-vf-data.js';
 import { HisiAccMigrationV1 } from './hisi-acc-v1-migration.js';
 
-const regionOps: VfioPciRegionOps<HisiAccVfCoreDevice> = {
+/** The region ops type, as `vfio_pci_core_register_dev_region` takes it. */
+type RegionOps = Parameters<typeof vfioPciCoreRegisterDevRegion<HisiAccVfCoreDevice>>[3];
+
+const regionOps: RegionOps = {
   rw(hdev, _region, current, buf, count, pos, iswrite) {
     const region = hdev.migRegionV1;
     if (region === undefined) return 0;

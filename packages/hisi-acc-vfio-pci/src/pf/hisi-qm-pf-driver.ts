@@ -1,4 +1,4 @@
-import { KernelError, type Tracer, type VirtualClock } from '@vfio-sim/platform';
+import { KernelError } from '@vfio-sim/platform';
 import { type HisiQm, PCI_VENDOR_ID_HUAWEI, PfDriver, QM_DEVICE_IDS, type QmKind } from '@vfio-sim/qm-hw';
 import {
   PCI_DEVICE,
@@ -7,7 +7,7 @@ import {
   pciDisableSriov,
   pciEnableSriov,
 } from '@vfio-sim/vfio-core';
-import { qmDeviceOf } from './qm-pci-board.js';
+import { qmBoardSlotOf } from './qm-pci-board.js';
 
 /** The PF driver of each accelerator kind, by its kernel module name. */
 export const HISI_QM_PF_DRIVER_NAME: Readonly<Record<QmKind, string>> = {
@@ -26,29 +26,26 @@ export interface HisiQmPfDrvdata {
   pf: PfDriver | undefined;
 }
 
-/** Options of {@link hisiQmPfPciDriver}. */
-export interface HisiQmPfPciDriverOptions {
-  readonly clock: VirtualClock;
-  /** Queues per VF (`vfs_num` split; default: the hardware's share). */
-  readonly qpPerVf?: number;
-  readonly tracer?: Tracer;
-}
-
 /**
  * The accelerator's PF driver as a PCI driver (hisi_zip / hisi_sec2 / hisi_hpre): binds to the PF id,
  * and on `sriov_configure` brings the QM up with the VFs' queue ranges (qm-hw's {@link PfDriver}) and
- * enables the VFs on PCI.
+ * enables the VFs on PCI. One driver object per kind, as the kernel has one `struct pci_driver` per
+ * module: the vfio variant driver names it in `pci_iov_get_pf_drvdata()`.
  *
  * Kernel counterpart: `hisi_zip_pci_driver` & co. (drivers/crypto/hisilicon/). Differs: the QM is
  * initialised at the first `sriov_configure` rather than at probe (the qm-hw PF driver programs the VFT
  * for a known VF count in one step).
  */
-export function hisiQmPfPciDriver(kind: QmKind, options: HisiQmPfPciDriverOptions): PciDriver {
+export function hisiQmPfPciDriver(kind: QmKind): PciDriver {
+  return HISI_QM_PF_PCI_DRIVERS[kind];
+}
+
+function makePfPciDriver(kind: QmKind): PciDriver {
   return {
     name: HISI_QM_PF_DRIVER_NAME[kind],
     idTable: [PCI_DEVICE(PCI_VENDOR_ID_HUAWEI, QM_DEVICE_IDS[kind].pf)],
     probe(pdev: PciDev) {
-      if (qmDeviceOf(pdev) === undefined) {
+      if (qmBoardSlotOf(pdev) === undefined) {
         throw new KernelError('ENODEV', `${pdev.name}: no QM device model behind this PF`);
       }
       const drvdata: HisiQmPfDrvdata = { kind, qm: undefined, pf: undefined };
@@ -67,13 +64,13 @@ export function hisiQmPfPciDriver(kind: QmKind, options: HisiQmPfPciDriverOption
       if (drvdata.pf !== undefined) {
         throw new KernelError('EBUSY', `${pdev.name}: VFs were already configured once`);
       }
-      const device = qmDeviceOf(pdev)!;
+      const slot = qmBoardSlotOf(pdev)!;
       const pf = PfDriver.probe({
-        device,
-        clock: options.clock,
+        device: slot.device,
+        clock: slot.device.clock,
         numVfs,
-        ...(options.qpPerVf !== undefined ? { qpPerVf: options.qpPerVf } : {}),
-        ...(options.tracer !== undefined ? { tracer: options.tracer } : {}),
+        ...(slot.qpPerVf !== undefined ? { qpPerVf: slot.qpPerVf } : {}),
+        ...(slot.tracer !== undefined ? { tracer: slot.tracer } : {}),
       });
       drvdata.pf = pf;
       drvdata.qm = pf.pfQm;
@@ -82,3 +79,10 @@ export function hisiQmPfPciDriver(kind: QmKind, options: HisiQmPfPciDriverOption
     },
   };
 }
+
+/** The three PF drivers. */
+export const HISI_QM_PF_PCI_DRIVERS: Readonly<Record<QmKind, PciDriver>> = {
+  zip: makePfPciDriver('zip'),
+  sec: makePfPciDriver('sec'),
+  hpre: makePfPciDriver('hpre'),
+};

@@ -1,16 +1,27 @@
-import { KernelError } from '@vfio-sim/platform';
+import { KernelError, type Tracer } from '@vfio-sim/platform';
 import type { QmDevice, QmFunction } from '@vfio-sim/qm-hw';
 import { type PciDev, type PciFunctionDesc, type PciHost, parsePciName } from '@vfio-sim/vfio-core';
 
-/** Which QM device model sits behind each PF the board placed on a host. */
-const qmDevices = new WeakMap<PciDev, QmDevice>();
+/** Board options: what the PF driver is configured with on this host (module parameters). */
+export interface QmPciBoardOptions {
+  /** Queues per VF (default: the hardware's share). */
+  readonly qpPerVf?: number;
+  readonly tracer?: Tracer;
+}
+
+/** What sits behind a PF the board placed: the QM device model and the PF driver's parameters. */
+export interface QmPciBoardSlot extends QmPciBoardOptions {
+  readonly device: QmDevice;
+}
+
+const slots = new WeakMap<PciDev, QmPciBoardSlot>();
 
 /**
- * The QM device model behind a PF placed by {@link qmPciBoardAttach} (what the PF driver's probe finds
- * behind the BARs), or undefined.
+ * The QM device model (and PF driver parameters) behind a PF placed by {@link qmPciBoardAttach} — what
+ * the PF driver's probe finds behind the BARs — or undefined.
  */
-export function qmDeviceOf(pdev: PciDev): QmDevice | undefined {
-  return qmDevices.get(pdev);
+export function qmBoardSlotOf(pdev: PciDev): QmPciBoardSlot | undefined {
+  return slots.get(pdev);
 }
 
 /**
@@ -34,7 +45,12 @@ export function qmPciFunctionDesc(fn: QmFunction, name: string): PciFunctionDesc
  * enables them (sysfs sriov_numvfs → the PF driver's sriov_configure).
  * @throws KernelError EINVAL for a bad name; EEXIST if the name is taken.
  */
-export function qmPciBoardAttach(host: PciHost, device: QmDevice, pfName: string): PciDev {
+export function qmPciBoardAttach(
+  host: PciHost,
+  device: QmDevice,
+  pfName: string,
+  options: QmPciBoardOptions = {},
+): PciDev {
   const addr = parsePciName(pfName);
   const pfDevfn = (addr.slot << 3) | addr.func;
   const vfName = (i: number): string => {
@@ -55,6 +71,6 @@ export function qmPciBoardAttach(host: PciHost, device: QmDevice, pfName: string
       },
     },
   });
-  qmDevices.set(pf, device);
+  slots.set(pf, { ...options, device });
   return pf;
 }
