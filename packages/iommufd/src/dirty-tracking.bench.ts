@@ -49,7 +49,8 @@ describe('(a) read-and-clear 64 GiB of 4 KiB leaves, 1% dirty', () => {
     if (n === 0) throw new Error('nothing dirty');
   });
   bench('IoPgtable.readAndClearDirty (AMD v1) into an IovaBitmap', () => {
-    for (let k = 0; k < dirtyTable.length; k++) domA.pgtable.markDirty(dirtyTable[k]!, dirtyEntry[k]!);
+    const pt = domA.pgtable;
+    for (let k = 0; k < dirtyTable.length; k++) pt.markDirty(dirtyTable[k]!, dirtyEntry[k]!);
     const bm = new IovaBitmap(mmA, 0, A_BYTES, PS, bitmapA);
     const g = new IotlbGather();
     const n = domA.readAndClearDirty(0, A_BYTES, false, bm, g);
