@@ -110,6 +110,8 @@ export class IommuDevice {
 /** Scratch for single-value accesses (no allocation per access). */
 const SCRATCH = new Uint8Array(8);
 const SCRATCH_VIEW = new DataView(SCRATCH.buffer);
+const SCRATCH4 = SCRATCH.subarray(0, 4);
+const SCRATCH2 = SCRATCH.subarray(0, 2);
 
 /**
  * {@link DmaPort} of an {@link IommuDevice}: IOVA → host-physical through the attached domain, then the
@@ -127,19 +129,18 @@ export class IommuDmaPort implements DmaPort {
   }
 
   readU32(iova: number): number {
-    const b = SCRATCH.subarray(0, 4);
-    this.access(iova, b, false);
+    this.access(iova, SCRATCH4, false);
     return SCRATCH_VIEW.getUint32(0, true);
   }
 
   writeU32(iova: number, value: number): void {
     SCRATCH_VIEW.setUint32(0, value >>> 0, true);
-    this.access(iova, SCRATCH.subarray(0, 4), true);
+    this.access(iova, SCRATCH4, true);
   }
 
   writeU16(iova: number, value: number): void {
     SCRATCH_VIEW.setUint16(0, value & 0xffff, true);
-    this.access(iova, SCRATCH.subarray(0, 2), true);
+    this.access(iova, SCRATCH2, true);
   }
 
   private access(iova: number, buf: Uint8Array, write: boolean): void {
