@@ -1,7 +1,39 @@
 /**
  * @packageDocumentation
- * The vfio-sim harness: end-to-end scenarios over the whole stack, and the `vfio-sim` CLI.
+ * The vfio-sim harness: end-to-end scenarios over the whole stack, and the `vfio-sim` CLI. Its modules
+ * are meant to be reused by the scenarios that come next: hosts, the guest (VM, VF passthrough,
+ * workload) and the migration driven by QEMU's client.
  */
-export { type DemoReport, formatDemoReport, runDemo } from './demo/demo.js';
-export { type PlatformTourResult, platformTour } from './demo/platform-tour.js';
+export { type DemoOptions, type DemoReport, formatDemoReport, runDemo } from './demo/demo.js';
+export {
+  DEMO_GUEST_RAM,
+  DESTINATION_JOBS,
+  MAX_DEMO_JOBS,
+  type MigrationDemoOptions,
+  type MigrationDemoResult,
+  runMigrationDemo,
+} from './demo/migration-demo.js';
+export {
+  attachVf,
+  guestVfDriverOptions,
+  probeGuestVfDriver,
+  resumeGuestVfDriver,
+  VF_BAR2_GUEST_SIZE,
+  type VfPassthrough,
+} from './guest/vf-passthrough.js';
+export { type VcpuState, Vm, type VmOptions } from './guest/vm.js';
+export { type Side, type WorkloadTally, ZipWorkload, type ZipWorkloadOptions } from './guest/zip-workload.js';
+export { createHost, type Host, type HostOptions, QM_PF_PCI_NAME } from './host/host.js';
 export { type LayerStatus, layerStatus } from './layers.js';
+export { copyGuestMemory, type GuestMemoryCopy } from './migration/guest-memory-copy.js';
+export { LINK_10GBIT_BYTES_PER_US, MigrationLink } from './migration/link.js';
+export {
+  type DeviceStateStep,
+  type LiveMigrationV1Options,
+  type LiveMigrationV1Report,
+  type LiveMigrationV1Result,
+  liveMigrateV1,
+  type MigrationPhase,
+  type MigrationPhaseName,
+} from './migration/live-migration-v1.js';
+export { findV1MigrationRegion, openQemuV1Client } from './migration/v1-region.js';

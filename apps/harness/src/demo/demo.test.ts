@@ -2,31 +2,49 @@ import { describe, expect, it } from 'vitest';
 import { formatDemoReport, runDemo } from './demo.js';
 
 describe('demo', () => {
-  it('is deterministic for a seed', () => {
-    expect(runDemo(7)).toEqual(runDemo(7));
-    expect(runDemo(7).platform).not.toEqual(runDemo(8).platform);
+  it('is deterministic for a seed and passes', () => {
+    const a = runDemo({ seed: 7, jobs: 24 });
+    const b = runDemo({ seed: 7, jobs: 24 });
+    expect(JSON.stringify(a)).toBe(JSON.stringify(b));
+    expect(a.result).toBe('PASS');
+    expect(a.failures).toEqual([]);
   });
 
-  it('runs the platform tour in virtual time and reports every layer', () => {
-    const r = runDemo(1);
-    expect(r.layers.map((l) => l.name)).toEqual([
-      '@vfio-sim/platform',
-      '@vfio-sim/qm-hw',
-      '@vfio-sim/iommufd',
-      '@vfio-sim/vfio-core',
-      '@vfio-sim/migration-v1',
-      '@vfio-sim/migration-v2',
-      '@vfio-sim/hisi-acc-vfio-pci',
-    ]);
-    expect(r.layers[0]!.built).toBe(true);
-    expect(r.platform.pollCompletedAtUs).toBeGreaterThanOrEqual(20);
-    expect(r.platform.pollCompletedAtUs % 10).toBe(0);
-    expect(r.platform.guestBytesWritten).toBe(8 * 16);
+  it('moves a workload with jobs in flight and verifies every job exactly once', () => {
+    const r = runDemo({ seed: 1, jobs: 24 });
+    expect(r.states.source).toEqual(['running', 'pre-copy', 'stop-and-copy', 'stop']);
+    expect(r.states.destination).toEqual(['running', 'resuming', 'running']);
+    expect(r.jobs.inFlightAtStop).toBeGreaterThan(0);
+    expect(r.jobs.submitted).toBe(28);
+    expect(r.jobs.verified).toBe(28);
+    expect(r.jobs.completedOnSource + r.jobs.completedOnDestination).toBe(28);
+    expect(r.bytes.deviceState.saved).toBe(r.bytes.deviceState.loaded);
+    expect(r.bytes.guestMemory.bytes).toBeGreaterThan(0);
+    expect(r.virtualTimeUs.phases.reduce((a, p) => a + p.us, 0)).toBe(r.virtualTimeUs.total);
   });
 
-  it('says plainly what is not built yet', () => {
-    const text = formatDemoReport(runDemo(1));
-    expect(text).toContain('not built yet');
-    expect(text).toContain('There is no live migration to show yet');
+  it('another seed draws other jobs and another switch-over point', () => {
+    const a = runDemo({ seed: 1, jobs: 24 });
+    const b = runDemo({ seed: 2, jobs: 24 });
+    expect(b.result).toBe('PASS');
+    expect(JSON.stringify(b.jobs) + JSON.stringify(b.bytes)).not.toBe(
+      JSON.stringify(a.jobs) + JSON.stringify(a.bytes),
+    );
+  });
+
+  it('passes with a single job (it may finish before the stop: the summary says how many were in flight)', () => {
+    const r = runDemo({ seed: 3, jobs: 1 });
+    expect(r.result).toBe('PASS');
+    expect(r.jobs.inFlightAtStop).toBeLessThanOrEqual(1);
+    expect(r.jobs.completedOnSource + r.jobs.completedOnDestination).toBe(5);
+  });
+
+  it('prints the summary and the verdict', () => {
+    const text = formatDemoReport(runDemo({ seed: 1, jobs: 24 }));
+    expect(text).toContain('running → pre-copy → stop-and-copy → stop');
+    expect(text).toContain('running → resuming → running');
+    expect(text).toContain('verified exactly once  28 / 28');
+    expect(text).toMatch(/\nPASS/);
+    expect(text).not.toContain('not built yet');
   });
 });

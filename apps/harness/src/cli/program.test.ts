@@ -1,0 +1,57 @@
+import { CommanderError } from '@commander-js/extra-typings';
+import { describe, expect, it } from 'vitest';
+import { createProgram } from './program.js';
+
+async function run(...argv: string[]) {
+  let stdout = '';
+  let stderr = '';
+  let exitCode = 0;
+  const program = createProgram({
+    stdout: (t) => {
+      stdout += t;
+    },
+    stderr: (t) => {
+      stderr += t;
+    },
+    setExitCode: (c) => {
+      exitCode = c;
+    },
+  });
+  program.exitOverride();
+  for (const c of program.commands) c.exitOverride();
+  let error: unknown;
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (e) {
+    error = e;
+  }
+  return { stdout, stderr, exitCode, error };
+}
+
+describe('vfio-sim CLI', () => {
+  it('demo --json prints the report as JSON and exits 0 on PASS', async () => {
+    const r = await run('demo', '--json', '--seed', '5', '--jobs', '8');
+    expect(r.error).toBeUndefined();
+    expect(r.exitCode).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report).toMatchObject({ seed: 5, result: 'PASS', jobs: { submitted: 12, verified: 12 } });
+  });
+
+  it('demo prints the human summary', async () => {
+    const r = await run('demo', '--jobs', '4');
+    expect(r.stdout).toContain('vfio-sim demo (seed 1)');
+    expect(r.stdout).toContain('PASS');
+  });
+
+  it.each([
+    [['demo', '--jobs', '0'], /--jobs <n>.*job count is an integer in \[1, 32\]/],
+    [['demo', '--seed', 'x'], /--seed <n>.*a seed is an integer/],
+    [['demo', '--bogus'], /unknown option '--bogus'/],
+  ])('rejects %j with a clear error and a non-zero exit', async (argv, message) => {
+    const r = await run(...argv);
+    expect(r.error).toBeInstanceOf(CommanderError);
+    expect((r.error as CommanderError).exitCode).not.toBe(0);
+    expect(r.stderr).toMatch(message);
+    expect(r.stdout).toBe('');
+  });
+});

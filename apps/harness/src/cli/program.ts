@@ -1,0 +1,66 @@
+import { Command, InvalidArgumentError } from '@commander-js/extra-typings';
+import { formatDemoReport, runDemo } from '../demo/demo.js';
+import { MAX_DEMO_JOBS } from '../demo/migration-demo.js';
+
+/** Where the program writes, and how it reports its exit status (a process, or a test). */
+export interface CliIo {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  /** Record the exit status (the program never exits the process itself on a FAIL). */
+  readonly setExitCode: (code: number) => void;
+}
+
+/** The default I/O: the current process's streams and `process.exitCode`. */
+export const PROCESS_IO: CliIo = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  setExitCode: (code) => {
+    process.exitCode = code;
+  },
+};
+
+function parseSeed(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isInteger(n) || n < 0 || n > 0xffff_ffff)
+    throw new InvalidArgumentError('a seed is an integer in [0, 2^32).');
+  return n;
+}
+
+function parseJobs(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isInteger(n) || n < 1 || n > MAX_DEMO_JOBS)
+    throw new InvalidArgumentError(`the job count is an integer in [1, ${MAX_DEMO_JOBS}].`);
+  return n;
+}
+
+/**
+ * The `vfio-sim` command line. Run it with `createProgram().parseAsync(process.argv)`, or in a test
+ * with captured I/O and `exitOverride()` (commander then throws instead of exiting on a usage error).
+ */
+export function createProgram(io: CliIo = PROCESS_IO): Command {
+  const program = new Command()
+    .name('vfio-sim')
+    .description('A model of the Linux VFIO live-migration stack for HiSilicon accelerator VFs')
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+
+  program
+    .command('demo')
+    .description(
+      'live-migrate a guest running ZIP jobs between two in-process hosts (v1 region, QEMU v1 client) and verify every job',
+    )
+    .option('--seed <n>', 'seed for every random choice', parseSeed, 1)
+    .option(
+      '--jobs <n>',
+      `jobs submitted on the source before the migration (1..${MAX_DEMO_JOBS})`,
+      parseJobs,
+      24,
+    )
+    .option('--json', 'print the summary as JSON')
+    .action((opts) => {
+      const report = runDemo({ seed: opts.seed, jobs: opts.jobs });
+      io.stdout(opts.json === true ? `${JSON.stringify(report, null, 2)}\n` : formatDemoReport(report));
+      if (report.result !== 'PASS') io.setExitCode(1);
+    });
+
+  return program as unknown as Command;
+}
