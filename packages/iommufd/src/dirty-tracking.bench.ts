@@ -23,12 +23,10 @@ for (let i = 0, x = 12345; i < A_LEAVES / 100; i++) {
   dirtyIdx.push(x % A_LEAVES);
 }
 const w = newIoPtWalk();
-const dirtyTable = new Int32Array(dirtyIdx.length);
-const dirtyEntry = new Int32Array(dirtyIdx.length);
+const dirtyPte = new Int32Array(dirtyIdx.length);
 dirtyIdx.forEach((leaf, k) => {
   domA.pgtable.walk(leaf * PS, w);
-  dirtyTable[k] = w.table;
-  dirtyEntry[k] = w.index;
+  dirtyPte[k] = w.pte;
 });
 const mmA = new UserMemory(4 << 20);
 const bitmapA = mmA.alloc(A_LEAVES / 8, 8);
@@ -50,7 +48,7 @@ describe('(a) read-and-clear 64 GiB of 4 KiB leaves, 1% dirty', () => {
   });
   bench('IoPgtable.readAndClearDirty (AMD v1) into an IovaBitmap', () => {
     const pt = domA.pgtable;
-    for (let k = 0; k < dirtyTable.length; k++) pt.markDirty(dirtyTable[k]!, dirtyEntry[k]!);
+    for (let k = 0; k < dirtyPte.length; k++) pt.markDirty(dirtyPte[k]!);
     const bm = new IovaBitmap(mmA, 0, A_BYTES, PS, bitmapA);
     const g = new IotlbGather();
     const n = domA.readAndClearDirty(0, A_BYTES, false, bm, g);
@@ -68,7 +66,7 @@ const memB = new GuestMemory(B_BYTES);
 domB.map(0, hostPhysMap.baseOf(memB), B_BYTES, RW);
 const leavesB = domB.pgtable.leaves().map((l) => {
   domB.pgtable.walk(l.iova, w);
-  return [w.table, w.index] as const;
+  return w.pte;
 });
 const mmB = new UserMemory(64 << 20);
 const bitmapB = mmB.alloc(B_BYTES / PS / 8, 8);
@@ -79,7 +77,7 @@ describe('(b) 1 TiB of 1 GiB leaves, all dirty', () => {
     baselineB.fill(0xff);
   });
   bench('IoPgtable.readAndClearDirty (VT-d SS) into a 32 MiB IovaBitmap', () => {
-    for (const [t, i] of leavesB) domB.pgtable.markDirty(t, i);
+    for (const pte of leavesB) domB.pgtable.markDirty(pte);
     const bm = new IovaBitmap(mmB, 0, B_BYTES, PS, bitmapB);
     const g = new IotlbGather();
     domB.readAndClearDirty(0, B_BYTES, false, bm, g);

@@ -34,7 +34,7 @@ describe('vendor bit encodings', () => {
     expect(small.level).toBe(0);
     expect((small.hi >>> 29) & 3).toBe(1); // IR only
     expect(small.lo & 0x40).toBe(0); // new mapping is clean
-    pt.markDirty(...loc(pt, 0x20_0000));
+    pt.markDirty(loc(pt, 0x20_0000));
     expect(pte(pt, 0x20_0000).lo & 0x40).toBe(0x40);
     // Table entries carry NextLevel = child level (1-based).
     const root = pt.entry(pt.root, 0);
@@ -50,7 +50,7 @@ describe('vendor bit encodings', () => {
     expect(g.lo & 3).toBe(3);
     expect(g.lo & 0x80).toBe(0x80);
     expect(pte(pt, 0).lo & 0x83).toBe(1); // R only, no PS on a 4 KiB leaf
-    pt.markDirty(...loc(pt, GiB));
+    pt.markDirty(loc(pt, GiB));
     expect(pte(pt, GiB).lo & 0x200).toBe(0x200);
   });
 
@@ -72,10 +72,10 @@ describe('vendor bit encodings', () => {
     expect(n).toBe(2);
     expect(pte(pt, 0).lo & 0x80).toBe(0x80);
     expect(pt.walk(0, newIoPtWalk())).toBe(true);
-    pt.markDirty(...loc(pt, 0));
+    pt.markDirty(loc(pt, 0));
     expect(pte(pt, 0).lo & 0x80).toBe(0);
     // markDirty on a read-only leaf (no DBM) changes nothing.
-    pt.markDirty(...loc(pt, 4 * MiB));
+    pt.markDirty(loc(pt, 4 * MiB));
     expect(pte(pt, 4 * MiB).lo & 0x80).toBe(0x80);
   });
 
@@ -87,10 +87,10 @@ describe('vendor bit encodings', () => {
   });
 });
 
-function loc(pt: IoPgtable, iova: number): [number, number] {
+function loc(pt: IoPgtable, iova: number): number {
   const w = newIoPtWalk();
   pt.walk(iova, w);
-  return [w.table, w.index];
+  return w.pte;
 }
 
 describe.each<[string, IoPgtableFormat]>([
@@ -141,8 +141,8 @@ describe.each<[string, IoPgtableFormat]>([
     const pt = new IoPgtable(format, true);
     pt.map(0, PA, 4 * MiB + 8192, RW);
     pt.readAndClearDirty(0, 8 * MiB, false, null, null); // ARM starts dirty: clean snapshot
-    pt.markDirty(...loc(pt, 2 * MiB + 100));
-    pt.markDirty(...loc(pt, 4 * MiB + 4096));
+    pt.markDirty(loc(pt, 2 * MiB + 100));
+    pt.markDirty(loc(pt, 4 * MiB + 4096));
     const mm = new UserMemory();
     const data = mm.alloc(256, 8);
     const bm = new IovaBitmap(mm, 0, 8 * MiB, 4096, data);
@@ -163,7 +163,7 @@ describe.each<[string, IoPgtableFormat]>([
     const pt = new IoPgtable(format, true);
     pt.map(0, PA, 2 * MiB, RW);
     pt.readAndClearDirty(0, 2 * MiB, false, null, null);
-    pt.markDirty(...loc(pt, 0));
+    pt.markDirty(loc(pt, 0));
     expect(pt.split(100)).toBe(true);
     expect(pt.leaves().every((l) => l.size === 4096 && l.dirty)).toBe(true);
     const w = newIoPtWalk();

@@ -30,9 +30,11 @@ export interface IoPtWalk {
   leafSize: number;
   /** Leaf level (0 = 4 KiB). */
   level: number;
-  /** Where the leaf lives: table id and entry index (the PTE's "address"). */
+  /** Where the leaf lives: table id and entry index. */
   table: number;
   index: number;
+  /** The PTE's "address" in the table pool: `table * 512 + index` (what the IOTLB keeps). */
+  pte: number;
   /** Access the leaf grants. */
   readable: boolean;
   writable: boolean;
@@ -50,6 +52,7 @@ export function newIoPtWalk(): IoPtWalk {
     level: 0,
     table: 0,
     index: 0,
+    pte: 0,
     readable: false,
     writable: false,
     dirty: false,
@@ -200,6 +203,7 @@ export class IoPgtable {
         out.level = level;
         out.table = t;
         out.index = index;
+        out.pte = t * ENTRIES + index;
         out.pa = this.outputAddress(lo, hi) + (iova - leafIova);
         out.readable = f.isReadable(lo, hi);
         out.writable = f.isWritable(lo, hi);
@@ -211,10 +215,13 @@ export class IoPgtable {
     return false;
   }
 
-  /** Hardware dirty update of the leaf at (`table`, `index`): D=1, or clear AP[2] for DBM. */
-  markDirty(table: number, index: number): void {
-    const c = this.ichunks[table >>> CHUNK_SHIFT]!;
-    const o = ((table & (CHUNK_TABLES - 1)) << 10) + 2 * index;
+  /**
+   * Hardware dirty update of the leaf at PTE address `pte` ({@link IoPtWalk.pte}): D=1, or clear AP[2]
+   * when DBM is set (a leaf without DBM is left alone: a genuinely read-only ARM entry).
+   */
+  markDirty(pte: number): void {
+    const c = this.ichunks[pte >>> (CHUNK_SHIFT + 9)]!;
+    const o = (pte & (CHUNK_TABLES * ENTRIES - 1)) << 1;
     if (this.dbmHi === 0) c[o] = c[o]! | this.dirtyLo;
     else if ((c[o + 1]! & this.dbmHi) !== 0) c[o] = c[o]! & ~this.dirtyLo;
   }

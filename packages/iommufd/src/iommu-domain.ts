@@ -164,8 +164,7 @@ export class IommuDomain {
         w.leafIova,
         w.leafSize,
         w.pa - (iova - w.leafIova),
-        w.table,
-        w.index,
+        w.pte,
         w.readable,
         w.writable,
         w.dirty,
@@ -178,7 +177,7 @@ export class IommuDomain {
         });
       }
       if (this.tracking && !tlb.dirtyCached(e)) {
-        this.pgtable.markDirty(tlb.pteTableOf(e), tlb.pteIndexOf(e));
+        this.pgtable.markDirty(tlb.pteOf(e));
         tlb.setDirtyCached(e);
       }
     } else if (!tlb.readable(e)) {

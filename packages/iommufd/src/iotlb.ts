@@ -22,8 +22,7 @@ export class Iotlb {
   private readonly leafIova = new Float64Array(IOTLB_ENTRIES);
   private readonly leafSize = new Float64Array(IOTLB_ENTRIES);
   private readonly pa = new Float64Array(IOTLB_ENTRIES);
-  private readonly pteTable = new Int32Array(IOTLB_ENTRIES);
-  private readonly pteIndex = new Int32Array(IOTLB_ENTRIES);
+  private readonly pte = new Int32Array(IOTLB_ENTRIES);
   private readonly flags = new Uint8Array(IOTLB_ENTRIES);
   /** Statistics. */
   hits = 0;
@@ -48,8 +47,7 @@ export class Iotlb {
     leafIova: number,
     leafSize: number,
     leafPa: number,
-    table: number,
-    index: number,
+    pte: number,
     readable: boolean,
     writable: boolean,
     dirty: boolean,
@@ -58,8 +56,7 @@ export class Iotlb {
     this.leafIova[i] = leafIova;
     this.leafSize[i] = leafSize;
     this.pa[i] = leafPa;
-    this.pteTable[i] = table;
-    this.pteIndex[i] = index;
+    this.pte[i] = pte;
     this.flags[i] = F_VALID | (readable ? F_READ : 0) | (writable ? F_WRITE : 0) | (dirty ? F_DIRTY : 0);
     return i;
   }
@@ -84,11 +81,9 @@ export class Iotlb {
   setDirtyCached(e: number): void {
     this.flags[e] = this.flags[e]! | F_DIRTY;
   }
-  pteTableOf(e: number): number {
-    return this.pteTable[e]!;
-  }
-  pteIndexOf(e: number): number {
-    return this.pteIndex[e]!;
+  /** The PTE address entry `e` was filled from (where hardware writes the dirty update). */
+  pteOf(e: number): number {
+    return this.pte[e]!;
   }
 
   /** Drop every entry overlapping `[iova, iova + length)` (a range invalidation). */
