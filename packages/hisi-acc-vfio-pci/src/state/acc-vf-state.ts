@@ -64,20 +64,8 @@ export function encodeAccVfDataV1(state: AccVfState): Uint8Array {
   v.que_iso_cfg = state.match.queIsoCfg;
   v.qp_base = state.match.qpBase;
   if (state.regs === undefined) return acc_vf_data_v1.encode(v).slice(0, QM_MATCH_SIZE_V1);
-  const r = state.regs;
-  v.aeq_int_mask = r.aeqIntMask;
-  v.eq_int_mask = r.eqIntMask;
-  v.ifc_int_source = r.ifcIntSource;
-  v.ifc_int_mask = r.ifcIntMask;
-  v.ifc_int_set = r.ifcIntSet;
-  v.page_size = r.pageSize;
+  putRegs(v, state.regs);
   v.vf_state = state.vfQmState;
-  v.qm_eqc_dw = [...r.eqcDw];
-  v.qm_aeqc_dw = [...r.aeqcDw];
-  v.eqe_dma = r.eqeDma;
-  v.aeqe_dma = r.aeqeDma;
-  v.sqc_dma = r.sqcDma;
-  v.cqc_dma = r.cqcDma;
   return acc_vf_data_v1.encode(v);
 }
 
@@ -117,7 +105,32 @@ export function encodeAccVfData(state: AccVfState): Uint8Array {
   v.vf_qm_state = state.vfQmState;
   v.qm_rsv_state = [ACC_DRV_MAJOR_VER | (ACC_DRV_MINOR_VER << 16), 0, 0];
   if (state.regs === undefined) return acc_vf_data.encode(v).slice(0, QM_MATCH_SIZE);
-  const r = state.regs;
+  putRegs(v, state.regs);
+  return acc_vf_data.encode(v);
+}
+
+/** `ACC_DRV_MAJOR_VER` (v6.16+). */
+export const ACC_DRV_MAJOR_VER = 1;
+/** `ACC_DRV_MINOR_VER` (v6.16+). */
+export const ACC_DRV_MINOR_VER = 0;
+
+/** The register fields both layouts share, under the C names. */
+interface RegFields {
+  aeq_int_mask: number;
+  eq_int_mask: number;
+  ifc_int_source: number;
+  ifc_int_mask: number;
+  ifc_int_set: number;
+  page_size: number;
+  qm_eqc_dw: number[];
+  qm_aeqc_dw: number[];
+  eqe_dma: bigint;
+  aeqe_dma: bigint;
+  sqc_dma: bigint;
+  cqc_dma: bigint;
+}
+
+function putRegs(v: RegFields, r: AccVfRegs): void {
   v.aeq_int_mask = r.aeqIntMask;
   v.eq_int_mask = r.eqIntMask;
   v.ifc_int_source = r.ifcIntSource;
@@ -130,15 +143,10 @@ export function encodeAccVfData(state: AccVfState): Uint8Array {
   v.aeqe_dma = r.aeqeDma;
   v.sqc_dma = r.sqcDma;
   v.cqc_dma = r.cqcDma;
-  return acc_vf_data.encode(v);
 }
 
-/** `ACC_DRV_MAJOR_VER` (v6.16+). */
-export const ACC_DRV_MAJOR_VER = 1;
-/** `ACC_DRV_MINOR_VER` (v6.16+). */
-export const ACC_DRV_MINOR_VER = 0;
-
-function regsOf(v: ReturnType<typeof acc_vf_data_v1.decode>): AccVfRegs {
+/** The registers of a decoded stream (either layout). */
+export function regsOf(v: RegFields): AccVfRegs {
   return {
     aeqIntMask: v.aeq_int_mask,
     eqIntMask: v.eq_int_mask,
