@@ -122,6 +122,8 @@ describe('GET_DIRTY_BITMAP validation (order and unchanged state)', () => {
     expect(get({ id: f.devId })).toBe('ENOENT');
     expect(get({ id: 999 })).toBe('ENOENT');
     expect(get({ iova: (1n << 64n) - 4096n, length: 8192 })).toBe('EOVERFLOW');
+    expect(get({ iova: BASE, length: 0 })).toBe('EOVERFLOW'); // length - 1 wraps
+    expect(get({ iova: 0, length: 0 })).toBeUndefined(); // nothing to walk
     expect(get({ iova: 4, length: PS })).toBe('EINVAL'); // IOAS alignment 4096
     expect(get({ ps: 0 })).toBe('EINVAL');
     expect(get({ ps: 2 * MiB, length: PS })).toBe('EINVAL'); // end not page_size aligned

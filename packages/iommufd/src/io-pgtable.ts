@@ -127,7 +127,7 @@ export class IoPgtable {
     return this.tablePages * 4096;
   }
 
-  /** The storage chunk and word offset of table `t` (for tests and vendor-bit checks). */
+  /** The raw 64-bit entry `index` of table `t` as its two halves (tests and vendor-bit checks). */
   entry(t: number, index: number): { lo: number; hi: number } {
     const c = this.chunks[t >>> CHUNK_SHIFT]!;
     const o = ((t & (CHUNK_TABLES - 1)) << 10) + 2 * index;

@@ -341,8 +341,9 @@ export class IommufdCtx {
     if ((cmd.flags & (u.IOMMU_IOAS_MAP_WRITEABLE | u.IOMMU_IOAS_MAP_READABLE)) === 0) {
       throw new KernelError('EINVAL', 'IOAS_MAP needs READABLE or WRITEABLE');
     }
-    if (cmd.iova >= U64_MAX || cmd.length >= U64_MAX)
+    if (cmd.iova >= U64_MAX || cmd.length >= U64_MAX || cmd.iova + cmd.length - 1n > U64_MAX) {
       throw new KernelError('EOVERFLOW', 'IOAS_MAP iova/length');
+    }
     const ioas = this.ioas(cmd.ioas_id);
     if (cmd.length === 0n) throw new KernelError('EINVAL', 'IOAS_MAP length 0');
     const fixed = (cmd.flags & u.IOMMU_IOAS_MAP_FIXED_IOVA) !== 0;
@@ -527,9 +528,9 @@ export class IommufdCtx {
       throw new KernelError('EOPNOTSUPP', 'GET_DIRTY_BITMAP flags / __reserved');
     }
     const hwpt = this.hwpt(cmd.hwpt_id);
-    if (cmd.iova + cmd.length - 1n > U64_MAX || cmd.iova + cmd.length - 1n < 0n) {
-      throw new KernelError('EOVERFLOW', 'GET_DIRTY_BITMAP range wraps');
-    }
+    // check_add_overflow(iova, length - 1): with length 0, `length - 1` wraps to U64_MAX.
+    const last = cmd.length === 0n ? cmd.iova + U64_MAX : cmd.iova + cmd.length - 1n;
+    if (last > U64_MAX) throw new KernelError('EOVERFLOW', 'GET_DIRTY_BITMAP range wraps');
     const align = BigInt(hwpt.ioas.iovaAlignment);
     if (cmd.iova % align !== 0n || (cmd.iova + cmd.length) % align !== 0n) {
       throw new KernelError('EINVAL', `range not aligned to the IOAS alignment ${align}`);
