@@ -184,3 +184,16 @@ describe.each<[string, IoPgtableFormat]>([
     expect(pt.tablePages).toBe(3); // root + L2 + L1 (the freed 4 KiB table is reusable)
   });
 });
+
+describe('page-table memory (scale)', () => {
+  it('1 TiB of 1 GiB leaves takes 3 table pages (12 KiB); of 2 MiB leaves 1027 pages (~4 MiB)', () => {
+    const TiB = 1024 * GiB;
+    const huge = new IoPgtable(VTD_SS, true);
+    huge.map(0, 0, TiB, RW);
+    expect(huge.bytes).toBe(12 * KiB);
+    const mid = new IoPgtable(AMD_V1, true);
+    mid.map(0, 0, TiB, RW, 4096 + 2 * MiB);
+    expect(mid.tablePages).toBe(1 + 2 + 1024);
+    expect(mid.readAndClearDirty(0, TiB, false, null, null)).toBe(0);
+  });
+});
