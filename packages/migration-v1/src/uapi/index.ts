@@ -1,3 +1,8 @@
+/** The region's type/subtype (`VFIO_REGION_TYPE_MIGRATION_DEPRECATED` 3 / subtype 1), from vfio-core's uAPI. */
+export {
+  VFIO_REGION_SUBTYPE_MIGRATION_DEPRECATED,
+  VFIO_REGION_TYPE_MIGRATION_DEPRECATED,
+} from '@vfio-sim/vfio-core';
 export {
   deviceStateName,
   isSaving,
@@ -10,8 +15,4 @@ export {
   VFIO_DEVICE_STATE_V1_STOP,
   VFIO_DEVICE_STATE_VALID,
 } from './device-state.js';
-export {
-  VFIO_REGION_SUBTYPE_MIGRATION_DEPRECATED,
-  VFIO_REGION_TYPE_MIGRATION_DEPRECATED,
-  vfio_device_migration_info,
-} from './migration-info.js';
+export { vfio_device_migration_info } from './migration-info.js';

@@ -15,8 +15,3 @@ export const vfio_device_migration_info = defineStruct(
   ],
   { size: 32 },
 );
-
-/** `VFIO_REGION_TYPE_MIGRATION_DEPRECATED` (was VFIO_REGION_TYPE_MIGRATION before v5.18). */
-export const VFIO_REGION_TYPE_MIGRATION_DEPRECATED = 3;
-/** `VFIO_REGION_SUBTYPE_MIGRATION_DEPRECATED` (was VFIO_REGION_SUBTYPE_MIGRATION before v5.18). */
-export const VFIO_REGION_SUBTYPE_MIGRATION_DEPRECATED = 1;
