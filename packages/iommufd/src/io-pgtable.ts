@@ -610,7 +610,6 @@ export class IoPgtable {
 
   private record(iova: number, size: number): void {
     this.recCount++;
-    if (this.recClear) this.recGather?.add(iova, size);
     if (iova === this.runEnd) {
       this.runEnd += size;
       return;
@@ -620,9 +619,11 @@ export class IoPgtable {
     this.runEnd = iova + size;
   }
 
+  /** A run of contiguous dirty leaves ends: into the bitmap, and (when cleared) into the gather. */
   private flushRun(): void {
-    if (this.runEnd > this.runStart && this.recBitmap !== null) {
-      this.recBitmap.record(this.runStart, this.runEnd - this.runStart);
+    if (this.runEnd > this.runStart) {
+      this.recBitmap?.record(this.runStart, this.runEnd - this.runStart);
+      if (this.recClear) this.recGather?.add(this.runStart, this.runEnd - this.runStart);
     }
     this.runEnd = -1;
     this.runStart = 0;
