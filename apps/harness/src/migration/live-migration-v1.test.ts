@@ -1,10 +1,12 @@
 import { errnoOf, VirtualClock } from '@vfio-sim/platform';
+import { QM_QUE_ISO_CFG_V } from '@vfio-sim/qm-hw';
 import { describe, expect, it } from 'vitest';
 import { attachVf, probeGuestVfDriver } from '../guest/vf-passthrough.js';
 import { Vm } from '../guest/vm.js';
 import { ZipWorkload } from '../guest/zip-workload.js';
 import { createHost } from '../host/host.js';
 import { liveMigrateV1 } from './live-migration-v1.js';
+import { openQemuV1Client } from './v1-region.js';
 
 function scenario(kind: { dst?: 'zip' | 'sec' } = {}) {
   const clock = new VirtualClock();
@@ -97,5 +99,35 @@ describe('liveMigrateV1', () => {
     const t = workload.tally();
     expect(t.verified).toBe(8);
     expect(t.completedOnSource).toBe(8);
+  });
+
+  it('a destination that rejects the stopped state: cancelled, the source device and vCPUs run on', () => {
+    const { clock, dst, vm, vf, driver, workload, src } = scenario();
+    workload.submit(driver, 'source', 10);
+    let pendingAtStop = -1;
+    const errno = errnoOf(() =>
+      liveMigrateV1({
+        source: vf,
+        destination: dst,
+        beforeStop: () => {
+          // The destination's PF turns queue isolation on: the saved state no longer matches.
+          dst.device.pf.bar2.writel(QM_QUE_ISO_CFG_V, 1);
+          pendingAtStop = workload.outstanding;
+        },
+        onGuestResumed: () => expect.unreachable(),
+      }),
+    );
+    expect(errno).toBe('EINVAL');
+    expect(pendingAtStop).toBeGreaterThan(0);
+    expect(vm.isRunning).toBe(true);
+    expect(src.vfioDevice.paused).toBe(false);
+    expect(src.vfioDevice.window.isMapped).toBe(false);
+    expect(openQemuV1Client(src).deviceState()).toBe(1); // running
+    clock.runUntilIdle();
+    workload.submit(driver, 'source', 2);
+    clock.runUntilIdle();
+    const t = workload.tally();
+    expect(t.verified).toBe(12);
+    expect(t.completedOnSource).toBe(12);
   });
 });
