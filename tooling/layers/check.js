@@ -23,7 +23,13 @@ const escapeRegExp = (/** @type {string} */ s) => s.replace(/[.*+?^${}()|[\]\\-]
 export function ruleSet(layers = LAYERS) {
   /** @type {any[]} */
   const forbidden = [
-    { name: 'no-circular', severity: 'error', from: {}, to: { circular: true } },
+    {
+      name: 'no-circular',
+      comment: 'no import cycle that exists at run time (a cycle through a type-only import erases at compile time)',
+      severity: 'error',
+      from: {},
+      to: { circular: true, viaOnly: { dependencyTypesNot: ['type-only'] } },
+    },
     {
       name: 'src-not-to-test',
       comment: 'production code never imports a test or bench file',

@@ -18,6 +18,13 @@ describe('layer check', () => {
     expect(violations).toEqual([]);
   });
 
+  it('rejects a run-time import cycle, accepts one that goes through type-only imports', async () => {
+    const violations = await cruiseLayers(join(here, 'fixtures/cycles'), ['packages']);
+    const cycles = violations.filter((v) => v.rule === 'no-circular');
+    expect(cycles.length).toBeGreaterThan(0);
+    expect(cycles.every((v) => /run-[ab]\.ts$/.test(v.from) && /run-[ab]\.ts$/.test(v.to))).toBe(true);
+  });
+
   it('forbids platform from importing any other layer', () => {
     const rule = ruleSet().forbidden.find((r) => r.name === 'layer:platform');
     const to = new RegExp(rule.to.path);
