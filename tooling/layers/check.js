@@ -25,7 +25,8 @@ export function ruleSet(layers = LAYERS) {
   const forbidden = [
     {
       name: 'no-circular',
-      comment: 'no import cycle that exists at run time (a cycle through a type-only import erases at compile time)',
+      comment:
+        'no import cycle that exists at run time (a cycle through a type-only import erases at compile time)',
       severity: 'error',
       from: {},
       to: { circular: true, viaOnly: { dependencyTypesNot: ['type-only'] } },
