@@ -115,7 +115,11 @@ const SCRATCH2 = SCRATCH.subarray(0, 2);
 
 /**
  * {@link DmaPort} of an {@link IommuDevice}: IOVA → host-physical through the attached domain, then the
- * memory behind that physical address.
+ * memory behind that physical address. A multi-byte access is translated completely before any byte
+ * moves, so a fault leaves memory untouched.
+ *
+ * Kernel counterpart: the IOMMU's DMA remapping of the device's requests (no CPU-side code); a fault is
+ * what the driver's IO page-fault handler would log (`amd_iommu_report_page_fault`, DMAR fault records).
  */
 export class IommuDmaPort implements DmaPort {
   constructor(private readonly dev: IommuDevice) {}
