@@ -33,7 +33,14 @@ export interface DemoReport {
   };
   /** Virtual time (µs). */
   readonly virtualTimeUs: {
-    readonly phases: readonly { readonly name: MigrationPhaseName; readonly us: number }[];
+    readonly phases: readonly {
+      readonly name: MigrationPhaseName;
+      readonly us: number;
+      /** Device-state bytes saved in the phase. */
+      readonly deviceBytes: number;
+      /** Guest-memory bytes sent in the phase. */
+      readonly guestMemoryBytes: number;
+    }[];
     readonly downtime: number;
     readonly total: number;
   };
@@ -68,7 +75,12 @@ export function runDemo(options: DemoOptions): DemoReport {
       guestMemory: { pages: m.guestMemory.pages, bytes: m.guestMemory.bytes },
     },
     virtualTimeUs: {
-      phases: m.phases.map((p) => ({ name: p.name, us: p.durationUs })),
+      phases: m.phases.map((p) => ({
+        name: p.name,
+        us: p.durationUs,
+        deviceBytes: p.deviceBytes,
+        guestMemoryBytes: p.guestMemoryBytes,
+      })),
       downtime: m.downtimeUs,
       total: m.totalUs,
     },
@@ -108,7 +120,7 @@ export function formatDemoReport(r: DemoReport): string {
   const notBuilt = r.layers.filter((l) => !l.built).map((l) => short(l.name));
   const lines = [
     `vfio-sim demo (seed ${r.seed}): v1 live migration of a guest using a HiSilicon ZIP VF`,
-    '  two in-process hosts, VF 0 on each bound to hisi-acc-vfio-pci; QEMU’s v1 client drives both',
+    '  two in-process hosts, VF 0 on each bound to hisi-acc-vfio-pci; QEMU's v1 client drives both',
     `  link ${gbit} Gbit/s, no latency; virtual time only`,
     '',
     'Device states walked (device_state read after every client step)',
@@ -121,10 +133,13 @@ export function formatDemoReport(r: DemoReport): string {
     `  guest memory  ${b.guestMemory.bytes} B (${b.guestMemory.pages} pages of 4 KiB), copied whole while the VM was stopped`,
     `                (rings, contexts, buffers; no dirty tracking yet), ${r.pendingIrqsMoved} queued interrupt(s) with the vCPUs`,
     '',
-    'Virtual time per phase (µs)',
-    ...time.phases.map((p) => `  ${p.name.padEnd(14)} ${String(p.us).padStart(8)}`),
-    `  ${'downtime'.padEnd(14)} ${String(time.downtime).padStart(8)}   (VM stopped on the source → started on the destination)`,
-    `  ${'total'.padEnd(14)} ${String(time.total).padStart(8)}`,
+    `Virtual time per phase  ${'µs'.padStart(6)}  ${'device B'.padStart(9)}  ${'memory B'.padStart(9)}`,
+    ...time.phases.map(
+      (p) =>
+        `  ${p.name.padEnd(20)} ${String(p.us).padStart(7)}  ${String(p.deviceBytes).padStart(9)}  ${String(p.guestMemoryBytes).padStart(9)}`,
+    ),
+    `  ${'downtime'.padEnd(20)} ${String(time.downtime).padStart(7)}  (VM stopped on the source → running on the destination)`,
+    `  ${'total'.padEnd(20)} ${String(time.total).padStart(7)}`,
     '',
     'Jobs (ZIP deflate, each output checked against node:zlib deflateRawSync)',
     `  submitted              ${j.submitted} (${j.submittedOnSource} on the source, ${j.submittedOnDestination} on the destination after the migration)`,
