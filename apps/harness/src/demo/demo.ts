@@ -120,7 +120,7 @@ export function formatDemoReport(r: DemoReport): string {
   const notBuilt = r.layers.filter((l) => !l.built).map((l) => short(l.name));
   const lines = [
     `vfio-sim demo (seed ${r.seed}): v1 live migration of a guest using a HiSilicon ZIP VF`,
-    '  two in-process hosts, VF 0 on each bound to hisi-acc-vfio-pci; QEMU's v1 client drives both',
+    "  two in-process hosts, VF 0 on each bound to hisi-acc-vfio-pci; QEMU's v1 client drives both",
     `  link ${gbit} Gbit/s, no latency; virtual time only`,
     '',
     'Device states walked (device_state read after every client step)',
