@@ -88,6 +88,34 @@ export class IommufdCtx {
     return id;
   }
 
+  /** `iommufd_ioas_alloc` without the user struct: a new, empty IOAS. Returns its id. */
+  allocIoas(): number {
+    const id = this.nextId++;
+    this.objects.set(id, { type: 'ioas', ioas: new Ioas() });
+    return id;
+  }
+
+  /**
+   * `iommufd_hwpt_paging_alloc` without the user struct: a paging HWPT on the device's IOMMU, filled
+   * from the IOAS. `flags` may hold IOMMU_HWPT_ALLOC_DIRTY_TRACKING (and NEST_PARENT, accepted as a
+   * no-op). Returns the HWPT id.
+   * @throws KernelError ENOENT (device/IOAS), EOPNOTSUPP (flags, or dirty tracking the IOMMU lacks),
+   *   EINVAL (a mapping the domain cannot hold).
+   */
+  allocHwpt(devId: number, ioasId: number, flags = 0): number {
+    const idev = this.getDevice(devId);
+    const ioas = this.ioas(ioasId);
+    const known = u.IOMMU_HWPT_ALLOC_NEST_PARENT | u.IOMMU_HWPT_ALLOC_DIRTY_TRACKING;
+    if ((flags & ~known) !== 0)
+      throw new KernelError('EOPNOTSUPP', `HWPT_ALLOC flags 0x${flags.toString(16)}`);
+    const dirty = (flags & u.IOMMU_HWPT_ALLOC_DIRTY_TRACKING) !== 0;
+    const domain = IommuDomain.alloc(idev.dev.hw, { dirtyTracking: dirty });
+    ioas.addDomain(domain);
+    const hwpt = new HwptPaging(this.nextId++, domain, ioas, ioasId, false);
+    this.objects.set(hwpt.id, { type: 'hwpt_paging', hwpt });
+    return hwpt.id;
+  }
+
   /** `iommufd_device_unbind`: detaches first. */
   unbindDevice(devId: number): void {
     const idev = this.getDevice(devId);
@@ -242,8 +270,7 @@ export class IommufdCtx {
   private ioctlIoasAlloc(mm: UserMemory, arg: number, min: number): number {
     const { cmd, userSize } = copyCmdFromUser(mm, arg, u.iommu_ioas_alloc, min);
     if (cmd.flags !== 0) throw new KernelError('EOPNOTSUPP', `IOAS_ALLOC flags 0x${cmd.flags.toString(16)}`);
-    const id = this.nextId++;
-    this.objects.set(id, { type: 'ioas', ioas: new Ioas() });
+    const id = this.allocIoas();
     cmd.out_ioas_id = id;
     try {
       copyCmdToUser(mm, arg, u.iommu_ioas_alloc, cmd, userSize);
@@ -450,17 +477,14 @@ export class IommufdCtx {
     const known = u.IOMMU_HWPT_ALLOC_NEST_PARENT | u.IOMMU_HWPT_ALLOC_DIRTY_TRACKING;
     if ((cmd.flags & ~known) !== 0)
       throw new KernelError('EOPNOTSUPP', `HWPT_ALLOC flags 0x${cmd.flags.toString(16)}`);
-    const dirty = (cmd.flags & u.IOMMU_HWPT_ALLOC_DIRTY_TRACKING) !== 0;
-    const domain = IommuDomain.alloc(idev.dev.hw, { dirtyTracking: dirty });
-    pt.ioas.addDomain(domain);
-    const hwpt = new HwptPaging(this.nextId++, domain, pt.ioas, cmd.pt_id, false);
-    this.objects.set(hwpt.id, { type: 'hwpt_paging', hwpt });
-    cmd.out_hwpt_id = hwpt.id;
+    const id = this.allocHwpt(idev.id, cmd.pt_id, cmd.flags);
+    cmd.out_hwpt_id = id;
     try {
       copyCmdToUser(mm, arg, u.iommu_hwpt_alloc, cmd, userSize);
     } catch (e) {
-      pt.ioas.removeDomain(domain);
-      this.objects.delete(hwpt.id);
+      const hwpt = this.hwpt(id);
+      hwpt.ioas.removeDomain(hwpt.domain);
+      this.objects.delete(id);
       throw e;
     }
     return 0;

@@ -319,3 +319,21 @@ describe('IOAS ioctls', () => {
     expect(f.ctx.objectIds()).toEqual([]);
   });
 });
+
+describe('kernel-side entry points (no user structs)', () => {
+  it('allocIoas + Ioas.map + allocHwpt(DIRTY_TRACKING) + attachDevice, then DMA is tracked', () => {
+    const f = fixture();
+    const guest = new GuestMemory(4 * MiB);
+    const ioasId = f.ctx.allocIoas();
+    f.ctx.ioas(ioasId).map(guest, 0, 4 * MiB, 0, { read: true, write: true });
+    const hwptId = f.ctx.allocHwpt(f.devId, ioasId, u.IOMMU_HWPT_ALLOC_DIRTY_TRACKING);
+    f.ctx.attachDevice(f.devId, hwptId);
+    const hwpt = f.ctx.hwpt(hwptId);
+    hwpt.ioas.setDirtyTracking(hwpt.domain, true);
+    f.dev.dmaPort.writeU32(3 * MiB, 9);
+    expect(guest.readU32(3 * MiB)).toBe(9);
+    expect(hwpt.domain.readAndClearDirty(0, 4 * MiB, false, null, null)).toBe(1);
+    expect(errnoOf(() => f.ctx.allocHwpt(f.devId, ioasId, 1 << 9))).toBe('EOPNOTSUPP');
+    expect(errnoOf(() => f.ctx.allocHwpt(f.devId, 999))).toBe('ENOENT');
+  });
+});
