@@ -1,14 +1,27 @@
 /**
- * `enum vfio_device_mig_state` (include/uapi/linux/vfio.h): the v2 migration states and their numbers.
+ * `enum vfio_device_mig_state` (include/uapi/linux/vfio.h): the v2 migration states and their numbers,
+ * re-exported from `@vfio-sim/vfio-core` (which owns the uAPI constants) so both layers use one definition.
  */
-export const VFIO_DEVICE_STATE_ERROR = 0;
-export const VFIO_DEVICE_STATE_STOP = 1;
-export const VFIO_DEVICE_STATE_RUNNING = 2;
-export const VFIO_DEVICE_STATE_STOP_COPY = 3;
-export const VFIO_DEVICE_STATE_RESUMING = 4;
-export const VFIO_DEVICE_STATE_RUNNING_P2P = 5;
-export const VFIO_DEVICE_STATE_PRE_COPY = 6;
-export const VFIO_DEVICE_STATE_PRE_COPY_P2P = 7;
+export {
+  VFIO_DEVICE_STATE_ERROR,
+  VFIO_DEVICE_STATE_PRE_COPY,
+  VFIO_DEVICE_STATE_PRE_COPY_P2P,
+  VFIO_DEVICE_STATE_RESUMING,
+  VFIO_DEVICE_STATE_RUNNING,
+  VFIO_DEVICE_STATE_RUNNING_P2P,
+  VFIO_DEVICE_STATE_STOP,
+  VFIO_DEVICE_STATE_STOP_COPY,
+  VFIO_MIGRATION_P2P,
+  VFIO_MIGRATION_PRE_COPY,
+  VFIO_MIGRATION_STOP_COPY,
+} from '@vfio-sim/vfio-core';
+
+import {
+  VFIO_DEVICE_STATE_PRE_COPY,
+  VFIO_DEVICE_STATE_PRE_COPY_P2P,
+  VFIO_DEVICE_STATE_STOP_COPY,
+} from '@vfio-sim/vfio-core';
+
 /** Number of states (the array bound the kernel's tables use). */
 export const VFIO_DEVICE_NUM_STATES = 8;
 
@@ -35,13 +48,6 @@ export function migStateName(state: number): string {
 export function isMigState(n: number): n is VfioDeviceMigState {
   return Number.isInteger(n) && n >= 0 && n < VFIO_DEVICE_NUM_STATES;
 }
-
-/** `VFIO_MIGRATION_STOP_COPY`: the device supports STOP, STOP_COPY and RESUMING (mandatory). */
-export const VFIO_MIGRATION_STOP_COPY = 1 << 0;
-/** `VFIO_MIGRATION_P2P`: adds RUNNING_P2P (and PRE_COPY_P2P with PRE_COPY). */
-export const VFIO_MIGRATION_P2P = 1 << 1;
-/** `VFIO_MIGRATION_PRE_COPY`: adds PRE_COPY (and PRE_COPY_P2P with P2P). */
-export const VFIO_MIGRATION_PRE_COPY = 1 << 2;
 
 /** The saving group: states that share one data session (and fd). */
 export function isSavingState(state: number): boolean {

@@ -1,0 +1,82 @@
+import { KernelError } from '@vfio-sim/platform';
+
+/**
+ * QEMU's VFIO section markers (hw/vfio/migration.c): big-endian u64 tags inside a device's sections of
+ * the migration stream.
+ */
+export const VFIO_MIG_FLAG_END_OF_STATE = 0xffff_ffff_ef10_0001n;
+export const VFIO_MIG_FLAG_DEV_CONFIG_STATE = 0xffff_ffff_ef10_0002n;
+export const VFIO_MIG_FLAG_DEV_SETUP_STATE = 0xffff_ffff_ef10_0003n;
+export const VFIO_MIG_FLAG_DEV_DATA_STATE = 0xffff_ffff_ef10_0004n;
+/** QEMU 8.1+: the initial (pre-copy) data has been sent; the destination may approve switchover. */
+export const VFIO_MIG_FLAG_DEV_INIT_DATA_SENT = 0xffff_ffff_ef10_0005n;
+
+/**
+ * A growable byte sink with QEMU's put helpers (`QEMUFile`, write side): what one handler call puts on
+ * the wire (a section's payload).
+ */
+export class MigStreamWriter {
+  private buf = new Uint8Array(256);
+  private len = 0;
+
+  /** `qemu_put_be64`. */
+  putBe64(value: bigint): void {
+    this.reserve(8);
+    new DataView(this.buf.buffer).setBigUint64(this.len, BigInt.asUintN(64, value), false);
+    this.len += 8;
+  }
+
+  /** `qemu_put_buffer`. */
+  putBuffer(bytes: Uint8Array): void {
+    this.reserve(bytes.length);
+    this.buf.set(bytes, this.len);
+    this.len += bytes.length;
+  }
+
+  /** Bytes written so far. */
+  get size(): number {
+    return this.len;
+  }
+
+  /** A copy of everything written. */
+  toBytes(): Uint8Array {
+    return this.buf.slice(0, this.len);
+  }
+
+  private reserve(n: number): void {
+    if (this.len + n <= this.buf.length) return;
+    let cap = this.buf.length * 2;
+    while (cap < this.len + n) cap *= 2;
+    const next = new Uint8Array(cap);
+    next.set(this.buf.subarray(0, this.len));
+    this.buf = next;
+  }
+}
+
+/** The read side (`QEMUFile`, read direction) over one section's bytes. */
+export class MigStreamReader {
+  private at = 0;
+
+  constructor(private readonly bytes: Uint8Array) {}
+
+  /** Bytes left. */
+  get remaining(): number {
+    return this.bytes.length - this.at;
+  }
+
+  /** `qemu_get_be64`. @throws KernelError EIO if the stream ends early. */
+  getBe64(): bigint {
+    const b = this.getBuffer(8);
+    return new DataView(b.buffer, b.byteOffset, 8).getBigUint64(0, false);
+  }
+
+  /** `qemu_get_buffer` of exactly `n` bytes (a view, no copy). @throws KernelError EIO if short. */
+  getBuffer(n: number): Uint8Array {
+    if (!Number.isSafeInteger(n) || n < 0 || n > this.remaining) {
+      throw new KernelError('EIO', `migration stream: ${n} bytes wanted, ${this.remaining} left`);
+    }
+    const out = this.bytes.subarray(this.at, this.at + n);
+    this.at += n;
+    return out;
+  }
+}
