@@ -91,6 +91,20 @@ describe('IOAS map/unmap', () => {
     expect(client.ioasUnmap(ioas, 0, (1n << 64n) - 1n)).toBe(0);
   });
 
+  it('IOVA alignment: 1 on a bare IOAS (model still maps whole pages), 4096 with a domain or HUGE_PAGES=0', () => {
+    const { client, ramVa, ctx, devId } = fixture();
+    const ioas = client.ioasAlloc();
+    expect(errnoOf(() => client.ioasMap(ioas, ramVa, PS, { iova: 0x800 }))).toBe('EINVAL');
+    client.setHugePages(ioas, false);
+    expect(client.ioasIovaRanges(ioas).alignment).toBe(PS);
+    client.setHugePages(ioas, true);
+    client.hwptAlloc(devId, ioas, 0);
+    expect(client.ioasIovaRanges(ioas).alignment).toBe(PS);
+    expect(errnoOf(() => client.ioasMap(ioas, ramVa, PS + 0x800, { iova: 0 }))).toBe('EINVAL');
+    expect(errnoOf(() => client.ioasMap(ioas, ramVa, PS, { iova: 2 ** 48 }))).toBe('EINVAL'); // aperture
+    expect(ctx.ioas(ioas).mappings).toEqual([]);
+  });
+
   it('picks an IOVA when not fixed, aligned for huge leaves', () => {
     const { client, ramVa } = fixture();
     const ioas = client.ioasAlloc();
