@@ -1,5 +1,8 @@
+import { errnoOf } from '@vfio-sim/platform';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { formatDemoReport, runDemo } from './demo.js';
+import { runMigrationDemo } from './migration-demo.js';
 
 describe('demo', () => {
   it('is deterministic for a seed and passes', () => {
@@ -46,5 +49,22 @@ describe('demo', () => {
     expect(text).toContain('verified exactly once  28 / 28');
     expect(text).toMatch(/\nPASS/);
     expect(text).not.toContain('not built yet');
+  });
+
+  it('passes for any seed and job count (property)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 0xffff_ffff }), fc.integer({ min: 1, max: 32 }), (seed, jobs) => {
+        const r = runDemo({ seed, jobs });
+        expect(r.failures).toEqual([]);
+        expect(r.jobs.verified).toBe(jobs + 4);
+        expect(r.jobs.inFlightAtStop).toBeLessThanOrEqual(jobs - r.jobs.completedBeforeMigration);
+      }),
+      { numRuns: 12, seed: 42 },
+    );
+  });
+
+  it('refuses a job count outside the guest driver buffers (EINVAL, no run)', () => {
+    for (const jobs of [0, 33, 1.5])
+      expect(errnoOf(() => runMigrationDemo({ seed: 1, jobs }))).toBe('EINVAL');
   });
 });
