@@ -1,8 +1,10 @@
 import type { MigrationRegionV1 } from '@vfio-sim/migration-v1';
+import { VFIO_DEVICE_STATE_RUNNING, type VfioMigrationFile } from '@vfio-sim/migration-v2';
 import { KernelError } from '@vfio-sim/platform';
 import { HisiQm, QM_NOT_READY, type QM_READY } from '@vfio-sim/qm-hw';
 import type { PciDev, VfioDeviceOps, VfioPciCoreDeviceOptions } from '@vfio-sim/vfio-core';
 import { VFIO_PCI_BAR2_REGION_INDEX, VfioPciCoreDevice } from '@vfio-sim/vfio-core';
+import type { AccVfMatch } from '../state/acc-vf-state.js';
 import { VfBar2Window } from './vf-bar2-window.js';
 
 /**
@@ -28,6 +30,14 @@ export class HisiAccVfCoreDevice extends VfioPciCoreDevice {
   paused = false;
   /** The v1 migration region, while the device is open. */
   migRegionV1: MigrationRegionV1 | undefined;
+  /** `mig_state`: the v2 migration state (RUNNING at open and after a reset). */
+  migState: number = VFIO_DEVICE_STATE_RUNNING;
+  /** `saving_migf`: the v2 saving session's file (PRE_COPY / STOP_COPY), with the driver's reference. */
+  savingMigf: VfioMigrationFile | undefined;
+  /** The match data of the saving session (read at its start, reused for the full state). */
+  savingMatch: AccVfMatch | undefined;
+  /** `resuming_migf`: the v2 resuming session's file (RESUMING), with the driver's reference. */
+  resumingMigf: VfioMigrationFile | undefined;
 
   constructor(
     pdev: PciDev,

@@ -17,6 +17,7 @@ import {
   pciIovVfId,
   VFIO_PCI_CORE_OPS,
   type VfioDeviceOps,
+  type VfioMigrationOps,
   vfioPciCoreCloseDevice,
   vfioPciCoreEnable,
   vfioPciCoreFinishEnable,
@@ -31,6 +32,12 @@ import {
 } from '../bar2/bar2-split.js';
 import { HisiAccVfCoreDevice } from '../core/hisi-acc-vf-core-device.js';
 import { hisiAccV1RegionInit } from '../migration-v1/hisi-acc-v1-region.js';
+import {
+  HISI_ACC_MIGRATION_FLAGS,
+  HISI_ACC_VFIO_PCI_MIGRN_STATE_OPS,
+  hisiAccVfDisableFds,
+  hisiAccVfReset,
+} from '../migration-v2/hisi-acc-v2-migration.js';
 import { HISI_QM_PF_PCI_DRIVERS, type HisiQmPfDrvdata } from '../pf/hisi-qm-pf-driver.js';
 
 /** The driver name (`hisi-acc-vfio-pci`), what `driver_override` must say. */
@@ -69,20 +76,20 @@ export function hisiAccGetPfQm(pdev: PciDev): HisiQm | undefined {
 
 /**
  * `open_device` with migration: enable the function (vfio-pci-core resets it), register the v1
- * migration region, finish enabling. The host's BAR2 window starts unmapped: the guest owns the VF.
- * Kernel counterpart: `hisi_acc_vfio_pci_open_device()`.
+ * migration region, v2 state RUNNING with no session, finish enabling. The host's BAR2 window starts
+ * unmapped: the guest owns the VF. Kernel counterpart: `hisi_acc_vfio_pci_open_device()`.
  */
 function hisiAccVfioPciOpenDevice(hdev: HisiAccVfCoreDevice): void {
   vfioPciCoreEnable(hdev);
-  hdev.window.unmap();
-  hdev.paused = false;
+  hisiAccVfReset(hdev);
   hdev.vfQmState = QM_NOT_READY;
   hisiAccV1RegionInit(hdev);
   vfioPciCoreFinishEnable(hdev);
 }
 
-/** `close_device`: drop the host window, then vfio-pci-core's close. */
+/** `close_device`: end the v2 sessions (v6.16+), drop the host window, then vfio-pci-core's close. */
 function hisiAccVfioPciCloseDevice(hdev: HisiAccVfCoreDevice): void {
+  hisiAccVfDisableFds(hdev);
   hdev.window.unmap();
   vfioPciCoreCloseDevice(hdev);
 }
@@ -111,8 +118,9 @@ export const HISI_ACC_VFIO_PCI_OPS: VfioDeviceOps = { ...VFIO_PCI_CORE_OPS, name
 
 /**
  * The variant driver: binds to SEC/HPRE/ZIP VFs through driver_override only; no `sriov_configure` (it
- * drives VFs, never PFs). With a PF QM of version ≥ V3 the device migrates (v1 region) and BAR2 is
- * split; otherwise it is a plain passthrough device.
+ * drives VFs, never PFs). With a PF QM of version ≥ V3 the device migrates — over the v1 region and
+ * over v2 (`mig_ops`, STOP_COPY | PRE_COPY) — and BAR2 is split; otherwise it is a plain passthrough
+ * device.
  *
  * Kernel counterpart: `hisi_acc_vfio_pci_driver` (hisi_acc_vfio_pci.c).
  */
@@ -124,7 +132,13 @@ export const hisiAccVfioPciDriver: PciDriver = {
     if (pfQm !== undefined && pfQm.ver >= QM_HW_V3) {
       const vfId = pciIovVfId(pdev) + 1;
       vfioPciCoreProbe(pdev, HISI_ACC_VFIO_PCI_MIGRN_OPS as VfioDeviceOps, {
-        create: (p, ops, o) => new HisiAccVfCoreDevice(p, ops, o, pfQm, vfId),
+        create: (p, ops, o) => {
+          const hdev = new HisiAccVfCoreDevice(p, ops, o, pfQm, vfId);
+          // hisi_acc_vfio_pci_migrn_init_dev: v2 mig_ops and flags, set before registration.
+          hdev.migOps = HISI_ACC_VFIO_PCI_MIGRN_STATE_OPS as VfioMigrationOps;
+          hdev.migrationFlags = HISI_ACC_MIGRATION_FLAGS;
+          return hdev;
+        },
       });
       return;
     }
@@ -134,11 +148,14 @@ export const hisiAccVfioPciDriver: PciDriver = {
   errHandler: {
     /**
      * `reset_done` (FLR, VFIO_DEVICE_RESET): the device lost its state, so any migration session ends
-     * and the device is RUNNING. Differs on purpose (defect B): applies whenever migration is set up.
+     * and the device is RUNNING (v1 region and v2 state; v2 data fds disabled). Differs on purpose
+     * (defect B): applies whenever migration is set up, not only when `migration_flags == STOP_COPY`.
      */
     resetDone(pdev) {
       const hdev = pdev.drvdata;
-      if (hdev instanceof HisiAccVfCoreDevice) hdev.migRegionV1?.reset();
+      if (!(hdev instanceof HisiAccVfCoreDevice)) return;
+      hdev.migRegionV1?.reset();
+      hisiAccVfReset(hdev);
     },
   },
 };

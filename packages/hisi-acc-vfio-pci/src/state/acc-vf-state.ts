@@ -1,6 +1,7 @@
 import { KernelError } from '@vfio-sim/platform';
 import { QM_NOT_READY, QM_READY } from '@vfio-sim/qm-hw';
 import {
+  ACC_DEV_MAGIC,
   ACC_DEV_MAGIC_V2,
   acc_vf_data,
   acc_vf_data_v1,
@@ -107,6 +108,78 @@ export function encodeAccVfData(state: AccVfState): Uint8Array {
   if (state.regs === undefined) return acc_vf_data.encode(v).slice(0, QM_MATCH_SIZE);
   putRegs(v, state.regs);
   return acc_vf_data.encode(v);
+}
+
+/** Which magic a merged-layout stream carried, and its version (V1 streams have none: 0.0). */
+export interface AccVfDataHeader {
+  readonly magic: 'v1' | 'v2';
+  readonly majorVer: number;
+  readonly minorVer: number;
+  readonly match: AccVfMatch;
+}
+
+/**
+ * Parse the first `QM_MATCH_SIZE` (40) bytes of a merged-layout stream: the magic (ACC_DEV_MAGIC_V2 with
+ * major version ACC_DRV_MAJOR_VER, or the old ACC_DEV_MAGIC, accepted as v6.16+ does) and the match data.
+ *
+ * Kernel counterpart: the magic/version part of `vf_qm_check_match()` (+ `vf_qm_version_check()`).
+ * @throws KernelError EINVAL for fewer than 40 bytes, an unknown magic, or a V2 stream of another major
+ * version.
+ */
+export function decodeAccVfDataHeader(bytes: Uint8Array): AccVfDataHeader {
+  if (bytes.length < QM_MATCH_SIZE) {
+    throw new KernelError('EINVAL', `acc_vf_data: ${bytes.length} bytes < QM_MATCH_SIZE ${QM_MATCH_SIZE}`);
+  }
+  const full = new Uint8Array(acc_vf_data.size);
+  full.set(bytes.subarray(0, QM_MATCH_SIZE));
+  const v = acc_vf_data.decode(full);
+  const match = { qpNum: v.qp_num, devId: v.dev_id, queIsoCfg: v.que_iso_cfg, qpBase: v.qp_base };
+  if (v.acc_magic === ACC_DEV_MAGIC) return { magic: 'v1', majorVer: 0, minorVer: 0, match };
+  if (v.acc_magic !== ACC_DEV_MAGIC_V2) {
+    throw new KernelError('EINVAL', `acc_vf_data: bad magic 0x${v.acc_magic.toString(16)}`);
+  }
+  const majorVer = v.qm_rsv_state[0]! & 0xffff;
+  const minorVer = v.qm_rsv_state[0]! >>> 16;
+  if (majorVer !== ACC_DRV_MAJOR_VER) {
+    throw new KernelError('EINVAL', `acc_vf_data: major version ${majorVer} (driver ${ACC_DRV_MAJOR_VER})`);
+  }
+  return { magic: 'v2', majorVer, minorVer, match };
+}
+
+/**
+ * Parse a whole merged-layout stream: 40 bytes (match data only: the guest driver was not running) or 176.
+ * A V1-magic stream (v5.18–v6.15 sources) carries EQE/AEQE addresses computed from the wrong dwords; they
+ * are recomputed from the saved EQC/AEQC images (`dw[2] << 32 | dw[1]`), as v6.16 does on resume.
+ * A full stream whose `vf_qm_state` is not QM_READY restores no registers.
+ *
+ * Kernel counterpart: the stream side of `vf_qm_load_data()`.
+ * @throws KernelError EINVAL for any other length and as {@link decodeAccVfDataHeader}.
+ */
+export function decodeAccVfData(bytes: Uint8Array): AccVfState {
+  const header = decodeAccVfDataHeader(bytes);
+  if (bytes.length === QM_MATCH_SIZE) return { match: header.match, vfQmState: QM_NOT_READY };
+  if (bytes.length !== acc_vf_data.size) {
+    throw new KernelError(
+      'EINVAL',
+      `acc_vf_data stream of ${bytes.length} bytes: expected ${QM_MATCH_SIZE} (match data) or ${acc_vf_data.size}`,
+    );
+  }
+  const v = acc_vf_data.decode(bytes);
+  if (v.vf_qm_state !== QM_READY) return { match: header.match, vfQmState: QM_NOT_READY };
+  const regs = regsOf(v);
+  if (header.magic === 'v1') {
+    return {
+      match: header.match,
+      vfQmState: QM_READY,
+      regs: { ...regs, eqeDma: xqcAddr(regs.eqcDw), aeqeDma: xqcAddr(regs.aeqcDw) },
+    };
+  }
+  return { match: header.match, vfQmState: QM_READY, regs };
+}
+
+/** `dw[2] << 32 | dw[1]` (struct qm_eqc / qm_aeqc: base_l, base_h after the head/tail dword). */
+function xqcAddr(dw: readonly number[]): bigint {
+  return (BigInt((dw[2] ?? 0) >>> 0) << 32n) | BigInt((dw[1] ?? 0) >>> 0);
 }
 
 /** `ACC_DRV_MAJOR_VER` (v6.16+). */
