@@ -1,5 +1,11 @@
 import { deflateRawSync } from 'node:zlib';
 import { ProcessRegionIo, QemuFileReader, QemuFileWriter, QemuV1Client } from '@vfio-sim/migration-v1';
+import {
+  MigStreamReader,
+  MigStreamWriter,
+  QemuV2Client,
+  type QemuV2ClientOptions,
+} from '@vfio-sim/migration-v2';
 import { GuestMemory, IdentityDmaPort, Prng, Process, UserMemory, VirtualClock } from '@vfio-sim/platform';
 import {
   GuestVfDriver,
@@ -176,6 +182,58 @@ export function migrateV1(vm: Vm, src: Host, dst: Host, hooks: { beforeStop?: ()
   for (const bytes of sections) d.loadState(new QemuFileReader(bytes));
   dstVm.driver = GuestVfDriver.resume(dstVm.options());
   d.vmStart();
+  dstVm.start();
+  return { dstVm, src: s, dst: d, sections };
+}
+
+/** The v2 (QEMU 8.1+) client on a host's device fd. */
+export function v2Client(h: Host, o: QemuV2ClientOptions = {}): QemuV2Client {
+  return new QemuV2Client(h.handle, o);
+}
+
+/** Hooks of {@link migrateV2}. */
+export interface MigrateV2Hooks {
+  /** Runs while the guest still runs, after the pre-copy iterations. */
+  readonly beforeStop?: () => void;
+  /** Pre-copy iterations before the stop (default 2). */
+  readonly iterations?: number;
+  readonly switchoverAck?: boolean;
+}
+
+/**
+ * One v2 live migration of `vm` from `src` to `dst`, QEMU style: the destination is set up first
+ * (RESUMING) and loads every section as it is produced (pre-copy data reaches it while the guest still
+ * runs on the source); then the stop, stop-copy, cleanup, and the start on the destination.
+ */
+export function migrateV2(vm: Vm, src: Host, dst: Host, hooks: MigrateV2Hooks = {}) {
+  const ack = hooks.switchoverAck ?? true;
+  const s = v2Client(src, { switchoverAck: ack });
+  const d = v2Client(dst, { switchoverAck: ack });
+  const sections: Uint8Array[] = [];
+  d.loadSetup();
+  const section = (fn: (w: MigStreamWriter) => void) => {
+    const w = new MigStreamWriter();
+    fn(w);
+    const bytes = w.toBytes();
+    sections.push(bytes);
+    d.loadState(new MigStreamReader(bytes));
+  };
+  section((w) => s.saveSetup(w));
+  for (let i = 0; i < (hooks.iterations ?? 2) && s.isActiveIterate(); i++) section((w) => s.saveIterate(w));
+  hooks.beforeStop?.();
+  vm.stop();
+  s.vmStateChange(false, 'finish-migrate');
+  const memory = copyGuestMemory(vm.memory);
+  const dstVm = new Vm(memory, vm.clock);
+  dstVm.running = false;
+  dstVm.pendingIrqs.push(...vm.pendingIrqs);
+  dstVm.attach(dst);
+  section((w) => s.saveComplete(w));
+  section((w) => s.saveState(w));
+  s.saveCleanup();
+  d.loadCleanup();
+  dstVm.driver = GuestVfDriver.resume(dstVm.options());
+  d.vmStateChange(true);
   dstVm.start();
   return { dstVm, src: s, dst: d, sections };
 }
