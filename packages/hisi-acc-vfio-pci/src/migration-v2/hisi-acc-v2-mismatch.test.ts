@@ -1,0 +1,192 @@
+import {
+  MigStreamReader,
+  MigStreamWriter,
+  VFIO_DEVICE_STATE_PRE_COPY as PRE_COPY,
+  VFIO_DEVICE_STATE_RESUMING as RESUMING,
+  VFIO_DEVICE_STATE_RUNNING as RUNNING,
+  VFIO_DEVICE_STATE_STOP as STOP,
+  VFIO_DEVICE_STATE_STOP_COPY as STOP_COPY,
+} from '@vfio-sim/migration-v2';
+import { errnoOf, type KernelError } from '@vfio-sim/platform';
+import { describe, expect, it } from 'vitest';
+import {
+  expectedDeflate,
+  type Host,
+  type HostOptions,
+  makeHost,
+  migrationPair,
+  v2Client,
+  ZIP_DEFLATE,
+  zipInputs,
+} from '../__fixtures__/testbed.js';
+import { ACC_DEV_MAGIC, acc_vf_data } from '../state/acc-vf-data.js';
+import { xqcDmaAddr } from '../state/state-save.js';
+
+/** Write `bytes` to a RESUMING data fd of `h`; returns the fd. */
+function resumeFd(h: Host): number {
+  h.handle.setMigState(STOP);
+  return h.handle.setMigState(RESUMING)!;
+}
+
+function write(h: Host, fd: number, bytes: Uint8Array): number {
+  const va = h.process.mm.alloc(Math.max(bytes.length, 1), 8);
+  h.process.mm.copyToUser(va, bytes);
+  return h.process.write(fd, va, bytes.length);
+}
+
+/** The full stop-copy stream of a running source (PRE_COPY, stop, STOP_COPY), read to the end. */
+function sourceStream(h: Host, stop: () => void): Uint8Array {
+  const fd = h.handle.setMigState(PRE_COPY)!;
+  stop();
+  h.handle.setMigState(STOP_COPY);
+  const buf = h.process.mm.alloc(256, 8);
+  const out: number[] = [];
+  for (let n = h.process.read(fd, buf, 256); n > 0; n = h.process.read(fd, buf, 256)) {
+    out.push(...h.process.mm.copyFromUser(buf, n));
+  }
+  h.process.close(fd);
+  return Uint8Array.from(out);
+}
+
+describe.each<[string, HostOptions]>([
+  ['a SEC stream into a ZIP VF', { kind: 'sec' }],
+  ['a different queue count', { qpPerVf: 8 }],
+  ['a different queue isolation configuration', { queIso: 1 }],
+])('resume refuses %s', (_what, dstOptions) => {
+  it('the pre-copy data already fails the data fd write with EFAULT; destination untouched; the source resumes', () => {
+    const { src, vm } = migrationPair();
+    const dst = makeHost(src.clock, 'dst2', dstOptions);
+    const inputs = zipInputs(31, 6);
+    for (const input of inputs) vm.driver!.submit({ opcode: ZIP_DEFLATE, input });
+    const s = v2Client(src, { switchoverAck: true });
+    const d = v2Client(dst, { switchoverAck: true });
+    d.loadSetup();
+    const before = dst.vfHw.snapshot().state;
+    const setup = new MigStreamWriter();
+    s.saveSetup(setup);
+    d.loadState(new MigStreamReader(setup.toBytes()));
+    const iter = new MigStreamWriter();
+    s.saveIterate(iter);
+    let err: KernelError | undefined;
+    try {
+      d.loadState(new MigStreamReader(iter.toBytes()));
+    } catch (e) {
+      err = e as KernelError;
+    }
+    expect(err?.errno).toBe('EFAULT');
+    expect(err?.context?.cause).toBe('EINVAL');
+    expect(dst.handle.getMigState()).toBe(RESUMING); // aborting RESUMING needs a reset (uAPI)
+    expect(dst.vfHw.snapshot().state).toEqual(before);
+    expect(d.dataFd).toBeDefined();
+    d.loadCleanup();
+    // RESUMING → STOP with nothing accepted: EINVAL, still nothing restored.
+    expect(errnoOf(() => dst.handle.setMigState(STOP))).toBe('EINVAL');
+    expect(dst.vfHw.snapshot().state).toEqual(before);
+
+    // The source's failure notifier: PRE_COPY → RUNNING; the guest never stopped and runs on.
+    s.migrationFailed();
+    s.saveCleanup();
+    expect(src.handle.getMigState()).toBe(RUNNING);
+    src.clock.runUntilIdle();
+    const more = zipInputs(32, 3);
+    for (const input of more) vm.driver!.submit({ opcode: ZIP_DEFLATE, input });
+    src.clock.runUntilIdle();
+    expect(vm.driver!.completed.map((r) => r.output)).toEqual([...inputs, ...more].map(expectedDeflate));
+  });
+});
+
+describe('the stream header checks on write', () => {
+  it('bad magic, other major version, wrong device id: EFAULT, nothing consumed', () => {
+    const { src, dst, vm } = migrationPair();
+    for (const input of zipInputs(1, 2)) vm.driver!.submit({ opcode: ZIP_DEFLATE, input });
+    src.clock.runUntilIdle();
+    const good = sourceStream(src, () => vm.stop());
+    expect(good.length).toBe(176);
+    const fd = resumeFd(dst);
+    const migf = dst.hdev.resumingMigf!;
+    const variants: [string, (b: Uint8Array) => void][] = [
+      [
+        'magic',
+        (b) => {
+          b[0] ^= 1;
+        },
+      ],
+      [
+        'major version 2',
+        (b) => {
+          b[28] = 2;
+        },
+      ],
+      [
+        'device id',
+        (b) => {
+          b[12] ^= 0x10;
+        },
+      ],
+    ];
+    for (const [, corrupt] of variants) {
+      const bad = good.slice();
+      corrupt(bad);
+      expect(errnoOf(() => write(dst, fd, bad.subarray(0, 40)))).toBe('EFAULT');
+      expect([migf.position, migf.totalLength]).toEqual([0, 0]);
+    }
+    // Splitting the good stream anywhere works: the check runs once 40 bytes are in, on every write.
+    expect(write(dst, fd, good.subarray(0, 13))).toBe(13);
+    expect(write(dst, fd, good.subarray(13, 100))).toBe(87);
+    expect(write(dst, fd, good.subarray(100))).toBe(76);
+    expect(errnoOf(() => write(dst, fd, good.subarray(0, 1)))).toBe('ENOMEM');
+    dst.handle.setMigState(STOP);
+    expect(dst.hdev.vfQmState).toBe(0);
+  });
+
+  it('a V1-magic stream (v5.18–v6.15 source) is accepted and its EQE/AEQE addresses are recomputed', () => {
+    const { src, dst, vm } = migrationPair();
+    for (const input of zipInputs(4, 2)) vm.driver!.submit({ opcode: ZIP_DEFLATE, input });
+    src.clock.runUntilIdle();
+    const good = sourceStream(src, () => vm.stop());
+    const v = acc_vf_data.decode(good);
+    // What an old kernel sent: V1 magic, no version, EQE/AEQE from the wrong dwords.
+    const old = acc_vf_data.encode({
+      ...v,
+      acc_magic: ACC_DEV_MAGIC,
+      qm_rsv_state: [0, 0, 0],
+      eqe_dma: (BigInt(v.qm_eqc_dw[1]!) << 32n) | BigInt(v.qm_eqc_dw[0]!),
+      aeqe_dma: (BigInt(v.qm_aeqc_dw[1]!) << 32n) | BigInt(v.qm_aeqc_dw[0]!),
+    });
+    const fd = resumeFd(dst);
+    expect(write(dst, fd, old)).toBe(176);
+    dst.handle.setMigState(STOP);
+    expect(BigInt(dst.hdev.vfQm.eqeDma)).toBe(xqcDmaAddr(v.qm_eqc_dw));
+    expect(BigInt(dst.hdev.vfQm.aeqeDma)).toBe(xqcDmaAddr(v.qm_aeqc_dw));
+    expect(dst.hdev.vfQm.eqeDma).toBe(Number(v.eqe_dma));
+  });
+
+  it('a truncated stream (between 40 and 176 bytes) fails RESUMING → STOP with EINVAL; the device stays RESUMING', () => {
+    const { src, dst, vm } = migrationPair();
+    for (const input of zipInputs(5, 2)) vm.driver!.submit({ opcode: ZIP_DEFLATE, input });
+    src.clock.runUntilIdle();
+    const good = sourceStream(src, () => vm.stop());
+    const fd = resumeFd(dst);
+    write(dst, fd, good.subarray(0, 100));
+    const before = dst.vfHw.snapshot().state;
+    expect(errnoOf(() => dst.handle.setMigState(STOP))).toBe('EINVAL');
+    expect(dst.handle.getMigState()).toBe(RESUMING);
+    expect(dst.vfHw.snapshot().state).toEqual(before);
+    write(dst, fd, good.subarray(100)); // the rest arrives: now it loads
+    dst.handle.setMigState(STOP);
+    expect(dst.handle.getMigState()).toBe(STOP);
+  });
+
+  it('match data only (guest driver never started): 40 bytes, nothing restored, STOP → RUNNING restarts nothing', () => {
+    const { src, dst } = migrationPair();
+    src.vfHw.faults.inject({ kind: 'vf-not-ready' });
+    const stream = sourceStream(src, () => {});
+    expect(stream.length).toBe(40);
+    const fd = resumeFd(dst);
+    write(dst, fd, stream);
+    dst.handle.setMigState(STOP);
+    expect(dst.hdev.vfQmState).toBe(1);
+    dst.handle.setMigState(RUNNING);
+    expect(dst.hdev.window.isMapped).toBe(false);
+  });
+});
