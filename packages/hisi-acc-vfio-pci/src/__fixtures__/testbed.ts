@@ -58,7 +58,7 @@ export function makeHost(clock: VirtualClock, name: string, o: HostOptions = {})
   host.probe(vf);
   const process = new Process(new UserMemory(), `qemu@${name}`);
   const handle = Vfio.of(host).openDevice(process, VF_NAME);
-  const hdev = vf.drvdata;
+  const hdev = vf.drvdata as HisiAccVfCoreDevice;
   return { clock, device, host, pf, vf, hdev, process, handle, vfHw: device.vfs[0]! };
 }
 export type Host = ReturnType<typeof makeHost>;

@@ -127,16 +127,16 @@ function openResumingMigf(hdev: HisiAccVfCoreDevice): KernelFile<unknown> {
 }
 
 /**
- * `hisi_acc_vf_load_state()`: validate the whole stream first (length, magic, match — again), then
- * restore. Match data only (40 bytes): nothing to restore. A mailbox that is not ready is EBUSY before
+ * `hisi_acc_vf_load_state()`: validate the whole stream first (length and magic; the match data was
+ * checked by every write), then restore. Match data only (40 bytes): nothing to restore. A mailbox that is not ready is EBUSY before
  * anything is written (state stays RESUMING); a failure after registers were written leaves the device
  * in ERROR (only a reset recovers) — the uAPI's "optionally to ERROR", so the guest never runs on a half
  * restored VF.
  */
 function loadState(hdev: HisiAccVfCoreDevice): void {
   const migf = hdev.resumingMigf!;
+  // Every accepted write passed the match check, so the bytes here are checked already.
   const state = decodeAccVfData(migf.bytes);
-  vfQmCheckMatch(hdev, state.match);
   if (state.regs === undefined) {
     hdev.vfQmState = QM_NOT_READY;
     hdev.vfQm.qpBase = state.match.qpBase;
