@@ -101,7 +101,11 @@ export class QmFunction {
     this.clock = device.clock;
     this.tracer = device.tracer;
     this.dma = device.dma;
-    this.faults = new QmFaults(this.tracer, () => this.mailbox.release());
+    this.faults = new QmFaults(this.tracer, () => {
+      this.mailbox.release();
+      // A cleared engine-busy condition: the QM fetches what the doorbells latched meanwhile.
+      for (const q of this.cachedQueues()) this.device.engine.kick(this, q);
+    });
     this.mailbox = new QmMailbox(this);
     this.bar2 = new QmBar2(this, bar2Size);
     this.bar4 = new QmBar4(this, bar4Size);
