@@ -3,7 +3,14 @@ import { errnoOf } from '@vfio-sim/platform';
 import { QM_NOT_READY, QM_READY } from '@vfio-sim/qm-hw';
 import { describe, expect, it } from 'vitest';
 import { ACC_DEV_MAGIC_V2, acc_vf_data, acc_vf_data_v1 } from './acc-vf-data.js';
-import { type AccVfState, decodeAccVfDataV1, encodeAccVfData, encodeAccVfDataV1 } from './acc-vf-state.js';
+import {
+  type AccVfState,
+  decodeAccVfData,
+  decodeAccVfDataHeader,
+  decodeAccVfDataV1,
+  encodeAccVfData,
+  encodeAccVfDataV1,
+} from './acc-vf-state.js';
 import { xqcDmaAddr } from './state-save.js';
 
 const u32 = fc.integer({ min: 0, max: 0xffff_ffff });
@@ -64,5 +71,36 @@ describe('acc_vf_data streams', () => {
 
   it('the EQE ring address is dw[2] << 32 | dw[1] (the v6.16 fix)', () => {
     expect(xqcDmaAddr([0xaaaa, 0x8765_4321, 0x1, 0, 0, 0, 0])).toBe(0x1_8765_4321n);
+  });
+  test.prop([state])('the merged layout round-trips through decodeAccVfData (40 bytes → match only)', (s) => {
+    expect(decodeAccVfData(encodeAccVfData(s))).toEqual(s);
+  });
+  test.prop([fc.integer({ min: 0, max: 400 }).filter((n) => n !== 40 && n !== 176)])(
+    'a merged stream of any other length is EINVAL',
+    (n) => {
+      const bytes = new Uint8Array(n);
+      if (n >= 40)
+        bytes.set(
+          encodeAccVfData({
+            match: { qpNum: 1, devId: 2, queIsoCfg: 0, qpBase: 0 },
+            vfQmState: QM_NOT_READY,
+          }),
+        );
+      expect(errnoOf(() => decodeAccVfData(bytes))).toBe('EINVAL');
+    },
+  );
+  it('the header: V2 needs major version 1; the V1 magic is accepted as version 0.0', () => {
+    const bytes = encodeAccVfData({
+      match: { qpNum: 4, devId: 0xa251, queIsoCfg: 0, qpBase: 8 },
+      vfQmState: QM_NOT_READY,
+    });
+    expect(decodeAccVfDataHeader(bytes)).toMatchObject({ magic: 'v2', majorVer: 1, minorVer: 0 });
+    const v2 = bytes.slice();
+    v2[28] = 2;
+    expect(errnoOf(() => decodeAccVfDataHeader(v2))).toBe('EINVAL');
+    const v1 = bytes.slice();
+    v1.set([0xcc, 0xaa, 0xed, 0xfe, 0xcd, 0xcd, 0xcd, 0xcd], 0);
+    expect(decodeAccVfDataHeader(v1)).toMatchObject({ magic: 'v1', majorVer: 0, match: { qpNum: 4 } });
+    expect(errnoOf(() => decodeAccVfDataHeader(bytes.subarray(0, 39)))).toBe('EINVAL');
   });
 });
