@@ -13,6 +13,10 @@ export {
   type MigrationDemoResult,
   runMigrationDemo,
 } from './demo/migration-demo.js';
+export { CpuDirtyLog } from './dirty/cpu-dirty-log.js';
+export { DeviceDmaPort } from './dirty/device-dma-port.js';
+export { PageBitmap } from './dirty/page-bitmap.js';
+export { type GuestRamDmaMap, mapGuestRamForDma } from './guest/guest-ram-dma-map.js';
 export {
   attachVf,
   guestVfDriverOptions,
@@ -24,6 +28,7 @@ export {
 export { type VcpuState, Vm, type VmOptions } from './guest/vm.js';
 export { type Side, type WorkloadTally, ZipWorkload, type ZipWorkloadOptions } from './guest/zip-workload.js';
 export { createHost, type Host, type HostOptions, QM_PF_PCI_NAME } from './host/host.js';
+export { DEFAULT_IOMMU_FORMAT, type HostIommu, IOMMU_FORMATS, openHostIommu } from './host/host-iommu.js';
 export { type LayerStatus, layerStatus } from './layers.js';
 export { copyGuestMemory, type GuestMemoryCopy } from './migration/guest-memory-copy.js';
 export { LINK_10GBIT_BYTES_PER_US, MigrationLink } from './migration/link.js';

@@ -13,6 +13,7 @@ export interface DemoOptions {
 const USED_BY_DEMO = new Set([
   '@vfio-sim/platform',
   '@vfio-sim/qm-hw',
+  '@vfio-sim/iommufd',
   '@vfio-sim/vfio-core',
   '@vfio-sim/migration-v1',
   '@vfio-sim/hisi-acc-vfio-pci',

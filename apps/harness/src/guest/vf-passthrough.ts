@@ -1,7 +1,8 @@
-import { IdentityDmaPort } from '@vfio-sim/platform';
 import { GuestVfDriver, type GuestVfDriverOptions } from '@vfio-sim/qm-hw';
 import { VFIO_PCI_BAR2_REGION_INDEX, type VfioUserMapping } from '@vfio-sim/vfio-core';
+import { DeviceDmaPort } from '../dirty/device-dma-port.js';
 import type { Host } from '../host/host.js';
+import { type GuestRamDmaMap, mapGuestRamForDma } from './guest-ram-dma-map.js';
 import type { Vm } from './vm.js';
 
 /**
@@ -16,22 +17,28 @@ export interface VfPassthrough {
   readonly vm: Vm;
   /** The VMM's mmap of BAR2's functional half: what the guest driver sees as its BAR2. */
   readonly bar2: VfioUserMapping;
+  /** Guest RAM mapped in the host's iommufd for the VF's DMA (IOVA = guest-physical address). */
+  readonly dma: GuestRamDmaMap;
 }
 
 /**
- * Plug `host`'s VF 0 into `vm` (QEMU `-device vfio-pci`): the VF's DMA goes to the VM's RAM (IOVA =
- * guest-physical address, as a VMM maps all of guest RAM in the IOMMU), its MSIs to the VM's interrupt
- * line, and the VMM maps BAR2's functional half from the device fd for the guest.
+ * Plug `host`'s VF 0 into `vm` (QEMU `-device vfio-pci` on the iommufd backend): the VMM maps all of
+ * guest RAM in the host's IOMMU (IOVA = guest-physical address, a dirty-tracking HWPT; see
+ * {@link mapGuestRamForDma}) and the VF's DMA goes through the IOMMU into it — kept out of the VM's
+ * CPU dirty log ({@link DeviceDmaPort}); its MSIs go to the VM's interrupt line, and the VMM maps
+ * BAR2's functional half from the device fd for the guest.
  *
- * Kernel/VMM counterpart: `vfio_realize` (`VFIO_IOMMU_MAP_DMA` of guest RAM, `VFIO_DEVICE_SET_IRQS`,
- * `vfio_region_mmap`).
- * @throws KernelError from the mmap (e.g. EINVAL if the variant driver refuses the size).
+ * Kernel/VMM counterpart: `vfio_realize` (iommufd attach and map of guest RAM,
+ * `VFIO_DEVICE_SET_IRQS`, `vfio_region_mmap`).
+ * @throws KernelError from the mmap (e.g. EINVAL if the variant driver refuses the size) or an iommufd
+ * ioctl.
  */
 export function attachVf(vm: Vm, host: Host): VfPassthrough {
   const bar2 = host.vfHandle.mmap(VFIO_PCI_BAR2_REGION_INDEX, VF_BAR2_GUEST_SIZE);
-  host.vfHw.setDmaPort(new IdentityDmaPort(vm.memory));
+  const dma = mapGuestRamForDma(host.iommu, vm);
+  host.vfHw.setDmaPort(new DeviceDmaPort(host.iommu.device.dmaPort, vm.dirtyLog));
   host.vfHw.setInterruptHandler((vector) => vm.raiseIrq(vector));
-  return { host, vm, bar2 };
+  return { host, vm, bar2, dma };
 }
 
 /** The options the guest's VF driver runs with on `vf` (its BAR2, the VM's RAM and clock). */

@@ -1,4 +1,5 @@
 import { GuestMemory, KernelError, type VirtualClock } from '@vfio-sim/platform';
+import { CpuDirtyLog } from '../dirty/cpu-dirty-log.js';
 
 /**
  * What travels with the vCPUs in a migration: here only the interrupts a device raised while the vCPUs
@@ -23,6 +24,9 @@ export interface VmOptions {
  * are delivered, in order, when the vCPUs start again — on this VM, or on the destination VM that
  * received the queue with {@link saveVcpu} / {@link loadVcpu}.
  *
+ * Guest RAM carries a {@link CpuDirtyLog} (KVM's dirty log of vCPU writes), idle until a migration
+ * starts it.
+ *
  * The guest software is not modelled here: whoever runs a driver in the guest installs its handler
  * with {@link setInterruptHandler} (the guest kernel's `request_irq`).
  *
@@ -32,6 +36,8 @@ export class Vm {
   private running: boolean;
   private readonly pending: number[] = [];
   private handler: ((vector: number) => void) | undefined;
+  /** The dirty log of the vCPUs' writes into {@link memory}. */
+  readonly dirtyLog: CpuDirtyLog;
 
   private constructor(
     readonly name: string,
@@ -40,6 +46,7 @@ export class Vm {
     running: boolean,
   ) {
     this.running = running;
+    this.dirtyLog = new CpuDirtyLog(memory);
   }
 
   /** A VM booted with empty RAM, vCPUs running. */

@@ -5,9 +5,11 @@ import {
   hisiQmPfPciDriver,
   qmPciBoardAttach,
 } from '@vfio-sim/hisi-acc-vfio-pci';
+import type { IoPgtableFormatName } from '@vfio-sim/iommufd';
 import { KernelError, Process, type Tracer, UserMemory, type VirtualClock } from '@vfio-sim/platform';
 import { QmDevice, type QmFunction, type QmHwVer, type QmKind } from '@vfio-sim/qm-hw';
 import { type PciDev, PciHost, pciIovVfId, Vfio, type VfioDeviceHandle } from '@vfio-sim/vfio-core';
+import { DEFAULT_IOMMU_FORMAT, type HostIommu, openHostIommu } from './host-iommu.js';
 
 /** Where each accelerator's PF sits on a Kunpeng 920 (its PCI name). */
 export const QM_PF_PCI_NAME: Readonly<Record<QmKind, string>> = {
@@ -28,6 +30,8 @@ export interface HostOptions {
   readonly numVfs: number;
   /** QM version (default V3, the one hisi-acc-vfio-pci migrates). */
   readonly version?: QmHwVer;
+  /** Page-table format of the IOMMU in front of the VF (default {@link DEFAULT_IOMMU_FORMAT}). */
+  readonly iommu?: IoPgtableFormatName;
   readonly tracer?: Tracer;
 }
 
@@ -37,7 +41,8 @@ export interface HostOptions {
  * 1. a QM device on PCI (`qmPciBoardAttach`) and the accelerator's PF driver probed on it;
  * 2. `echo N > sriov_numvfs` (the PF driver programs the VF queue ranges and enables the VFs);
  * 3. `echo hisi-acc-vfio-pci > driver_override` for VF 0 and a probe (the variant driver binds);
- * 4. a VMM process (QEMU) that opened VF 0's vfio device fd.
+ * 4. a VMM process (QEMU) that opened VF 0's vfio device fd, and `/dev/iommu` with VF 0 bound to it
+ *    (VF 0's DMA goes through the host's IOMMU once a VM's RAM is mapped for it).
  */
 export interface Host {
   readonly name: string;
@@ -58,6 +63,8 @@ export interface Host {
   readonly vmm: Process;
   /** VF 0's vfio device fd in {@link vmm}. */
   readonly vfHandle: VfioDeviceHandle;
+  /** The IOMMU in front of VF 0, `/dev/iommu` in {@link vmm}, VF 0 bound to it. */
+  readonly iommu: HostIommu;
 }
 
 /**
@@ -65,7 +72,7 @@ export interface Host {
  * driver_override, and a VMM holding the VF's device fd.
  *
  * Kernel counterpart: the boot-time probe of hisi_zip & co., `sriov_numvfs` and `driver_override` in
- * sysfs, and QEMU's `VFIO_GROUP_GET_DEVICE_FD`.
+ * sysfs, QEMU opening the VF's vfio device and `/dev/iommu` (`VFIO_DEVICE_BIND_IOMMUFD`).
  * @throws KernelError EINVAL if `numVfs` < 1; whatever a probe step throws.
  */
 export function createHost(options: HostOptions): Host {
@@ -97,6 +104,7 @@ export function createHost(options: HostOptions): Host {
   pci.probe(vf);
   const vmm = new Process(new UserMemory(), `qemu@${name}`);
   const vfHandle = Vfio.of(pci).openDevice(vmm, vf.name);
+  const iommu = openHostIommu(vmm, vf.name, options.iommu ?? DEFAULT_IOMMU_FORMAT);
   return {
     name,
     clock,
@@ -109,5 +117,6 @@ export function createHost(options: HostOptions): Host {
     vfioDevice: vf.drvdata as HisiAccVfCoreDevice,
     vmm,
     vfHandle,
+    iommu,
   };
 }

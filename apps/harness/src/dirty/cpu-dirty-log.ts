@@ -1,0 +1,73 @@
+import { type GuestMemory, KernelError, PAGE_SIZE } from '@vfio-sim/platform';
+import { PageBitmap } from './page-bitmap.js';
+
+/**
+ * The dirty log of guest CPU writes: while logging, every write into guest RAM by the guest (its
+ * vCPUs) sets the bit of each page it touched. Writes by a device (DMA, which goes through the IOMMU)
+ * are not logged: the device's DMA port brackets them with {@link beginDeviceDma} /
+ * {@link endDeviceDma}, since the model's guest memory cannot tell who writes. The per-write path
+ * allocates nothing.
+ *
+ * Kernel counterpart: KVM's dirty logging (`KVM_MEM_LOG_DIRTY_PAGES`, `mark_page_dirty_in_slot` on a
+ * stage-2 / EPT write fault, `KVM_GET_DIRTY_LOG` + `KVM_CLEAR_DIRTY_LOG`). KVM never sees a device's
+ * DMA; for that the IOMMU keeps its own dirty bits.
+ */
+export class CpuDirtyLog {
+  /** Pages written by the CPU since logging started or since the last {@link readAndClear}. */
+  readonly bitmap: PageBitmap;
+  private logging = false;
+  private dmaDepth = 0;
+
+  /** Attach the log to `memory` (its write observer); logging starts with {@link start}. */
+  constructor(readonly memory: GuestMemory) {
+    this.bitmap = new PageBitmap(memory.size / PAGE_SIZE);
+    memory.setWriteObserver((gpa, length) => this.observe(gpa, length));
+  }
+
+  /** Whether writes are being logged. */
+  get isLogging(): boolean {
+    return this.logging;
+  }
+
+  /**
+   * Start logging with an empty log (`KVM_SET_USER_MEMORY_REGION` with KVM_MEM_LOG_DIRTY_PAGES).
+   * Idempotent: starting again clears the log.
+   */
+  start(): void {
+    this.bitmap.clear();
+    this.logging = true;
+  }
+
+  /** Stop logging; the log keeps what it holds. */
+  stop(): void {
+    this.logging = false;
+  }
+
+  /** A device DMA access begins: writes until {@link endDeviceDma} are not CPU writes. */
+  beginDeviceDma(): void {
+    this.dmaDepth++;
+  }
+
+  /** The device DMA access ends. @throws KernelError EINVAL without a matching begin. */
+  endDeviceDma(): void {
+    if (this.dmaDepth === 0) throw new KernelError('EINVAL', 'endDeviceDma without beginDeviceDma');
+    this.dmaDepth--;
+  }
+
+  /**
+   * OR the logged pages into `into`, clear the log, and return how many pages were logged
+   * (`KVM_GET_DIRTY_LOG` then `KVM_CLEAR_DIRTY_LOG` over the whole slot).
+   * @throws KernelError EINVAL if `into` covers another number of pages.
+   */
+  readAndClear(into: PageBitmap): number {
+    into.or(this.bitmap);
+    const n = this.bitmap.count();
+    this.bitmap.clear();
+    return n;
+  }
+
+  private observe(gpa: number, length: number): void {
+    if (!this.logging || this.dmaDepth > 0 || length === 0) return;
+    this.bitmap.setRange(Math.floor(gpa / PAGE_SIZE), Math.floor((gpa + length - 1) / PAGE_SIZE));
+  }
+}
