@@ -2,7 +2,8 @@
  * @packageDocumentation
  * The hisi-acc-vfio-pci variant driver (drivers/vfio/pci/hisilicon/): probe through driver_override,
  * the BAR2 split on every path, the VF state save/restore (`struct acc_vf_data`, RFC and merged
- * layouts), the compatibility checks on resume, and migration over the v1 region. Also the PF-side
+ * layouts), the compatibility checks on resume, and migration over both protocols: the v1 region and
+ * v2 (`mig_ops` with STOP_COPY | PRE_COPY, data fds). Also the PF-side
  * glue a host needs: the accelerator PF driver as a PCI driver and the board wiring of a QM device.
  */
 export {
@@ -24,6 +25,15 @@ export {
 } from './driver/hisi-acc-vfio-pci.js';
 export { HISI_ACC_V1_ARCS, HisiAccMigrationV1 } from './migration-v1/hisi-acc-v1-migration.js';
 export { hisiAccV1RegionInit } from './migration-v1/hisi-acc-v1-region.js';
+export {
+  HISI_ACC_MIGRATION_FLAGS,
+  HISI_ACC_V2_ARCS,
+  HISI_ACC_VF_MIG,
+  HISI_ACC_VFIO_PCI_MIGRN_STATE_OPS,
+  hisiAccVfDisableFds,
+  hisiAccVfReset,
+  hisiAccVfSetDeviceState,
+} from './migration-v2/hisi-acc-v2-migration.js';
 export {
   HISI_QM_PF_DRIVER_NAME,
   HISI_QM_PF_PCI_DRIVERS,
@@ -48,9 +58,12 @@ export {
 export {
   ACC_DRV_MAJOR_VER,
   ACC_DRV_MINOR_VER,
+  type AccVfDataHeader,
   type AccVfMatch,
   type AccVfRegs,
   type AccVfState,
+  decodeAccVfData,
+  decodeAccVfDataHeader,
   decodeAccVfDataV1,
   encodeAccVfData,
   encodeAccVfDataV1,
