@@ -171,4 +171,38 @@ describe('resuming file (write-only stream)', () => {
     expect([...f.data.subarray(30, 46)]).toEqual(new Array(16).fill(0));
     expect(p.write(fd, buf + 30, 16)).toBe(16); // the right bytes are accepted afterwards
   });
+
+  test.prop([
+    fc.array(fc.record({ len: fc.integer({ min: 0, max: 80 }), corrupt: fc.boolean() }), { maxLength: 10 }),
+  ])(
+    'any split of a stream, with corrupted writes mixed in: exactly the valid writes are kept, in order (model)',
+    (writes) => {
+      const stream = Uint8Array.from({ length: 260 }, (_, i) => i & 0xff); // longer than the file
+      // The check: byte 39 (in the 40-byte header) must be 39.
+      const { p, f, fd } = resuming((got) => {
+        if (got.length >= 40 && got[39] !== 39) throw new KernelError('EINVAL', 'mismatch');
+      });
+      const va = p.mm.alloc(256, 8);
+      let model = 0;
+      for (const w of writes) {
+        const chunk = stream.slice(model, model + w.len);
+        if (w.corrupt) chunk.fill(0xee);
+        p.mm.copyToUser(va, chunk);
+        const errno = errnoOf(() => p.write(fd, va, chunk.length));
+        const end = model + chunk.length;
+        const hitsCheck = w.corrupt && model <= 39 && end > 39;
+        const fits = model + w.len <= 176;
+        if (!fits) expect(errno).toBe('ENOMEM');
+        else if (hitsCheck) expect(errno).toBe('EFAULT');
+        else {
+          expect(errno).toBeUndefined();
+          if (!w.corrupt) model = end;
+          else model = -1; // corrupt bytes outside the header are accepted: stop modelling content
+        }
+        if (model < 0) return;
+        expect([f.position, f.totalLength]).toEqual([model, model]);
+        expect([...f.bytes]).toEqual([...stream.subarray(0, model)]);
+      }
+    },
+  );
 });

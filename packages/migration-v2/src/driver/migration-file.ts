@@ -5,6 +5,7 @@ import {
   FMODE_WRITE,
   KernelError,
   type KernelFile,
+  type Task,
 } from '@vfio-sim/platform';
 import {
   VFIO_DEVICE_STATE_PRE_COPY,
@@ -127,8 +128,8 @@ export class VfioMigrationFile {
     this.filp.pos.value = 0;
   }
 
-  /** @internal the read handler */
-  read(current: Parameters<NonNullable<FileOperations<unknown>['read']>>[1], buf: number, count: number) {
+  /** The `read` file operation (the file is a stream: the position is the file's own). */
+  read(current: Task, buf: number, count: number): number {
     const pos = this.filp.pos;
     if (pos.value > this.totalLength) {
       throw new KernelError('EINVAL', `${this.options.name}: position ${pos.value} > ${this.totalLength}`);
@@ -145,8 +146,8 @@ export class VfioMigrationFile {
     return n;
   }
 
-  /** @internal the write handler */
-  write(current: Parameters<NonNullable<FileOperations<unknown>['write']>>[1], buf: number, count: number) {
+  /** The `write` file operation. */
+  write(current: Task, buf: number, count: number): number {
     const pos = this.filp.pos;
     const end = pos.value + count;
     if (pos.value < 0 || !Number.isSafeInteger(end)) {
@@ -173,12 +174,8 @@ export class VfioMigrationFile {
     return count;
   }
 
-  /** @internal VFIO_MIG_GET_PRECOPY_INFO */
-  precopyInfo(
-    current: Parameters<NonNullable<FileOperations<unknown>['ioctl']>>[1],
-    cmd: number,
-    arg: number,
-  ) {
+  /** The `unlocked_ioctl` file operation: VFIO_MIG_GET_PRECOPY_INFO only. */
+  precopyInfo(current: Task, cmd: number, arg: number): number {
     if (cmd !== VFIO_MIG_GET_PRECOPY_INFO) {
       throw new KernelError('ENOTTY', `${this.options.name}: ioctl 0x${cmd.toString(16)}`);
     }
