@@ -4,9 +4,11 @@
  * are meant to be reused by the scenarios that come next: hosts, the guest (VM, VF passthrough,
  * workload) and the migration driven by QEMU's client.
  */
-export { type DemoOptions, type DemoReport, formatDemoReport, runDemo } from './demo/demo.js';
+export { type DemoOptions, type DemoReport, formatDemoReport, type RamMode, runDemo } from './demo/demo.js';
 export {
   DEMO_GUEST_RAM,
+  DEMO_STREAM_JOBS,
+  DEMO_STREAM_PERIOD_US,
   DESTINATION_JOBS,
   MAX_DEMO_JOBS,
   type MigrationDemoOptions,
@@ -15,8 +17,10 @@ export {
 } from './demo/migration-demo.js';
 export { CpuDirtyLog } from './dirty/cpu-dirty-log.js';
 export { DeviceDmaPort } from './dirty/device-dma-port.js';
+export { DirtySync, type DirtySyncOptions, type DirtySyncResult } from './dirty/dirty-sync.js';
 export { PageBitmap } from './dirty/page-bitmap.js';
 export { type GuestRamDmaMap, mapGuestRamForDma } from './guest/guest-ram-dma-map.js';
+export { type JobStream, type JobStreamOptions, startJobStream } from './guest/job-stream.js';
 export {
   attachVf,
   guestVfDriverOptions,
@@ -30,6 +34,7 @@ export { type Side, type WorkloadTally, ZipWorkload, type ZipWorkloadOptions } f
 export { createHost, type Host, type HostOptions, QM_PF_PCI_NAME } from './host/host.js';
 export { DEFAULT_IOMMU_FORMAT, type HostIommu, IOMMU_FORMATS, openHostIommu } from './host/host-iommu.js';
 export { type LayerStatus, layerStatus } from './layers.js';
+export { compareGuestMemory, type GuestMemoryComparison } from './migration/guest-memory-compare.js';
 export { copyGuestMemory, type GuestMemoryCopy } from './migration/guest-memory-copy.js';
 export { LINK_10GBIT_BYTES_PER_US, MigrationLink } from './migration/link.js';
 export {
@@ -40,5 +45,15 @@ export {
   liveMigrateV1,
   type MigrationPhase,
   type MigrationPhaseName,
+  type RamMigrationReport,
 } from './migration/live-migration-v1.js';
+export { sendRamPages } from './migration/ram-pages.js';
+export {
+  checkRamPrecopyOptions,
+  RAM_DOWNTIME_LIMIT_US,
+  RAM_MAX_ROUNDS,
+  RamPrecopy,
+  type RamPrecopyOptions,
+  type RamRound,
+} from './migration/ram-precopy.js';
 export { findV1MigrationRegion, openQemuV1Client } from './migration/v1-region.js';

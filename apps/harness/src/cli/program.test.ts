@@ -34,7 +34,25 @@ describe('vfio-sim CLI', () => {
     expect(r.error).toBeUndefined();
     expect(r.exitCode).toBe(0);
     const report = JSON.parse(r.stdout);
-    expect(report).toMatchObject({ seed: 5, result: 'PASS', jobs: { submitted: 12, verified: 12 } });
+    expect(report).toMatchObject({
+      seed: 5,
+      result: 'PASS',
+      iommu: 'arm-smmuv3-s1',
+      ram: { mode: 'precopy' },
+    });
+    expect(report.jobs.verified).toBe(report.jobs.submitted);
+  });
+
+  it('demo --precopy off --iommu amd-v1 copies RAM whole over an AMD IOMMU and compares with pre-copy', async () => {
+    const r = await run('demo', '--json', '--precopy', 'off', '--iommu', 'amd-v1', '--jobs', '6');
+    expect(r.error).toBeUndefined();
+    const report = JSON.parse(r.stdout);
+    expect(report).toMatchObject({
+      result: 'PASS',
+      iommu: 'amd-v1',
+      ram: { mode: 'stop-and-copy', rounds: [] },
+      comparison: { mode: 'precopy', result: 'PASS' },
+    });
   });
 
   it('demo prints the human summary', async () => {
@@ -47,6 +65,8 @@ describe('vfio-sim CLI', () => {
     [['demo', '--jobs', '0'], /--jobs <n>.*job count is an integer in \[1, 32\]/],
     [['demo', '--seed', 'x'], /--seed <n>.*a seed is an integer/],
     [['demo', '--bogus'], /unknown option '--bogus'/],
+    [['demo', '--precopy', 'maybe'], /--precopy <mode>.*Allowed choices are on, off/],
+    [['demo', '--iommu', 'x86'], /--iommu <format>.*Allowed choices are amd-v1, vtd-ss, arm-smmuv3-s1/],
   ])('rejects %j with a clear error and a non-zero exit', async (argv, message) => {
     const r = await run(...argv);
     expect(r.error).toBeInstanceOf(CommanderError);

@@ -1,6 +1,8 @@
-import { Command, InvalidArgumentError } from '@commander-js/extra-typings';
+import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
+import type { IoPgtableFormatName } from '@vfio-sim/iommufd';
 import { formatDemoReport, runDemo } from '../demo/demo.js';
 import { MAX_DEMO_JOBS } from '../demo/migration-demo.js';
+import { DEFAULT_IOMMU_FORMAT, IOMMU_FORMATS } from '../host/host-iommu.js';
 
 /** Where the program writes, and how it reports its exit status (a process, or a test). */
 export interface CliIo {
@@ -46,7 +48,7 @@ export function createProgram(io: CliIo = PROCESS_IO): Command {
   program
     .command('demo')
     .description(
-      'live-migrate a guest running ZIP jobs between two in-process hosts (v1 region, QEMU v1 client) and verify every job',
+      'live-migrate a guest running ZIP jobs between two in-process hosts (v1 region, QEMU v1 client, RAM pre-copy with IOMMU + CPU dirty tracking) and verify every job and guest RAM',
     )
     .option('--seed <n>', 'seed for every random choice', parseSeed, 1)
     .option(
@@ -55,9 +57,24 @@ export function createProgram(io: CliIo = PROCESS_IO): Command {
       parseJobs,
       24,
     )
+    .addOption(
+      new Option('--precopy <mode>', 'guest RAM: pre-copy rounds with dirty tracking, or whole while stopped')
+        .choices(['on', 'off'] as const)
+        .default('on' as const),
+    )
+    .addOption(
+      new Option('--iommu <format>', "both hosts' IOMMU page-table format")
+        .choices(IOMMU_FORMATS as readonly IoPgtableFormatName[])
+        .default(DEFAULT_IOMMU_FORMAT),
+    )
     .option('--json', 'print the summary as JSON')
     .action((opts) => {
-      const report = runDemo({ seed: opts.seed, jobs: opts.jobs });
+      const report = runDemo({
+        seed: opts.seed,
+        jobs: opts.jobs,
+        precopy: opts.precopy === 'on',
+        iommu: opts.iommu as IoPgtableFormatName,
+      });
       io.stdout(opts.json === true ? `${JSON.stringify(report, null, 2)}\n` : formatDemoReport(report));
       if (report.result !== 'PASS') io.setExitCode(1);
     });

@@ -18,13 +18,34 @@ describe('demo', () => {
     expect(r.states.source).toEqual(['running', 'pre-copy', 'stop-and-copy', 'stop']);
     expect(r.states.destination).toEqual(['running', 'resuming', 'running']);
     expect(r.jobs.inFlightAtStop).toBeGreaterThan(0);
-    expect(r.jobs.submitted).toBe(28);
-    expect(r.jobs.verified).toBe(28);
-    expect(r.jobs.completedOnSource + r.jobs.completedOnDestination).toBe(28);
+    expect(r.jobs.submittedDuringMigration).toBeGreaterThan(0);
+    const total = 24 + r.jobs.submittedDuringMigration + 4;
+    expect(r.jobs.submitted).toBe(total);
+    expect(r.jobs.verified).toBe(total);
+    expect(r.jobs.completedOnSource + r.jobs.completedOnDestination).toBe(total);
     expect(r.bytes.deviceState.saved).toBe(r.bytes.deviceState.loaded);
     expect(r.bytes.guestMemory.bytes).toBeGreaterThan(0);
     expect(r.virtualTimeUs.phases.reduce((a, p) => a + p.us, 0)).toBe(r.virtualTimeUs.total);
+    expect(r.ram.mode).toBe('precopy');
+    expect(r.ram.converged).toBe(true);
+    expect(r.ram.check.mismatchedPages).toBe(0);
+    expect(r.comparison).toMatchObject({ mode: 'stop-and-copy', result: 'PASS' });
+    expect(r.downtimeRatio).toBeLessThan(0.6);
+    expect(r.downtimeRatio).toBeCloseTo(r.virtualTimeUs.downtime / r.comparison.downtimeUs, 2);
   });
+
+  it.each(['amd-v1', 'vtd-ss', 'arm-smmuv3-s1'] as const)(
+    'passes with RAM pre-copy off and on over %s',
+    (iommu) => {
+      const off = runDemo({ seed: 4, jobs: 16, precopy: false, iommu });
+      const on = runDemo({ seed: 4, jobs: 16, precopy: true, iommu });
+      expect([off.result, on.result]).toEqual(['PASS', 'PASS']);
+      expect(off.ram.rounds).toEqual([]);
+      expect(off.comparison.mode).toBe('precopy');
+      expect(off.comparison.downtimeUs).toBe(on.virtualTimeUs.downtime);
+      expect(off.downtimeRatio).toBe(on.downtimeRatio);
+    },
+  );
 
   it('another seed draws other jobs and another switch-over point', () => {
     const a = runDemo({ seed: 1, jobs: 24 });
@@ -39,14 +60,19 @@ describe('demo', () => {
     const r = runDemo({ seed: 3, jobs: 1 });
     expect(r.result).toBe('PASS');
     expect(r.jobs.inFlightAtStop).toBeLessThanOrEqual(1);
-    expect(r.jobs.completedOnSource + r.jobs.completedOnDestination).toBe(5);
+    expect(r.jobs.completedOnSource + r.jobs.completedOnDestination).toBe(r.jobs.submitted);
+    expect(r.jobs.submitted).toBe(1 + r.jobs.submittedDuringMigration + 4);
   });
 
   it('prints the summary and the verdict', () => {
-    const text = formatDemoReport(runDemo({ seed: 1, jobs: 24 }));
+    const r = runDemo({ seed: 1, jobs: 24 });
+    const text = formatDemoReport(r);
     expect(text).toContain('running → pre-copy → stop-and-copy → stop');
     expect(text).toContain('running → resuming → running');
-    expect(text).toContain('verified exactly once  28 / 28');
+    expect(text).toContain(`verified exactly once  ${r.jobs.submitted} / ${r.jobs.submitted}`);
+    expect(text).toMatch(/\n {2}final {2}stopped /);
+    expect(text).toContain('guest RAM identical at the switch-over');
+    expect(text).toMatch(/Downtime, same seed: \d+ µs with RAM pre-copy, \d+ µs copying RAM whole/);
     expect(text).toMatch(/\nPASS/);
     expect(text).not.toContain('not built yet');
   });
@@ -56,7 +82,8 @@ describe('demo', () => {
       fc.property(fc.integer({ min: 0, max: 0xffff_ffff }), fc.integer({ min: 1, max: 32 }), (seed, jobs) => {
         const r = runDemo({ seed, jobs });
         expect(r.failures).toEqual([]);
-        expect(r.jobs.verified).toBe(jobs + 4);
+        expect(r.jobs.verified).toBe(jobs + r.jobs.submittedDuringMigration + 4);
+        expect(r.ram.check.mismatchedPages).toBe(0);
         expect(r.jobs.inFlightAtStop).toBeLessThanOrEqual(jobs - r.jobs.completedBeforeMigration);
       }),
       { numRuns: 12, seed: 42 },

@@ -1,13 +1,23 @@
+import type { IoPgtableFormatName } from '@vfio-sim/iommufd';
+import { DEFAULT_IOMMU_FORMAT } from '../host/host-iommu.js';
 import { type LayerStatus, layerStatus } from '../layers.js';
 import type { DeviceStateStep, MigrationPhaseName } from '../migration/live-migration-v1.js';
-import { DESTINATION_JOBS, runMigrationDemo } from './migration-demo.js';
+import type { RamRound } from '../migration/ram-precopy.js';
+import { DESTINATION_JOBS, type MigrationDemoResult, runMigrationDemo } from './migration-demo.js';
 
 /** Options of {@link runDemo}. */
 export interface DemoOptions {
   readonly seed: number;
   /** Jobs submitted on the source before the migration. */
   readonly jobs: number;
+  /** Guest RAM by pre-copy with dirty tracking (default true), or whole while stopped. */
+  readonly precopy?: boolean;
+  /** Both hosts' IOMMU format (default {@link DEFAULT_IOMMU_FORMAT}). */
+  readonly iommu?: IoPgtableFormatName;
 }
+
+/** How guest RAM moved, in the demo's summary. */
+export type RamMode = 'precopy' | 'stop-and-copy';
 
 /** The layers the demo runs on; the others are built but not part of it yet. */
 const USED_BY_DEMO = new Set([
@@ -23,8 +33,33 @@ const USED_BY_DEMO = new Set([
 export interface DemoReport {
   readonly seed: number;
   readonly result: 'PASS' | 'FAIL';
-  /** Why the run failed; empty on PASS. */
+  /** Why the run failed (either run: the comparison run's failures are prefixed); empty on PASS. */
   readonly failures: readonly string[];
+  /** Both hosts' IOMMU format. */
+  readonly iommu: IoPgtableFormatName;
+  /** Guest RAM in this run. */
+  readonly ram: {
+    readonly mode: RamMode;
+    readonly downtimeLimitUs: number;
+    readonly maxRounds: number;
+    /** Pre-copy rounds, then the round while stopped (empty in stop-and-copy mode). */
+    readonly rounds: readonly RamRound[];
+    readonly converged: boolean;
+    readonly precopyBytes: number;
+    readonly stoppedBytes: number;
+    /** Source against destination RAM at the switch-over. */
+    readonly check: { readonly pagesCompared: number; readonly mismatchedPages: number };
+  };
+  /** The same seed migrated with the other RAM mode, for the downtime comparison. */
+  readonly comparison: {
+    readonly mode: RamMode;
+    readonly result: 'PASS' | 'FAIL';
+    readonly downtimeUs: number;
+    readonly totalUs: number;
+    readonly stoppedBytes: number;
+  };
+  /** Downtime with pre-copy divided by downtime copying RAM whole while stopped (2 decimals). */
+  readonly downtimeRatio: number;
   /** `device_state` after each step of QEMU's v1 client, repeats collapsed. */
   readonly states: { readonly source: readonly string[]; readonly destination: readonly string[] };
   readonly bytes: {
@@ -53,6 +88,8 @@ export interface DemoReport {
     readonly submittedOnSource: number;
     readonly submittedOnDestination: number;
     readonly completedBeforeMigration: number;
+    /** Submitted by the guest while the migration ran (before the stop). */
+    readonly submittedDuringMigration: number;
     readonly inFlightAtStop: number;
     readonly completedOnSource: number;
     readonly completedOnDestination: number;
@@ -61,15 +98,47 @@ export interface DemoReport {
   readonly layers: readonly (LayerStatus & { readonly usedByDemo: boolean })[];
 }
 
-/** Run the demo (a v1 live migration of a guest running ZIP jobs) and summarise it. */
+/**
+ * Run the demo (a v1 live migration of a guest running ZIP jobs, RAM by pre-copy or whole), run the
+ * same seed again with the other RAM mode for the downtime comparison, and summarise both.
+ */
 export function runDemo(options: DemoOptions): DemoReport {
-  const r = runMigrationDemo(options);
+  const precopy = options.precopy ?? true;
+  const iommu = options.iommu ?? DEFAULT_IOMMU_FORMAT;
+  const r = runMigrationDemo({ seed: options.seed, jobs: options.jobs, precopy, iommu });
+  const other = runMigrationDemo({ seed: options.seed, jobs: options.jobs, precopy: !precopy, iommu });
   const m = r.migration;
   const t = r.jobs;
+  const pre = precopy ? r : other;
+  const whole = precopy ? other : r;
+  const modeOf = (x: MigrationDemoResult): RamMode => x.migration.ram.mode;
+  const failures = [...r.failures, ...other.failures.map((f) => `(comparison run, ${modeOf(other)}) ${f}`)];
   return {
     seed: r.seed,
-    result: r.pass ? 'PASS' : 'FAIL',
-    failures: r.failures,
+    result: failures.length === 0 ? 'PASS' : 'FAIL',
+    failures,
+    iommu,
+    ram: {
+      mode: m.ram.mode,
+      downtimeLimitUs: m.ram.downtimeLimitUs,
+      maxRounds: m.ram.maxRounds,
+      rounds: m.ram.rounds,
+      converged: m.ram.converged,
+      precopyBytes: m.ram.precopyBytes,
+      stoppedBytes: m.ram.stoppedBytes,
+      check: {
+        pagesCompared: m.ram.check.pagesCompared,
+        mismatchedPages: m.ram.check.mismatchedPages.length,
+      },
+    },
+    comparison: {
+      mode: modeOf(other),
+      result: other.pass ? 'PASS' : 'FAIL',
+      downtimeUs: other.migration.downtimeUs,
+      totalUs: other.migration.totalUs,
+      stoppedBytes: other.migration.ram.stoppedBytes,
+    },
+    downtimeRatio: Math.round((pre.migration.downtimeUs / whole.migration.downtimeUs) * 100) / 100,
     states: { source: walked(m.sourceStates), destination: walked(m.destinationStates) },
     bytes: {
       deviceState: { saved: m.deviceBytesSaved, loaded: m.deviceBytesLoaded, stream: m.streamBytes },
@@ -93,6 +162,7 @@ export function runDemo(options: DemoOptions): DemoReport {
       submittedOnSource: t.submittedOnSource,
       submittedOnDestination: t.submittedOnDestination,
       completedBeforeMigration: r.completedBeforeMigration,
+      submittedDuringMigration: r.submittedDuringMigration,
       inFlightAtStop: r.inFlightAtStop,
       completedOnSource: t.completedOnSource,
       completedOnDestination: t.completedOnDestination,
@@ -114,14 +184,18 @@ export function formatDemoReport(r: DemoReport): string {
   const b = r.bytes;
   const j = r.jobs;
   const time = r.virtualTimeUs;
+  const ram = r.ram;
   const gbit = (r.linkBytesPerUs * 8) / 1000;
   const short = (name: string) => name.replace('@vfio-sim/', '');
   const used = r.layers.filter((l) => l.usedByDemo && l.built).map((l) => short(l.name));
   const builtOnly = r.layers.filter((l) => !l.usedByDemo && l.built).map((l) => short(l.name));
   const notBuilt = r.layers.filter((l) => !l.built).map((l) => short(l.name));
+  const n = (v: number, w: number) => String(v).padStart(w);
+  const precopy = ram.mode === 'precopy';
   const lines = [
     `vfio-sim demo (seed ${r.seed}): v1 live migration of a guest using a HiSilicon ZIP VF`,
     "  two in-process hosts, VF 0 on each bound to hisi-acc-vfio-pci; QEMU's v1 client drives both",
+    `  VF DMA through each host's IOMMU (${r.iommu}, iommufd: IOAS at IOVA = GPA, dirty-tracking HWPT)`,
     `  link ${gbit} Gbit/s, no latency; virtual time only`,
     '',
     'Device states walked (device_state read after every client step)',
@@ -131,32 +205,57 @@ export function formatDemoReport(r: DemoReport): string {
     'Bytes moved',
     `  device state  ${b.deviceState.saved} B saved, ${b.deviceState.loaded} B loaded ` +
       `(${b.deviceState.stream} B of stream with QEMU's framing; ${r.precopyIterations} pre-copy iteration(s))`,
-    `  guest memory  ${b.guestMemory.bytes} B (${b.guestMemory.pages} pages of 4 KiB), copied whole while the VM was stopped`,
-    `                (rings, contexts, buffers; no dirty tracking yet), ${r.pendingIrqsMoved} queued interrupt(s) with the vCPUs`,
+    precopy
+      ? `  guest RAM     ${ram.precopyBytes} B while running, ${ram.stoppedBytes} B (${b.guestMemory.pages} pages) while stopped`
+      : `  guest RAM     ${ram.stoppedBytes} B (${b.guestMemory.pages} pages of 4 KiB), copied whole while stopped`,
+    `                ${r.pendingIrqsMoved} queued interrupt(s) with the vCPUs`,
+    '',
+  ];
+  if (precopy) {
+    lines.push(
+      `Guest RAM pre-copy (dirty pages: CPU = KVM-style dirty log, DMA = ${r.iommu} dirty bits via GET_DIRTY_BITMAP)`,
+      '  round  VM       sent  CPU-dirty  DMA-dirty  both  left  expected µs   at µs  took µs',
+      ...ram.rounds.map(
+        (x) =>
+          `  ${(x.stopped ? 'final' : String(x.round)).padStart(5)}  ${x.stopped ? 'stopped' : 'running'}  ${n(x.pagesSent, 5)}  ` +
+          `${n(x.cpuDirtyPages, 9)}  ${n(x.dmaDirtyPages, 9)}  ${n(x.bothDirtyPages, 4)}  ${n(x.remainingPages, 4)}  ` +
+          `${n(x.expectedDowntimeUs, 11)}  ${n(x.startUs, 6)}  ${n(x.durationUs, 7)}`,
+      ),
+      `  ${ram.converged ? 'converged' : 'did not converge'}: expected downtime ≤ ${ram.downtimeLimitUs} µs ` +
+        `(remaining bytes / link bandwidth) ${ram.converged ? 'after' : 'not reached in'} ${ram.rounds.length - 1} round(s) (limit ${ram.maxRounds})`,
+      '',
+    );
+  }
+  lines.push(
+    `RAM check at the switch-over: ${ram.check.pagesCompared} pages compared, ` +
+      (ram.check.mismatchedPages === 0 ? 'identical' : `${ram.check.mismatchedPages} differ`),
     '',
     `Virtual time per phase  ${'µs'.padStart(6)}  ${'device B'.padStart(9)}  ${'memory B'.padStart(9)}`,
     ...time.phases.map(
-      (p) =>
-        `  ${p.name.padEnd(20)} ${String(p.us).padStart(7)}  ${String(p.deviceBytes).padStart(9)}  ${String(p.guestMemoryBytes).padStart(9)}`,
+      (p) => `  ${p.name.padEnd(20)} ${n(p.us, 7)}  ${n(p.deviceBytes, 9)}  ${n(p.guestMemoryBytes, 9)}`,
     ),
-    `  ${'downtime'.padEnd(20)} ${String(time.downtime).padStart(7)}  (VM stopped on the source → running on the destination)`,
-    `  ${'total'.padEnd(20)} ${String(time.total).padStart(7)}`,
+    `  ${'downtime'.padEnd(20)} ${n(time.downtime, 7)}  (VM stopped on the source → running on the destination)`,
+    `  ${'total'.padEnd(20)} ${n(time.total, 7)}`,
+    '',
+    `Downtime, same seed: ${precopy ? time.downtime : r.comparison.downtimeUs} µs with RAM pre-copy, ` +
+      `${precopy ? r.comparison.downtimeUs : time.downtime} µs copying RAM whole while stopped → ${r.downtimeRatio}× ` +
+      `(comparison run ${r.comparison.mode}: ${r.comparison.result})`,
     '',
     'Jobs (ZIP deflate, each output checked against node:zlib deflateRawSync)',
-    `  submitted              ${j.submitted} (${j.submittedOnSource} on the source, ${j.submittedOnDestination} on the destination after the migration)`,
+    `  submitted              ${j.submitted} (${j.submittedOnSource} on the source — ${j.submittedDuringMigration} of them while the migration ran — ${j.submittedOnDestination} on the destination after it)`,
     `  in flight at the stop  ${j.inFlightAtStop} (${j.completedBeforeMigration} done before the migration started${j.inFlightAtStop === 0 ? '; every job finished before the stop' : ''})`,
     `  completed              ${j.completedOnSource} on the source, ${j.completedOnDestination} on the destination`,
     `  verified exactly once  ${j.verified} / ${j.submitted}`,
     '',
     `Layers in this demo: ${used.join(', ')}`,
-  ];
+  );
   if (builtOnly.length > 0) lines.push(`Built, not in this demo yet: ${builtOnly.join(', ')}`);
   if (notBuilt.length > 0) lines.push(`Not built yet: ${notBuilt.join(', ')}`);
   lines.push('');
   for (const f of r.failures) lines.push(`  ✗ ${f}`);
   lines.push(
     r.result === 'PASS'
-      ? `PASS: every job completed exactly once with the right output (${DESTINATION_JOBS} of them submitted after the switch-over)`
+      ? `PASS: every job completed exactly once with the right output (${DESTINATION_JOBS} of them submitted after the switch-over), guest RAM identical at the switch-over (both runs)`
       : 'FAIL',
   );
   return `${lines.join('\n')}\n`;

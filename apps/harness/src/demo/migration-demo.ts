@@ -1,9 +1,12 @@
+import type { IoPgtableFormatName } from '@vfio-sim/iommufd';
 import { KernelError, Prng, VirtualClock } from '@vfio-sim/platform';
 import type { GuestVfDriver } from '@vfio-sim/qm-hw';
+import { startJobStream } from '../guest/job-stream.js';
 import { attachVf, probeGuestVfDriver } from '../guest/vf-passthrough.js';
 import { Vm } from '../guest/vm.js';
 import { type WorkloadTally, ZipWorkload } from '../guest/zip-workload.js';
 import { createHost } from '../host/host.js';
+import { DEFAULT_IOMMU_FORMAT } from '../host/host-iommu.js';
 import { LINK_10GBIT_BYTES_PER_US, MigrationLink } from '../migration/link.js';
 import { type LiveMigrationV1Report, liveMigrateV1 } from '../migration/live-migration-v1.js';
 
@@ -13,12 +16,20 @@ export const MAX_DEMO_JOBS = 32;
 export const DESTINATION_JOBS = 4;
 /** The guest's RAM. */
 export const DEMO_GUEST_RAM = 64 << 20;
+/** While the migration runs the guest submits one more job every this many µs (while its vCPUs run). */
+export const DEMO_STREAM_PERIOD_US = 20;
+/** Most jobs the guest submits while the migration runs. */
+export const DEMO_STREAM_JOBS = 64;
 
 /** Options of {@link runMigrationDemo}. */
 export interface MigrationDemoOptions {
   readonly seed: number;
   /** Jobs submitted on the source before the migration (1..{@link MAX_DEMO_JOBS}). */
   readonly jobs: number;
+  /** Guest RAM by iterative pre-copy with dirty tracking (default true), or copied whole while stopped. */
+  readonly precopy?: boolean;
+  /** Both hosts' IOMMU format (default {@link DEFAULT_IOMMU_FORMAT}). */
+  readonly iommu?: IoPgtableFormatName;
 }
 
 /** The outcome of {@link runMigrationDemo}: everything the summary shows. */
@@ -26,6 +37,8 @@ export interface MigrationDemoResult {
   readonly seed: number;
   /** Jobs completed on the source before the migration started (seeded). */
   readonly completedBeforeMigration: number;
+  /** Jobs the guest submitted while the migration ran (before the stop). */
+  readonly submittedDuringMigration: number;
   /** Jobs not completed when the source VM stopped. */
   readonly inFlightAtStop: number;
   readonly linkBytesPerUs: number;
@@ -37,10 +50,13 @@ export interface MigrationDemoResult {
 }
 
 /**
- * The demo scenario: two hosts with a ZIP accelerator, VF 0 on each bound to hisi-acc-vfio-pci, a
- * guest on the source whose VF driver runs seeded ZIP deflate jobs, a v1 live migration started after
- * a seeded number of jobs finished (so others are in flight), the rest finishing on the destination,
- * {@link DESTINATION_JOBS} more jobs there, and every job checked exactly once against node:zlib.
+ * The demo scenario: two hosts with a ZIP accelerator behind an IOMMU, VF 0 on each bound to
+ * hisi-acc-vfio-pci, a guest on the source whose VF driver runs seeded ZIP deflate jobs, a v1 live
+ * migration started after a seeded number of jobs finished (so others are in flight) while the guest
+ * keeps submitting jobs ({@link DEMO_STREAM_PERIOD_US}) until its vCPUs stop, guest RAM moved by
+ * pre-copy with dirty tracking (or whole while stopped), the rest finishing on the destination,
+ * {@link DESTINATION_JOBS} more jobs there, every job checked exactly once against node:zlib, and
+ * guest RAM compared page by page at the switch-over.
  *
  * Everything runs in virtual time on one clock: same seed, same result.
  * @throws KernelError EINVAL for a job count out of range; whatever the migration throws.
@@ -52,8 +68,9 @@ export function runMigrationDemo(options: MigrationDemoOptions): MigrationDemoRe
   }
   const prng = new Prng(seed);
   const clock = new VirtualClock();
-  const source = createHost({ name: 'source', clock, kind: 'zip', numVfs: 2 });
-  const destination = createHost({ name: 'destination', clock, kind: 'zip', numVfs: 2 });
+  const iommu = options.iommu ?? DEFAULT_IOMMU_FORMAT;
+  const source = createHost({ name: 'source', clock, kind: 'zip', numVfs: 2, iommu });
+  const destination = createHost({ name: 'destination', clock, kind: 'zip', numVfs: 2, iommu });
   const vm = Vm.create({ name: 'guest', clock, memorySize: DEMO_GUEST_RAM });
   const vf = attachVf(vm, source);
   const driver = probeGuestVfDriver(vf);
@@ -69,12 +86,21 @@ export function runMigrationDemo(options: MigrationDemoOptions): MigrationDemoRe
   }
 
   const link = new MigrationLink(clock, LINK_10GBIT_BYTES_PER_US);
+  const stream = startJobStream({
+    vm,
+    driver,
+    workload,
+    side: 'source',
+    periodUs: DEMO_STREAM_PERIOD_US,
+    limit: DEMO_STREAM_JOBS,
+  });
   let inFlightAtStop = 0;
   let resumed: GuestVfDriver | undefined;
   const { report } = liveMigrateV1({
     source: vf,
     destination,
     link,
+    precopy: options.precopy ?? true,
     beforeStop: () => {
       inFlightAtStop = workload.outstanding;
     },
@@ -92,6 +118,7 @@ export function runMigrationDemo(options: MigrationDemoOptions): MigrationDemoRe
   return {
     seed,
     completedBeforeMigration,
+    submittedDuringMigration: stream.submitted,
     inFlightAtStop,
     linkBytesPerUs: link.bytesPerUs,
     migration: report,
@@ -110,6 +137,11 @@ function judge(t: WorkloadTally, m: LiveMigrationV1Report): string[] {
   if (t.corrupt.length > 0) failures.push(`jobs with a bad status or output: ${ids(t.corrupt)}`);
   if (t.unknown.length > 0) failures.push(`completions of unknown jobs: ${ids(t.unknown)}`);
   if (t.verified !== t.submitted) failures.push(`${t.verified} of ${t.submitted} jobs verified`);
+  const ram = m.ram.check;
+  if (ram.mismatchedPages.length > 0)
+    failures.push(
+      `guest RAM differs at the switch-over in ${ram.mismatchedPages.length} of ${ram.pagesCompared} pages (first pfn 0x${ram.mismatchedPages[0]?.toString(16)})`,
+    );
   if (t.submittedOnDestination !== DESTINATION_JOBS)
     failures.push(`${t.submittedOnDestination} of ${DESTINATION_JOBS} jobs submitted on the destination`);
   if (m.deviceBytesLoaded !== m.deviceBytesSaved)

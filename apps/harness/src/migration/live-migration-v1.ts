@@ -1,10 +1,22 @@
+import type { IoPgtableFormatName } from '@vfio-sim/iommufd';
 import { deviceStateName, QemuFileReader, QemuFileWriter, type QemuV1Client } from '@vfio-sim/migration-v1';
+import { PAGE_SIZE } from '@vfio-sim/platform';
 import type { GuestVfDriver } from '@vfio-sim/qm-hw';
+import { DirtySync, type DirtySyncOptions } from '../dirty/dirty-sync.js';
 import { attachVf, resumeGuestVfDriver, type VfPassthrough } from '../guest/vf-passthrough.js';
 import { Vm } from '../guest/vm.js';
 import type { Host } from '../host/host.js';
+import { compareGuestMemory, type GuestMemoryComparison } from './guest-memory-compare.js';
 import { copyGuestMemory, type GuestMemoryCopy } from './guest-memory-copy.js';
 import { MigrationLink } from './link.js';
+import {
+  checkRamPrecopyOptions,
+  RAM_DOWNTIME_LIMIT_US,
+  RAM_MAX_ROUNDS,
+  RamPrecopy,
+  type RamPrecopyOptions,
+  type RamRound,
+} from './ram-precopy.js';
 import { openQemuV1Client } from './v1-region.js';
 
 /** The phases of a v1 live migration, in order. */
@@ -32,6 +44,26 @@ export interface DeviceStateStep {
   readonly name: string;
 }
 
+/** How guest RAM moved. */
+export interface RamMigrationReport {
+  /** `precopy`: iterative pre-copy with dirty tracking; `stop-and-copy`: every touched page while stopped. */
+  readonly mode: 'precopy' | 'stop-and-copy';
+  /** The source host's IOMMU format (whose dirty bits tracked the VF's DMA). */
+  readonly iommuFormat: IoPgtableFormatName;
+  readonly downtimeLimitUs: number;
+  readonly maxRounds: number;
+  /** Pre-copy rounds, then the round while stopped (empty in stop-and-copy mode). */
+  readonly rounds: readonly RamRound[];
+  /** Whether pre-copy ended under the downtime limit (false in stop-and-copy mode). */
+  readonly converged: boolean;
+  /** Bytes sent while the VM ran. */
+  readonly precopyBytes: number;
+  /** Bytes sent while the VM was stopped. */
+  readonly stoppedBytes: number;
+  /** Source RAM (at the switch-over, source stopped) against destination RAM (not yet started). */
+  readonly check: GuestMemoryComparison;
+}
+
 /** What a v1 live migration did. */
 export interface LiveMigrationV1Report {
   readonly sourceStates: readonly DeviceStateStep[];
@@ -43,7 +75,9 @@ export interface LiveMigrationV1Report {
   readonly deviceBytesLoaded: number;
   /** Bytes of the vfio sections of the stream (device state plus QEMU's framing). */
   readonly streamBytes: number;
+  /** Guest RAM sent while the VM was stopped. */
   readonly guestMemory: GuestMemoryCopy;
+  readonly ram: RamMigrationReport;
   /** Interrupts raised while the vCPUs were stopped, delivered on the destination. */
   readonly pendingIrqsMoved: number;
   readonly precopyIterations: number;
@@ -62,6 +96,15 @@ export interface LiveMigrationV1Options {
   readonly link?: MigrationLink;
   /** Pre-copy iterations at most while the device still reports pending bytes (default 8). */
   readonly maxPrecopyIterations?: number;
+  /**
+   * Guest RAM by iterative pre-copy with dirty tracking (default true); false copies every touched
+   * page while the VM is stopped (no dirty tracking).
+   */
+  readonly precopy?: boolean;
+  /** Downtime limit and round limit of the RAM pre-copy. */
+  readonly ram?: RamPrecopyOptions;
+  /** Dirty sources the pre-copy reads (default both; for tests that switch one off). */
+  readonly dirtySources?: DirtySyncOptions['sources'];
   /** Called just before the VM stops, while it still runs. */
   readonly beforeStop?: () => void;
   /** Called with the guest's driver resumed on the destination, before its vCPUs start. */
@@ -83,27 +126,34 @@ export interface LiveMigrationV1Result {
  *
  * 1. setup — the destination VM waits (`-incoming`) with the destination VF attached; load_setup
  *    (RUNNING → RESUMING) there, save_setup (RUNNING → pre-copy) here;
+ *    and guest RAM dirty tracking starts (the CPU log and the source IOMMU's dirty bits, cleared);
  * 2. pre-copy — iterations while the device reports pending bytes (the hisi driver's match data,
- *    checked by the destination on arrival), the guest still running;
- * 3. stop — the vCPUs stop, then the device (pre-copy → stop-and-copy: the driver pauses the VF and
- *    saves its state);
+ *    checked by the destination on arrival), then RAM rounds ({@link RamPrecopy}): every touched page,
+ *    then the pages found dirty, until the rest fits the downtime limit — the guest and its VF
+ *    running all along (each round's transfer time passes on the clock);
+ * 3. stop — the vCPUs stop, then the device (pre-copy → stop-and-copy: the driver pauses the VF, its
+ *    cache write-back DMAs into guest RAM, and it saves its state);
  * 4. stop-and-copy — save_live_complete moves the saved state (→ STOP);
- * 5. guest memory — every touched page and the vCPU state (queued interrupts) go across; guest
- *    memory is copied whole here because there is no dirty tracking yet;
+ * 5. guest memory — the final dirty sync (both sources) and the remaining dirty pages (with
+ *    `precopy: false`: every touched page), and the vCPU state (queued interrupts); then source and
+ *    destination RAM are compared page by page ({@link RamMigrationReport.check});
  * 6. resume — the guest driver is rebuilt from the copied RAM, vm_start (RESUMING → RUNNING: the
  *    driver restores the registers and restarts the queues), the vCPUs start.
  *
  * `device_state` is read back after every step. If any step fails before the switch-over the
  * migration is cancelled: the source device goes back to RUNNING and the source VM runs again.
  *
- * VMM counterpart: QEMU's `migrate` with hw/vfio/migration.c (v1) and RAM migration without dirty
- * logging.
- * @throws KernelError from the failing step, after the cancel.
+ * VMM counterpart: QEMU's `migrate` with hw/vfio/migration.c (v1), RAM migration (migration/ram.c)
+ * and the iommufd dirty tracking of hw/vfio/iommufd.c.
+ * @throws KernelError EINVAL for bad RAM options (before anything is touched); from the failing step,
+ *   after the cancel.
  */
 export function liveMigrateV1(options: LiveMigrationV1Options): LiveMigrationV1Result {
   const { source, destination } = options;
   const vm = source.vm;
   const clock = vm.clock;
+  const precopy = options.precopy ?? true;
+  if (precopy) checkRamPrecopyOptions(options.ram);
   const link = options.link ?? new MigrationLink(clock);
   const t0 = clock.now();
   const s = openQemuV1Client(source.host);
@@ -134,6 +184,7 @@ export function liveMigrateV1(options: LiveMigrationV1Options): LiveMigrationV1R
     while (r.remaining > 0) deviceBytesLoaded += d.loadState(r);
   };
 
+  let ram: RamPrecopy | undefined;
   let switchedOver = false;
   try {
     begin('setup');
@@ -146,6 +197,16 @@ export function liveMigrateV1(options: LiveMigrationV1Options): LiveMigrationV1R
       return 0;
     });
     sourceStates.push(readState(s, 'save_setup'));
+    if (precopy) {
+      const dirty = new DirtySync({
+        vm,
+        iommu: source.host.iommu,
+        dma: source.dma,
+        ...(options.dirtySources !== undefined ? { sources: options.dirtySources } : {}),
+      });
+      ram = new RamPrecopy(vm, dstVm, link, dirty, options.ram);
+      ram.setup();
+    }
     end();
 
     begin('pre-copy');
@@ -155,6 +216,10 @@ export function liveMigrateV1(options: LiveMigrationV1Options): LiveMigrationV1R
       section((w) => s.saveIterate(w).bytes);
       precopyIterations++;
       sourceStates.push(readState(s, 'save_live_iterate'));
+    }
+    if (ram !== undefined) {
+      ram.iterate();
+      phase.guestMemoryBytes += ram.precopyBytes;
     }
     end();
 
@@ -172,11 +237,18 @@ export function liveMigrateV1(options: LiveMigrationV1Options): LiveMigrationV1R
     end();
 
     begin('guest memory');
-    const guestMemory = copyGuestMemory(vm.memory, dstVm.memory);
+    let guestMemory: GuestMemoryCopy;
+    if (ram !== undefined) {
+      const pages = ram.complete();
+      guestMemory = { pages, bytes: pages * PAGE_SIZE };
+    } else {
+      guestMemory = copyGuestMemory(vm.memory, dstVm.memory);
+      link.send(guestMemory.bytes);
+    }
     const vcpu = vm.saveVcpu();
     dstVm.loadVcpu(vcpu);
-    link.send(guestMemory.bytes);
     phase.guestMemoryBytes += guestMemory.bytes;
+    const check = compareGuestMemory(vm.memory, dstVm.memory);
     end();
 
     begin('resume');
@@ -200,6 +272,17 @@ export function liveMigrateV1(options: LiveMigrationV1Options): LiveMigrationV1R
         deviceBytesLoaded,
         streamBytes,
         guestMemory,
+        ram: {
+          mode: ram !== undefined ? 'precopy' : 'stop-and-copy',
+          iommuFormat: source.host.iommu.format,
+          downtimeLimitUs: ram?.downtimeLimitUs ?? options.ram?.downtimeLimitUs ?? RAM_DOWNTIME_LIMIT_US,
+          maxRounds: ram?.maxRounds ?? options.ram?.maxRounds ?? RAM_MAX_ROUNDS,
+          rounds: ram?.rounds ?? [],
+          converged: ram?.converged ?? false,
+          precopyBytes: ram?.precopyBytes ?? 0,
+          stoppedBytes: guestMemory.bytes,
+          check,
+        },
         pendingIrqsMoved: vcpu.pendingIrqs.length,
         precopyIterations,
         downtimeUs,
@@ -208,8 +291,9 @@ export function liveMigrateV1(options: LiveMigrationV1Options): LiveMigrationV1R
     };
   } catch (e) {
     if (!switchedOver) {
-      // QEMU's migration failure path: the source device and vCPUs run again. A failing cancel
-      // must not hide the original error.
+      // QEMU's migration failure path: dirty tracking stops, the source device and vCPUs run again.
+      // A failing cancel must not hide the original error.
+      ram?.abort();
       try {
         s.cancel();
       } catch {
