@@ -1,0 +1,83 @@
+import { errnoOf, VirtualClock } from '@vfio-sim/platform';
+import { describe, expect, it } from 'vitest';
+import { attachVf } from '../guest/vf-passthrough.js';
+import { Vm } from '../guest/vm.js';
+import { createHost } from '../host/host.js';
+import { IOMMU_FORMATS } from '../host/host-iommu.js';
+import { DeviceDmaPort } from './device-dma-port.js';
+import { DirtySync, type DirtySyncOptions } from './dirty-sync.js';
+import { PageBitmap } from './page-bitmap.js';
+
+function setup(format: (typeof IOMMU_FORMATS)[number], sources?: DirtySyncOptions['sources']) {
+  const clock = new VirtualClock();
+  const host = createHost({ name: 'h', clock, kind: 'zip', numVfs: 1, iommu: format });
+  const vm = Vm.create({ name: 'g', clock, memorySize: 4 << 20 });
+  const vf = attachVf(vm, host);
+  const dma = new DeviceDmaPort(host.iommu.device.dmaPort, vm.dirtyLog); // what the VF DMAs through
+  const sync = new DirtySync({ vm, iommu: host.iommu, dma: vf.dma, ...(sources ? { sources } : {}) });
+  return { vm, dma, sync, host, vf };
+}
+
+describe('DirtySync', () => {
+  it.each(IOMMU_FORMATS)('%s: tells CPU writes from DMA writes, reads and clears both', (format) => {
+    const { vm, dma, sync } = setup(format);
+    vm.memory.writeU32(0x1000, 1); // before tracking: not reported
+    dma.writeU32(0x2000, 1);
+    sync.start();
+    vm.memory.writeU32(0x5000, 1);
+    dma.writeU32(0x9000, 2);
+    dma.write(0xc000, Uint8Array.of(1));
+    vm.memory.writeU8(0xc001, 1); // page 12: both
+    const into = new PageBitmap(1024);
+    expect(sync.sync(into)).toEqual({ cpuDirtyPages: 2, dmaDirtyPages: 2, bothDirtyPages: 1 });
+    expect(into.toArray()).toEqual([5, 9, 12]);
+    expect(sync.cpu.toArray()).toEqual([5, 12]);
+    expect(sync.dma.toArray()).toEqual([9, 12]);
+    const again = new PageBitmap(1024);
+    expect(sync.sync(again)).toEqual({ cpuDirtyPages: 0, dmaDirtyPages: 0, bothDirtyPages: 0 });
+    expect(again.count()).toBe(0);
+  });
+
+  it('peekIommu reads without clearing (NO_CLEAR): the next sync still finds the page', () => {
+    const { dma, sync } = setup('amd-v1');
+    sync.start();
+    dma.writeU16(0x3_0000, 7);
+    const peek = new PageBitmap(1024);
+    sync.peekIommu(peek);
+    expect(peek.toArray()).toEqual([0x30]);
+    const into = new PageBitmap(1024);
+    expect(sync.sync(into).dmaDirtyPages).toBe(1);
+  });
+
+  it('a source switched off reports nothing (the VMM that forgets it)', () => {
+    const { vm, dma, sync } = setup('vtd-ss', { iommu: false, cpu: false });
+    sync.start();
+    vm.memory.writeU32(0x5000, 1);
+    dma.writeU32(0x9000, 2);
+    const into = new PageBitmap(1024);
+    expect(sync.sync(into)).toEqual({ cpuDirtyPages: 0, dmaDirtyPages: 0, bothDirtyPages: 0 });
+    expect(vm.dirtyLog.isLogging).toBe(false);
+  });
+
+  it('stop disarms both: later writes are not reported', () => {
+    const { vm, dma, sync } = setup('vtd-ss');
+    sync.start();
+    sync.stop();
+    expect(vm.dirtyLog.isLogging).toBe(false);
+    vm.memory.writeU32(0x5000, 1);
+    dma.writeU32(0x9000, 2);
+    expect(sync.sync(new PageBitmap(1024))).toEqual({
+      cpuDirtyPages: 0,
+      dmaDirtyPages: 0,
+      bothDirtyPages: 0,
+    });
+  });
+
+  it('a HWPT without dirty tracking cannot start (EOPNOTSUPP): the CPU log stays off', () => {
+    const { vm, host, vf } = setup('arm-smmuv3-s1');
+    const plainHwpt = host.iommu.client.hwptAlloc(host.iommu.devId, vf.dma.ioasId, 0);
+    const sync = new DirtySync({ vm, iommu: host.iommu, dma: { ...vf.dma, hwptId: plainHwpt } });
+    expect(errnoOf(() => sync.start())).toBe('EOPNOTSUPP');
+    expect(vm.dirtyLog.isLogging).toBe(false);
+  });
+});
