@@ -67,7 +67,11 @@ export class CpuDirtyLog {
   }
 
   private observe(gpa: number, length: number): void {
-    if (!this.logging || this.dmaDepth > 0 || length === 0) return;
-    this.bitmap.setRange(Math.floor(gpa / PAGE_SIZE), Math.floor((gpa + length - 1) / PAGE_SIZE));
+    if (!this.logging || this.dmaDepth !== 0 || length === 0) return;
+    const words = this.bitmap.words;
+    const first = Math.floor(gpa / PAGE_SIZE);
+    const last = Math.floor((gpa + length - 1) / PAGE_SIZE);
+    words[first >>> 5]! |= 1 << (first & 31);
+    for (let p = first + 1; p <= last; p++) words[p >>> 5]! |= 1 << (p & 31);
   }
 }
