@@ -1,6 +1,7 @@
 import { errnoOf } from '@vfio-sim/platform';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { IOMMU_FORMATS } from '../host/host-iommu.js';
 import { formatDemoReport, runDemo } from './demo.js';
 import { runMigrationDemo } from './migration-demo.js';
 
@@ -77,15 +78,25 @@ describe('demo', () => {
     expect(text).not.toContain('not built yet');
   });
 
-  it('passes for any seed and job count (property)', () => {
+  it('passes for any seed, job count, RAM mode and IOMMU format (property)', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 0xffff_ffff }), fc.integer({ min: 1, max: 32 }), (seed, jobs) => {
-        const r = runDemo({ seed, jobs });
-        expect(r.failures).toEqual([]);
-        expect(r.jobs.verified).toBe(jobs + r.jobs.submittedDuringMigration + 4);
-        expect(r.ram.check.mismatchedPages).toBe(0);
-        expect(r.jobs.inFlightAtStop).toBeLessThanOrEqual(jobs - r.jobs.completedBeforeMigration);
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 0xffff_ffff }),
+        fc.integer({ min: 1, max: 32 }),
+        fc.boolean(),
+        fc.constantFrom(...IOMMU_FORMATS),
+        (seed, jobs, precopy, iommu) => {
+          const r = runDemo({ seed, jobs, precopy, iommu });
+          expect(r.failures).toEqual([]);
+          expect(r.jobs.verified).toBe(jobs + r.jobs.submittedDuringMigration + 4);
+          expect(r.ram.check.mismatchedPages).toBe(0);
+          expect(r.comparison.result).toBe('PASS');
+          expect(r.downtimeRatio).toBeLessThanOrEqual(1);
+          expect(r.jobs.inFlightAtStop).toBeLessThanOrEqual(
+            jobs + r.jobs.submittedDuringMigration - r.jobs.completedBeforeMigration,
+          );
+        },
+      ),
       { numRuns: 12, seed: 42 },
     );
   });
