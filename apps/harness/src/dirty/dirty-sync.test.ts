@@ -1,7 +1,8 @@
 import { errnoOf, VirtualClock } from '@vfio-sim/platform';
 import { describe, expect, it } from 'vitest';
-import { attachVf } from '../guest/vf-passthrough.js';
+import { attachVf, probeGuestVfDriver } from '../guest/vf-passthrough.js';
 import { Vm } from '../guest/vm.js';
+import { ZipWorkload } from '../guest/zip-workload.js';
 import { createHost } from '../host/host.js';
 import { IOMMU_FORMATS } from '../host/host-iommu.js';
 import { DeviceDmaPort } from './device-dma-port.js';
@@ -79,5 +80,32 @@ describe('DirtySync', () => {
     const sync = new DirtySync({ vm, iommu: host.iommu, dma: { ...vf.dma, hwptId: plainHwpt } });
     expect(errnoOf(() => sync.start())).toBe('EOPNOTSUPP');
     expect(vm.dirtyLog.isLogging).toBe(false);
+  });
+});
+
+describe('DirtySync on a guest running ZIP jobs', () => {
+  it('input buffers are CPU-dirty, output buffers and completions DMA-dirty; the SQ ring page is both', () => {
+    const clock = new VirtualClock();
+    const host = createHost({ name: 'h', clock, kind: 'zip', numVfs: 1 });
+    const vm = Vm.create({ name: 'g', clock, memorySize: 64 << 20 });
+    const vf = attachVf(vm, host);
+    const driver = probeGuestVfDriver(vf);
+    const workload = new ZipWorkload({ seed: 1 });
+    workload.watch(driver, 'source');
+    const sync = new DirtySync({ vm, iommu: host.iommu, dma: vf.dma });
+    sync.start();
+    workload.submit(driver, 'source', 6);
+    clock.runUntilIdle();
+    sync.sync(new PageBitmap(vm.memory.size / 4096));
+    const L = driver.layout;
+    const page = (gpa: number) => Math.floor(gpa / 4096);
+    const inputs = [0, 1, 2, 3, 4, 5].map((slot) => page(L.buffers + slot * L.bufferStride));
+    const outputs = [0, 1, 2, 3, 4, 5].map((slot) => page(L.buffers + slot * L.bufferStride + L.bufferSize));
+    for (const p of inputs) expect([sync.cpu.test(p), sync.dma.test(p)]).toEqual([true, false]);
+    for (const p of outputs) expect([sync.cpu.test(p), sync.dma.test(p)]).toEqual([false, true]);
+    expect(sync.dma.test(page(L.cqe))).toBe(true); // CQEs
+    expect(sync.cpu.test(page(L.cqe))).toBe(false);
+    // the guest writes SQEs, the engine writes its status back into them
+    expect([sync.cpu.test(page(L.sqe)), sync.dma.test(page(L.sqe))]).toEqual([true, true]);
   });
 });
