@@ -2,6 +2,12 @@ import { type GuestMemory, KernelError, PAGE_SIZE } from '@vfio-sim/platform';
 import { PageBitmap } from './page-bitmap.js';
 
 /**
+ * {@link PAGE_SIZE} read once: some module runners (vitest's) turn every use of an imported binding
+ * into a property read on the module object, which costs more than the rest of the per-store path.
+ */
+const PAGE_BYTES = PAGE_SIZE;
+
+/**
  * The dirty log of guest CPU writes: while logging, every write into guest RAM by the guest (its
  * vCPUs) sets the bit of each page it touched. Writes by a device (DMA, which goes through the IOMMU)
  * are not logged: the device's DMA port brackets them with {@link beginDeviceDma} /
@@ -69,8 +75,8 @@ export class CpuDirtyLog {
   private observe(gpa: number, length: number): void {
     if (!this.logging || this.dmaDepth !== 0 || length === 0) return;
     const words = this.bitmap.words;
-    const first = Math.floor(gpa / PAGE_SIZE);
-    const last = Math.floor((gpa + length - 1) / PAGE_SIZE);
+    const first = Math.floor(gpa / PAGE_BYTES);
+    const last = Math.floor((gpa + length - 1) / PAGE_BYTES);
     words[first >>> 5]! |= 1 << (first & 31);
     for (let p = first + 1; p <= last; p++) words[p >>> 5]! |= 1 << (p & 31);
   }
