@@ -43,6 +43,9 @@ export interface RamRound {
 
 /**
  * Check {@link RamPrecopyOptions} before a migration touches anything.
+ *
+ * VMM counterpart: QEMU's `migrate_params_check` (downtime-limit range) for the values it has; the
+ * round limit is the model's own.
  * @throws KernelError EINVAL for a negative or non-finite downtime limit, or a round limit that is not
  *   a positive integer.
  */
