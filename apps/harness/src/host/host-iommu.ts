@@ -40,12 +40,19 @@ export interface HostIommu {
  * Give a host its IOMMU and let the VMM open it: `/dev/iommu` installed in `vmm`, the VF bound
  * (what `VFIO_DEVICE_BIND_IOMMUFD` on the VF's cdev does), and IOMMU_GET_HW_INFO asked whether the
  * IOMMU can track dirty pages, as QEMU's iommufd backend asks before allocating a HWPT.
+ * `dirtyTracking` false gives an IOMMU without the capability (AMD without HDSup, VT-d without SLADS,
+ * an SMMUv3 without HTTU dirty).
  *
  * Kernel/VMM counterpart: QEMU `iommufd_cdev_attach` → `iommufd_backend_connect`,
  * `iommufd_cdev_connect_and_bind`, `iommufd_backend_get_device_info`.
  */
-export function openHostIommu(vmm: Process, vfName: string, format: IoPgtableFormatName): HostIommu {
-  const hw = new IommuHw({ format, name: `${format}@${vmm.name}` });
+export function openHostIommu(
+  vmm: Process,
+  vfName: string,
+  format: IoPgtableFormatName,
+  dirtyTracking = true,
+): HostIommu {
+  const hw = new IommuHw({ format, name: `${format}@${vmm.name}`, dirtyTracking });
   const device = new IommuDevice(hw, vfName);
   const file = openIommufd();
   const client = new IommufdClient(vmm, vmm.install(file));

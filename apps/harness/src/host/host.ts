@@ -32,6 +32,8 @@ export interface HostOptions {
   readonly version?: QmHwVer;
   /** Page-table format of the IOMMU in front of the VF (default {@link DEFAULT_IOMMU_FORMAT}). */
   readonly iommu?: IoPgtableFormatName;
+  /** Whether that IOMMU can track dirty pages (default true). */
+  readonly iommuDirtyTracking?: boolean;
   readonly tracer?: Tracer;
 }
 
@@ -104,7 +106,12 @@ export function createHost(options: HostOptions): Host {
   pci.probe(vf);
   const vmm = new Process(new UserMemory(), `qemu@${name}`);
   const vfHandle = Vfio.of(pci).openDevice(vmm, vf.name);
-  const iommu = openHostIommu(vmm, vf.name, options.iommu ?? DEFAULT_IOMMU_FORMAT);
+  const iommu = openHostIommu(
+    vmm,
+    vf.name,
+    options.iommu ?? DEFAULT_IOMMU_FORMAT,
+    options.iommuDirtyTracking ?? true,
+  );
   return {
     name,
     clock,

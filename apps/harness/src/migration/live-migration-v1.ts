@@ -1,6 +1,6 @@
 import type { IoPgtableFormatName } from '@vfio-sim/iommufd';
 import { deviceStateName, QemuFileReader, QemuFileWriter, type QemuV1Client } from '@vfio-sim/migration-v1';
-import { PAGE_SIZE } from '@vfio-sim/platform';
+import { KernelError, PAGE_SIZE } from '@vfio-sim/platform';
 import type { GuestVfDriver } from '@vfio-sim/qm-hw';
 import { DirtySync, type DirtySyncOptions } from '../dirty/dirty-sync.js';
 import { attachVf, resumeGuestVfDriver, type VfPassthrough } from '../guest/vf-passthrough.js';
@@ -145,15 +145,24 @@ export interface LiveMigrationV1Result {
  *
  * VMM counterpart: QEMU's `migrate` with hw/vfio/migration.c (v1), RAM migration (migration/ram.c)
  * and the iommufd dirty tracking of hw/vfio/iommufd.c.
- * @throws KernelError EINVAL for bad RAM options (before anything is touched); from the failing step,
- *   after the cancel.
+ * @throws KernelError EINVAL for bad RAM options, EOPNOTSUPP for pre-copy when the source IOMMU cannot
+ *   track dirty pages (both before anything is touched); from the failing step, after the cancel.
  */
 export function liveMigrateV1(options: LiveMigrationV1Options): LiveMigrationV1Result {
   const { source, destination } = options;
   const vm = source.vm;
   const clock = vm.clock;
   const precopy = options.precopy ?? true;
-  if (precopy) checkRamPrecopyOptions(options.ram);
+  if (precopy) {
+    checkRamPrecopyOptions(options.ram);
+    // QEMU: no dirty tracking for the VF's DMA (neither IOMMU nor device logging) blocks a live
+    // migration with pre-copy (the "None" mode would mark all mapped RAM dirty on every sync).
+    if (!source.dma.dirtyTracking && (options.dirtySources?.iommu ?? true))
+      throw new KernelError(
+        'EOPNOTSUPP',
+        `${source.host.name}: the VF's IOMMU cannot track dirty pages; RAM pre-copy is blocked`,
+      );
+  }
   const link = options.link ?? new MigrationLink(clock);
   const t0 = clock.now();
   const s = openQemuV1Client(source.host);

@@ -128,4 +128,33 @@ describe('guest RAM pre-copy with dirty tracking', () => {
     expect(openQemuV1Client(src).deviceState()).toBe(1); // running
     expect(openQemuV1Client(dst).deviceState()).toBe(1);
   });
+
+  it('an IOMMU without dirty tracking blocks pre-copy (EOPNOTSUPP, nothing touched); whole copy still works', () => {
+    const clock = new VirtualClock();
+    const src = createHost({ name: 'source', clock, kind: 'zip', numVfs: 1, iommuDirtyTracking: false });
+    const dst = createHost({ name: 'destination', clock, kind: 'zip', numVfs: 1 });
+    const vm = Vm.create({ name: 'guest', clock, memorySize: 8 << 20 });
+    const vf = attachVf(vm, src);
+    expect(src.iommu.dirtyTracking).toBe(false);
+    expect(vf.dma.dirtyTracking).toBe(false);
+    const driver = probeGuestVfDriver(vf);
+    const workload = new ZipWorkload({ seed: 2 });
+    workload.watch(driver, 'source');
+    workload.submit(driver, 'source', 4);
+    const t = clock.now();
+    expect(errnoOf(() => liveMigrateV1({ source: vf, destination: dst }))).toBe('EOPNOTSUPP');
+    expect(clock.now()).toBe(t);
+    expect(vm.isRunning).toBe(true);
+    expect(openQemuV1Client(src).deviceState()).toBe(1);
+    expect(openQemuV1Client(dst).deviceState()).toBe(1);
+    const { report } = liveMigrateV1({
+      source: vf,
+      destination: dst,
+      precopy: false,
+      onGuestResumed: (d) => workload.watch(d, 'destination'),
+    });
+    clock.runUntilIdle();
+    expect(report.ram.check.mismatchedPages).toEqual([]);
+    expect(workload.tally().verified).toBe(4);
+  });
 });
