@@ -325,7 +325,9 @@ export class Ioas {
 
   private fillDomain(domain: IommuDomain, a: IoptArea): void {
     const sizes = this.hugePages ? domain.pgsizeBitmap : PAGE_SIZE;
-    domain.map(a.iova, a.pa, a.length, a.prot, sizes);
+    // The leaves hold the physical addresses of the domain's own IOMMU, where its DMA looks them up.
+    const pa = domain.hw.phys === this.phys ? a.pa : domain.hw.phys.baseOf(a.memory) + a.offset;
+    domain.map(a.iova, pa, a.length, a.prot, sizes);
   }
 
   private overlaps(iova: number, length: number): boolean {

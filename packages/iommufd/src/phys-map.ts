@@ -23,20 +23,40 @@ interface PhysRange {
  */
 export class PhysMap {
   private readonly byMemory = new WeakMap<GuestMemory, number>();
-  private readonly ranges: PhysRange[] = [];
+  /** Ranges by base; a memory no longer referenced elsewhere drops out (weakly held). */
+  private readonly ranges: { base: number; size: number; memory: WeakRef<GuestMemory> }[] = [];
   private next = PHYS_BASE;
   private last: PhysRange | undefined = undefined;
 
-  /** The physical base of `memory` (allocated on first use). @throws KernelError ENOMEM past 2^48. */
+  /**
+   * The physical base of `memory` (allocated on first use; the range of a memory that was garbage
+   * collected is reused). @throws KernelError ENOMEM past 2^48.
+   */
   baseOf(memory: GuestMemory): number {
     const known = this.byMemory.get(memory);
     if (known !== undefined) return known;
-    const base = this.next;
-    if (base + memory.size > PHYS_LIMIT) throw new KernelError('ENOMEM', 'host-physical address space full');
+    const span = Math.ceil(memory.size / PHYS_ALIGN) * PHYS_ALIGN;
+    let base = this.reuse(span);
+    if (base === undefined) {
+      base = this.next;
+      if (base + memory.size > PHYS_LIMIT) {
+        throw new KernelError('ENOMEM', 'host-physical address space full');
+      }
+      this.next = base + span;
+      this.ranges.push({ base, size: span, memory: new WeakRef(memory) });
+    } else {
+      const slot = this.ranges.find((r) => r.base === base)!;
+      slot.memory = new WeakRef(memory);
+    }
     this.byMemory.set(memory, base);
-    this.ranges.push({ base, size: memory.size, memory });
-    this.next = Math.ceil((base + memory.size) / PHYS_ALIGN) * PHYS_ALIGN;
+    this.last = undefined;
     return base;
+  }
+
+  /** A freed range at least `span` bytes long (its memory was collected), or undefined. */
+  private reuse(span: number): number | undefined {
+    for (const r of this.ranges) if (r.size >= span && r.memory.deref() === undefined) return r.base;
+    return undefined;
   }
 
   /**
@@ -47,9 +67,10 @@ export class PhysMap {
     const l = this.last;
     if (l !== undefined && pa >= l.base && pa < l.base + l.size) return l;
     for (const r of this.ranges) {
-      if (pa >= r.base && pa < r.base + r.size) {
-        this.last = r;
-        return r;
+      const memory = r.memory.deref();
+      if (memory !== undefined && pa >= r.base && pa < r.base + memory.size) {
+        this.last = { base: r.base, size: memory.size, memory };
+        return this.last;
       }
     }
     throw new KernelError('EFAULT', `no memory at physical address 0x${pa.toString(16)}`);
