@@ -41,7 +41,14 @@ export {
   type IommuHwOptions,
 } from './iommu-hw.js';
 export { type IoasMapOptions, IommufdClient } from './iommufd-client.js';
-export { HwptPaging, IommufdCtx, IommufdDevice, openIommufd } from './iommufd-ctx.js';
+export {
+  HwptPaging,
+  IOMMUFD_FOPS,
+  IommufdCtx,
+  IommufdDevice,
+  iommufdCtxFromFile,
+  openIommufd,
+} from './iommufd-ctx.js';
 export { IOTLB_ENTRIES, Iotlb } from './iotlb.js';
 export { IovaBitmap } from './iova-bitmap.js';
 export { hostPhysMap, PhysMap } from './phys-map.js';

@@ -1,5 +1,6 @@
 import {
   anonInodeGetFile,
+  type FileOperations,
   FMODE_READ,
   FMODE_WRITE,
   KernelError,
@@ -610,20 +611,41 @@ function toModelIova(v: bigint): number {
 }
 
 /**
+ * The file operations of `/dev/iommu`: ioctls are the iommufd commands, the last `fput` releases the
+ * context. A file is an iommufd exactly when its `ops` is this object (what {@link iommufdCtxFromFile}
+ * checks).
+ *
+ * Kernel counterpart: `iommufd_fops` (drivers/iommu/iommufd/main.c).
+ */
+export const IOMMUFD_FOPS: FileOperations<IommufdCtx> = Object.freeze({
+  ioctl: (file: KernelFile<IommufdCtx>, current: Task, cmd: number, arg: number) =>
+    file.privateData.ioctl(current, cmd, arg),
+  release: (file: KernelFile<IommufdCtx>) => file.privateData.release(),
+});
+
+/**
  * Open `/dev/iommu`: a new context behind a file whose ioctls are the iommufd commands. Install it in a
  * process (`process.install(file)`) and call `process.ioctl(fd, IOMMU_…, argVa)`.
  *
  * Kernel counterpart: `iommufd_fops_open` / `iommufd_fops_release` (drivers/iommu/iommufd/main.c).
  */
 export function openIommufd(): KernelFile<IommufdCtx> {
-  const ctx = new IommufdCtx();
-  return anonInodeGetFile<IommufdCtx>(
-    'iommufd',
-    {
-      ioctl: (file, current, cmd, arg) => file.privateData.ioctl(current, cmd, arg),
-      release: (file) => file.privateData.release(),
-    },
-    ctx,
-    FMODE_READ | FMODE_WRITE,
-  );
+  return anonInodeGetFile<IommufdCtx>('iommufd', IOMMUFD_FOPS, new IommufdCtx(), FMODE_READ | FMODE_WRITE);
+}
+
+/**
+ * The iommufd context behind `file`, taking a reference on the file (the context lives until the
+ * matching `file.put()`, even if every fd on it is closed). This is how VFIO_DEVICE_BIND_IOMMUFD turns
+ * the user's `iommufd` fd into a context.
+ *
+ * Kernel counterpart: `iommufd_ctx_from_file` / `iommufd_ctx_from_fd` (fget, f_op check) and
+ * `iommufd_ctx_put` (fput) in drivers/iommu/iommufd/main.c.
+ * @throws KernelError EBADFD if `file` is not an iommufd, EBADF if it was already released.
+ */
+export function iommufdCtxFromFile(file: KernelFile<unknown>): IommufdCtx {
+  if (file.ops !== (IOMMUFD_FOPS as FileOperations<unknown>)) {
+    throw new KernelError('EBADFD', `${file.name} is not an iommufd`);
+  }
+  file.get();
+  return file.privateData as IommufdCtx;
 }

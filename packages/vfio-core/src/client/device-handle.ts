@@ -11,6 +11,11 @@ import {
 } from '@vfio-sim/platform';
 import { VfioPciMapping } from '../pci-core/mapping.js';
 import {
+  vfio_device_attach_iommufd_pt,
+  vfio_device_bind_iommufd,
+  vfio_device_detach_iommufd_pt,
+} from '../uapi/device-cdev.js';
+import {
   VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT,
   VFIO_DEVICE_FEATURE_DMA_LOGGING_START,
   VFIO_DEVICE_FEATURE_DMA_LOGGING_STOP,
@@ -30,6 +35,9 @@ import {
 } from '../uapi/device-feature.js';
 import { vfio_device_info } from '../uapi/device-info.js';
 import {
+  VFIO_DEVICE_ATTACH_IOMMUFD_PT,
+  VFIO_DEVICE_BIND_IOMMUFD,
+  VFIO_DEVICE_DETACH_IOMMUFD_PT,
   VFIO_DEVICE_FEATURE,
   VFIO_DEVICE_GET_INFO,
   VFIO_DEVICE_GET_REGION_INFO,
@@ -158,6 +166,43 @@ export class VfioDeviceHandle {
     const ret = this.ioctl(cmd, va);
     const after = this.process.mm.copyFromUser(va, bufSize);
     return { ret, out: layout.decode(after), bytes: after };
+  }
+
+  /**
+   * VFIO_DEVICE_BIND_IOMMUFD (device cdev fds): bind to the iommufd open as `iommufdFd` in the same
+   * process; opens the device and returns `out_devid` (the device id for IOMMU_HWPT_ALLOC and friends).
+   */
+  bindIommufd(iommufdFd: number): number {
+    const { out } = this.ioctlStruct(VFIO_DEVICE_BIND_IOMMUFD, vfio_device_bind_iommufd, {
+      argsz: vfio_device_bind_iommufd.size,
+      flags: 0,
+      iommufd: iommufdFd >>> 0,
+      out_devid: 0,
+    });
+    return out.out_devid;
+  }
+
+  /**
+   * VFIO_DEVICE_ATTACH_IOMMUFD_PT: attach (or re-attach) to an IOAS or HWPT id; returns the HWPT id the
+   * kernel attached (for an IOAS, its automatic domain).
+   */
+  attachIommufdPt(ptId: number): number {
+    const { out } = this.ioctlStruct(VFIO_DEVICE_ATTACH_IOMMUFD_PT, vfio_device_attach_iommufd_pt, {
+      argsz: vfio_device_attach_iommufd_pt.size,
+      flags: 0,
+      pt_id: ptId,
+      pasid: 0,
+    });
+    return out.pt_id;
+  }
+
+  /** VFIO_DEVICE_DETACH_IOMMUFD_PT: the device's DMA is blocked until the next attach. */
+  detachIommufdPt(): void {
+    this.ioctlStruct(VFIO_DEVICE_DETACH_IOMMUFD_PT, vfio_device_detach_iommufd_pt, {
+      argsz: vfio_device_detach_iommufd_pt.size,
+      flags: 0,
+      pasid: 0,
+    });
   }
 
   /** VFIO_DEVICE_GET_INFO. */

@@ -8,6 +8,12 @@ import {
   vfioPciCoreRequest,
 } from './enable.js';
 import { vfioPciCoreIoctl, vfioPciCoreIoctlFeature } from './ioctl.js';
+import {
+  vfioIommufdPhysicalAttachIoas,
+  vfioIommufdPhysicalBind,
+  vfioIommufdPhysicalDetachIoas,
+  vfioIommufdPhysicalUnbind,
+} from './iommufd-physical.js';
 import { vfioPciCoreMmap } from './mmap.js';
 import { vfioPciCoreRead, vfioPciCoreWrite } from './rdwr.js';
 
@@ -29,4 +35,8 @@ export const VFIO_PCI_CORE_OPS: VfioDeviceOps = Object.freeze({
   request: vfioPciCoreRequest,
   match: vfioPciCoreMatch,
   deviceFeature: vfioPciCoreIoctlFeature,
+  bindIommufd: vfioIommufdPhysicalBind,
+  unbindIommufd: vfioIommufdPhysicalUnbind,
+  attachIoas: vfioIommufdPhysicalAttachIoas,
+  detachIoas: vfioIommufdPhysicalDetachIoas,
 } as VfioDeviceOps);

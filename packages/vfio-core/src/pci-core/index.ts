@@ -20,6 +20,12 @@ export {
   vfioPciIoctlGetRegionInfo,
   vfioPciIoctlReset,
 } from './ioctl.js';
+export {
+  vfioIommufdPhysicalAttachIoas,
+  vfioIommufdPhysicalBind,
+  vfioIommufdPhysicalDetachIoas,
+  vfioIommufdPhysicalUnbind,
+} from './iommufd-physical.js';
 export { VfioPciMapping } from './mapping.js';
 export { vfioPciCoreMmap, vfioPciVmaRegion } from './mmap.js';
 export { vfioPciMergeOps, vfioPciResolveOps } from './ops-style.js';

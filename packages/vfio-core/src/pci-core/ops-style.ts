@@ -14,6 +14,10 @@ const OP_NAMES = [
   'request',
   'match',
   'deviceFeature',
+  'bindIommufd',
+  'unbindIommufd',
+  'attachIoas',
+  'detachIoas',
 ] as const satisfies readonly (keyof VfioDeviceOps)[];
 
 type AnyOp = (...args: unknown[]) => unknown;

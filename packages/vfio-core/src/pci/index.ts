@@ -1,3 +1,4 @@
+export { BlockedDmaPort } from './blocked-dma-port.js';
 export * from './config-space.js';
 export * from './iov.js';
 export * from './pci-dev.js';

@@ -1,4 +1,5 @@
-import { KernelError, type MmioRegion } from '@vfio-sim/platform';
+import { IommuDevice, type IommuHw } from '@vfio-sim/iommufd';
+import { type DmaPort, KernelError, type MmioRegion } from '@vfio-sim/platform';
 import { PCI_CFG_SPACE_EXP_SIZE, PciConfigSpace } from './config-space.js';
 import type { PciDeviceId } from './pci-ids.js';
 
@@ -72,6 +73,17 @@ export interface PciFunctionDesc {
   readonly reset?: () => void;
   /** SR-IOV capability (PFs only). */
   readonly sriov?: PciSriovDesc;
+  /**
+   * The IOMMU instance the function sits behind (its requester ID is translated there). Without it the
+   * function cannot be bound to iommufd (VFIO_DEVICE_BIND_IOMMUFD answers ENODEV).
+   */
+  readonly iommu?: IommuHw;
+  /**
+   * Where the device model takes its DMA port from (qm-hw: `(port) => fn.setDmaPort(port)`). vfio-core
+   * calls it when the function's IOMMU domain changes: the IOMMU port after ATTACH_IOMMUFD_PT, a
+   * blocked port while bound but detached, the previous port again after unbind.
+   */
+  readonly setDmaPort?: (port: DmaPort) => void;
 }
 
 /** Parsed `domain:bus:slot.func`. */
@@ -145,6 +157,13 @@ export class PciDev {
   driverOverride: string | undefined = undefined;
   /** `dev_get_drvdata` / `pci_get_drvdata`. */
   drvdata: unknown = undefined;
+  /**
+   * The function as its IOMMU sees it (`dev->iommu` + its group), from `desc.iommu`; undefined when the
+   * function is not behind an IOMMU. Its `dmaPort` translates through the attached domain.
+   */
+  readonly iommu: IommuDevice | undefined;
+  /** The DMA port last handed to the device model through {@link setDmaPort} (undefined: never). */
+  dmaPort: DmaPort | undefined = undefined;
   /** @internal VF index within the PF (for `pci_iov_vf_id`). */
   readonly vfIndex: number;
   /** @internal */
@@ -217,6 +236,16 @@ export class PciDev {
     this.vfIndex = physfn?.index ?? -1;
     this.sriov =
       desc.sriov === undefined ? undefined : { totalVfs: desc.sriov.totalVfs ?? 255, numVfs: 0, vfs: [] };
+    this.iommu = desc.iommu === undefined ? undefined : new IommuDevice(desc.iommu, desc.name);
+  }
+
+  /**
+   * Point the device model's DMA at `port` (through `desc.setDmaPort`; a function without the hook only
+   * records it in {@link dmaPort}). The model's counterpart of a DMA-capable device changing IOMMU domain.
+   */
+  setDmaPort(port: DmaPort): void {
+    this.dmaPort = port;
+    this.desc.setDmaPort?.(port);
   }
 
   /** `pdev->cfg_size`. */

@@ -1,3 +1,4 @@
+export * from './device-cdev.js';
 export * from './device-feature.js';
 export * from './device-info.js';
 export * from './ioctl.js';

@@ -27,3 +27,9 @@ export const VFIO_DEVICE_RESET = _IO(VFIO_TYPE, VFIO_BASE + 11);
 export const VFIO_DEVICE_FEATURE = _IO(VFIO_TYPE, VFIO_BASE + 17);
 /** `VFIO_MIG_GET_PRECOPY_INFO` (0x3B79): on a migration data fd (handled by the driver's file). */
 export const VFIO_MIG_GET_PRECOPY_INFO = _IO(VFIO_TYPE, VFIO_BASE + 21);
+/** `VFIO_DEVICE_BIND_IOMMUFD` (0x3B76): on a device cdev fd, `struct vfio_device_bind_iommufd`. */
+export const VFIO_DEVICE_BIND_IOMMUFD = _IO(VFIO_TYPE, VFIO_BASE + 18);
+/** `VFIO_DEVICE_ATTACH_IOMMUFD_PT` (0x3B77): `struct vfio_device_attach_iommufd_pt` (cdev fds only). */
+export const VFIO_DEVICE_ATTACH_IOMMUFD_PT = _IO(VFIO_TYPE, VFIO_BASE + 19);
+/** `VFIO_DEVICE_DETACH_IOMMUFD_PT` (0x3B78): `struct vfio_device_detach_iommufd_pt` (cdev fds only). */
+export const VFIO_DEVICE_DETACH_IOMMUFD_PT = _IO(VFIO_TYPE, VFIO_BASE + 20);

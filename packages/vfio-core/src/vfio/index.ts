@@ -1,9 +1,18 @@
-export { VFIO_DEVICE_FOPS, vfioDeviceOpenFile } from './device-fd.js';
+export {
+  vfioDfIoctlAttachPt,
+  vfioDfIoctlBindIommufd,
+  vfioDfIoctlDetachPt,
+  vfioDfUnbindIommufd,
+} from './device-cdev.js';
+export { VFIO_DEVICE_FOPS, vfioDeviceFopsCdevOpen, vfioDeviceOpenFile } from './device-fd.js';
 export { LOG_MAX_RANGES, vfioCheckFeature, vfioIoctlDeviceFeature } from './device-feature.js';
+export { VfioDeviceFile, vfioDfClose, vfioDfOpen } from './device-file.js';
+export { vfioLogOpsFromTracker } from './log-ops-tracker.js';
 export { Vfio } from './vfio.js';
 export {
   VfioDevice,
   type VfioDeviceOps,
+  type VfioIommufdBinding,
   type VfioLogOps,
   type VfioLogRange,
   type VfioMigrationOps,

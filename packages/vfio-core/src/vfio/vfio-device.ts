@@ -1,4 +1,4 @@
-import type { IovaBitmap } from '@vfio-sim/iommufd';
+import type { IommufdCtx, IovaBitmap } from '@vfio-sim/iommufd';
 import {
   type FilePosition,
   KernelError,
@@ -34,6 +34,15 @@ export class VfioDevice {
   openCount = 0;
   /** The vfio instance the device is registered with (undefined when not registered). */
   vfio: VfioRegistry | undefined = undefined;
+  /** `cdev_opened`: a device cdev fd holds the device open (bound to iommufd); the legacy open is EBUSY. */
+  cdevOpened = false;
+  /**
+   * `iommufd_device`: the binding made by the `bindIommufd` op (the context and the device id in it);
+   * undefined when not bound.
+   */
+  iommufdDevice: VfioIommufdBinding | undefined = undefined;
+  /** `iommufd_attached`: the bound device is attached to an IOAS or HWPT. */
+  iommufdAttached = false;
 
   constructor(
     /** `dev_name(device->dev)`: what user space asks for (e.g. `'0000:75:00.1'`). */
@@ -55,6 +64,13 @@ export class VfioDevice {
   get registered(): boolean {
     return this.vfio !== undefined;
   }
+}
+
+/** A device's binding to an iommufd context (kernel `struct iommufd_device *`, as vfio holds it). */
+export interface VfioIommufdBinding {
+  readonly ictx: IommufdCtx;
+  /** The device object id in `ictx` (`out_devid`). */
+  readonly devId: number;
 }
 
 /**
@@ -128,6 +144,20 @@ export interface VfioDeviceOps<D extends VfioDevice = VfioDevice> {
    * payload (after the 8-byte header), `argsz` is the payload size. Use `vfioCheckFeature`.
    */
   deviceFeature?(vdev: D, current: Task, flags: number, arg: number, argsz: number): number;
+  /**
+   * `bind_iommufd`: bind the device to `ictx` (VFIO_DEVICE_BIND_IOMMUFD, before `open_device`); returns
+   * the device id. vfio-pci-core uses `vfioIommufdPhysicalBind`.
+   */
+  bindIommufd?(vdev: D, ictx: IommufdCtx): number;
+  /** `unbind_iommufd`: undo `bind_iommufd` (after `close_device`), detaching first. */
+  unbindIommufd?(vdev: D): void;
+  /**
+   * `attach_ioas`: attach to the IOAS or HWPT `ptId` (replacing a current attachment); returns the HWPT
+   * id actually attached (an IOAS gets an automatic domain).
+   */
+  attachIoas?(vdev: D, ptId: number): number;
+  /** `detach_ioas`: detach (the device becomes blocked); nothing when not attached. */
+  detachIoas?(vdev: D): void;
 }
 
 /**

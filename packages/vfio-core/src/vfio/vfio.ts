@@ -1,7 +1,7 @@
 import { KernelError, type Process } from '@vfio-sim/platform';
 import { VfioDeviceHandle } from '../client/device-handle.js';
 import type { PciBus } from '../pci/pci-dev.js';
-import { vfioDeviceOpenFile } from './device-fd.js';
+import { vfioDeviceFopsCdevOpen, vfioDeviceOpenFile } from './device-fd.js';
 import type { VfioDevice, VfioRegistry } from './vfio-device.js';
 
 const instances = new WeakMap<PciBus, Vfio>();
@@ -12,8 +12,9 @@ const instances = new WeakMap<PciBus, Vfio>();
  * there, a VMM opens them with {@link openDevice}.
  *
  * Kernel counterpart: `vfio_register_group_dev` / `vfio_unregister_group_dev`, `VFIO_GROUP_GET_DEVICE_FD`
- * (device lookup by name or the driver's `match`) in drivers/vfio/{vfio_main,group}.c. Groups, containers
- * and the cdev interface are collapsed into this one lookup.
+ * (device lookup by name or the driver's `match`) in drivers/vfio/{vfio_main,group}.c, and the device
+ * cdev (`/dev/vfio/devices/vfioX`, drivers/vfio/device_cdev.c). Groups and containers are collapsed into
+ * the one lookup; the cdev fd is bound to iommufd by VFIO_DEVICE_BIND_IOMMUFD.
  */
 export class Vfio implements VfioRegistry {
   private readonly devices = new Map<string, VfioDevice>();
@@ -82,8 +83,31 @@ export class Vfio implements VfioRegistry {
     return process.install(vfioDeviceOpenFile(this.lookup(buf)));
   }
 
-  /** Open the device from `process` and wrap the fd in an ioctl-shaped client handle. */
+  /**
+   * Open the device from `process` on the legacy path and wrap the fd in an ioctl-shaped client handle
+   * (usable at once, no iommufd binding).
+   */
   openDevice(process: Process, buf: string): VfioDeviceHandle {
     return new VfioDeviceHandle(process, this.getDeviceFd(process, buf), buf);
+  }
+
+  /**
+   * `open("/dev/vfio/devices/vfioX")`: open the device's cdev in `process` (looked up by name, as
+   * {@link lookup}) and return the fd. The fd is unusable (EINVAL) until VFIO_DEVICE_BIND_IOMMUFD with an
+   * iommufd fd of the same process; the device is opened by that bind, not here.
+   *
+   * Kernel counterpart: `vfio_device_fops_cdev_open` (drivers/vfio/device_cdev.c).
+   * @throws KernelError ENODEV
+   */
+  openDeviceCdevFd(process: Process, buf: string): number {
+    return process.install(vfioDeviceFopsCdevOpen(this.lookup(buf)));
+  }
+
+  /**
+   * Open the device's cdev from `process` (see {@link openDeviceCdevFd}) as a client handle; call
+   * `bindIommufd(iommufdFd)` on it before anything else.
+   */
+  openDeviceCdev(process: Process, buf: string): VfioDeviceHandle {
+    return new VfioDeviceHandle(process, this.openDeviceCdevFd(process, buf), buf);
   }
 }
