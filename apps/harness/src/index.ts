@@ -38,15 +38,25 @@ export { compareGuestMemory, type GuestMemoryComparison } from './migration/gues
 export { copyGuestMemory, type GuestMemoryCopy } from './migration/guest-memory-copy.js';
 export { LINK_10GBIT_BYTES_PER_US, MigrationLink } from './migration/link.js';
 export {
-  type DeviceStateStep,
   type LiveMigrationV1Options,
   type LiveMigrationV1Report,
   type LiveMigrationV1Result,
   liveMigrateV1,
-  type MigrationPhase,
-  type MigrationPhaseName,
-  type RamMigrationReport,
 } from './migration/live-migration-v1.js';
+export {
+  type LiveMigrationV2Options,
+  type LiveMigrationV2Report,
+  type LiveMigrationV2Result,
+  liveMigrateV2,
+} from './migration/live-migration-v2.js';
+export { MigrationPhases } from './migration/migration-phases.js';
+export type {
+  DeviceStateStep,
+  LiveMigrationReport,
+  MigrationPhase,
+  MigrationPhaseName,
+  RamMigrationReport,
+} from './migration/migration-report.js';
 export { sendRamPages } from './migration/ram-pages.js';
 export {
   checkRamPrecopyOptions,
@@ -57,3 +67,4 @@ export {
   type RamRound,
 } from './migration/ram-precopy.js';
 export { findV1MigrationRegion, openQemuV1Client } from './migration/v1-region.js';
+export { type OpenQemuV2ClientOptions, openQemuV2Client } from './migration/v2-client.js';

@@ -1,7 +1,7 @@
 import type { IoPgtableFormatName } from '@vfio-sim/iommufd';
 import { DEFAULT_IOMMU_FORMAT } from '../host/host-iommu.js';
 import { type LayerStatus, layerStatus } from '../layers.js';
-import type { DeviceStateStep, MigrationPhaseName } from '../migration/live-migration-v1.js';
+import type { DeviceStateStep, MigrationPhaseName } from '../migration/migration-report.js';
 import type { RamRound } from '../migration/ram-precopy.js';
 import { DESTINATION_JOBS, type MigrationDemoResult, runMigrationDemo } from './migration-demo.js';
 

@@ -6,7 +6,7 @@ import {
   qmPciBoardAttach,
 } from '@vfio-sim/hisi-acc-vfio-pci';
 import type { IoPgtableFormatName } from '@vfio-sim/iommufd';
-import { KernelError, Process, type Tracer, UserMemory, type VirtualClock } from '@vfio-sim/platform';
+import { KernelError, Process, Tracer, UserMemory, type VirtualClock } from '@vfio-sim/platform';
 import { QmDevice, type QmFunction, type QmHwVer, type QmKind } from '@vfio-sim/qm-hw';
 import { type PciDev, PciHost, pciIovVfId, Vfio, type VfioDeviceHandle } from '@vfio-sim/vfio-core';
 import { DEFAULT_IOMMU_FORMAT, type HostIommu, openHostIommu } from './host-iommu.js';
@@ -34,6 +34,10 @@ export interface HostOptions {
   readonly iommu?: IoPgtableFormatName;
   /** Whether that IOMMU can track dirty pages (default true). */
   readonly iommuDirtyTracking?: boolean;
+  /**
+   * Where the host's events go: the QM device (`qm-hw` track), the PF driver (`pf`), and the VMM's
+   * migration (phases, RAM rounds, device states) are traced on this tracer's sink, in process `name`.
+   */
   readonly tracer?: Tracer;
 }
 
@@ -67,6 +71,8 @@ export interface Host {
   readonly vfHandle: VfioDeviceHandle;
   /** The IOMMU in front of VF 0, `/dev/iommu` in {@link vmm}, VF 0 bound to it. */
   readonly iommu: HostIommu;
+  /** The host's tracer (the VMM's track; disabled unless {@link HostOptions.tracer} was given). */
+  readonly tracer: Tracer;
 }
 
 /**
@@ -125,5 +131,6 @@ export function createHost(options: HostOptions): Host {
     vmm,
     vfHandle,
     iommu,
+    tracer: tracer?.forThread('qemu', name) ?? Tracer.disabled(clock),
   };
 }

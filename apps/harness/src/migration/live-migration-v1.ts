@@ -1,89 +1,27 @@
-import type { IoPgtableFormatName } from '@vfio-sim/iommufd';
 import { deviceStateName, QemuFileReader, QemuFileWriter, type QemuV1Client } from '@vfio-sim/migration-v1';
-import { KernelError, PAGE_SIZE } from '@vfio-sim/platform';
+import { KernelError, PAGE_SIZE, type Tracer } from '@vfio-sim/platform';
 import type { GuestVfDriver } from '@vfio-sim/qm-hw';
 import { DirtySync, type DirtySyncOptions } from '../dirty/dirty-sync.js';
 import { attachVf, resumeGuestVfDriver, type VfPassthrough } from '../guest/vf-passthrough.js';
 import { Vm } from '../guest/vm.js';
 import type { Host } from '../host/host.js';
-import { compareGuestMemory, type GuestMemoryComparison } from './guest-memory-compare.js';
+import { compareGuestMemory } from './guest-memory-compare.js';
 import { copyGuestMemory, type GuestMemoryCopy } from './guest-memory-copy.js';
 import { MigrationLink } from './link.js';
+import { MigrationPhases } from './migration-phases.js';
+import type { DeviceStateStep, LiveMigrationReport } from './migration-report.js';
 import {
   checkRamPrecopyOptions,
   RAM_DOWNTIME_LIMIT_US,
   RAM_MAX_ROUNDS,
   RamPrecopy,
   type RamPrecopyOptions,
-  type RamRound,
 } from './ram-precopy.js';
 import { openQemuV1Client } from './v1-region.js';
 
-/** The phases of a v1 live migration, in order. */
-export type MigrationPhaseName = 'setup' | 'pre-copy' | 'stop' | 'stop-and-copy' | 'guest memory' | 'resume';
-
-/** What one phase did and how long it took in virtual time. */
-export interface MigrationPhase {
-  readonly name: MigrationPhaseName;
-  /** Virtual time at the start of the phase (µs). */
-  readonly startUs: number;
-  readonly durationUs: number;
-  /** Device-state bytes the source put on the stream in this phase. */
-  readonly deviceBytes: number;
-  /** Guest RAM bytes sent in this phase. */
-  readonly guestMemoryBytes: number;
-}
-
-/** `device_state` read back after one client step. */
-export interface DeviceStateStep {
-  /** The client step (QEMU's function name). */
-  readonly step: string;
-  /** The v1 `device_state` value read from the region. */
-  readonly state: number;
-  /** Its uAPI name (`running`, `pre-copy`, `stop-and-copy`, `stop`, `resuming`). */
-  readonly name: string;
-}
-
-/** How guest RAM moved. */
-export interface RamMigrationReport {
-  /** `precopy`: iterative pre-copy with dirty tracking; `stop-and-copy`: every touched page while stopped. */
-  readonly mode: 'precopy' | 'stop-and-copy';
-  /** The source host's IOMMU format (whose dirty bits tracked the VF's DMA). */
-  readonly iommuFormat: IoPgtableFormatName;
-  readonly downtimeLimitUs: number;
-  readonly maxRounds: number;
-  /** Pre-copy rounds, then the round while stopped (empty in stop-and-copy mode). */
-  readonly rounds: readonly RamRound[];
-  /** Whether pre-copy ended under the downtime limit (false in stop-and-copy mode). */
-  readonly converged: boolean;
-  /** Bytes sent while the VM ran. */
-  readonly precopyBytes: number;
-  /** Bytes sent while the VM was stopped. */
-  readonly stoppedBytes: number;
-  /** Source RAM (at the switch-over, source stopped) against destination RAM (not yet started). */
-  readonly check: GuestMemoryComparison;
-}
-
 /** What a v1 live migration did. */
-export interface LiveMigrationV1Report {
-  readonly sourceStates: readonly DeviceStateStep[];
-  readonly destinationStates: readonly DeviceStateStep[];
-  readonly phases: readonly MigrationPhase[];
-  /** Device-state bytes read from the source region. */
-  readonly deviceBytesSaved: number;
-  /** Device-state bytes written to the destination region. */
-  readonly deviceBytesLoaded: number;
-  /** Bytes of the vfio sections of the stream (device state plus QEMU's framing). */
-  readonly streamBytes: number;
-  /** Guest RAM sent while the VM was stopped. */
-  readonly guestMemory: GuestMemoryCopy;
-  readonly ram: RamMigrationReport;
-  /** Interrupts raised while the vCPUs were stopped, delivered on the destination. */
-  readonly pendingIrqsMoved: number;
-  readonly precopyIterations: number;
-  /** From the VM's stop on the source to its start on the destination (µs). */
-  readonly downtimeUs: number;
-  readonly totalUs: number;
+export interface LiveMigrationV1Report extends LiveMigrationReport {
+  readonly protocol: 'v1';
 }
 
 /** Options of {@link liveMigrateV1}. */
@@ -167,26 +105,21 @@ export function liveMigrateV1(options: LiveMigrationV1Options): LiveMigrationV1R
   const t0 = clock.now();
   const s = openQemuV1Client(source.host);
   const d = openQemuV1Client(destination);
-  const sourceStates: DeviceStateStep[] = [readState(s, 'open')];
-  const destinationStates: DeviceStateStep[] = [readState(d, 'open')];
-  const phases: MigrationPhase[] = [];
+  const tracer = source.host.tracer.forThread('migration');
+  const dstTracer = destination.tracer.forThread('migration');
+  const sourceStates: DeviceStateStep[] = [readState(s, tracer, 'open')];
+  const destinationStates: DeviceStateStep[] = [readState(d, dstTracer, 'open')];
+  const phases = new MigrationPhases(clock, tracer);
   let deviceBytesSaved = 0;
   let deviceBytesLoaded = 0;
   let streamBytes = 0;
 
-  let phase = { name: 'setup' as MigrationPhaseName, startUs: t0, deviceBytes: 0, guestMemoryBytes: 0 };
-  const begin = (name: MigrationPhaseName): void => {
-    phase = { name, startUs: clock.now(), deviceBytes: 0, guestMemoryBytes: 0 };
-  };
-  const end = (): void => {
-    phases.push({ ...phase, durationUs: clock.now() - phase.startUs });
-  };
   /** One vfio section: written by `save` on the source, sent, loaded on the destination. */
   const section = (save: (w: QemuFileWriter) => number): void => {
     const w = new QemuFileWriter();
     const bytes = save(w);
     deviceBytesSaved += bytes;
-    phase.deviceBytes += bytes;
+    phases.addDeviceBytes(bytes);
     streamBytes += w.size;
     link.send(w.size);
     const r = new QemuFileReader(w.toBytes());
@@ -196,16 +129,16 @@ export function liveMigrateV1(options: LiveMigrationV1Options): LiveMigrationV1R
   let ram: RamPrecopy | undefined;
   let switchedOver = false;
   try {
-    begin('setup');
+    phases.begin('setup');
     const dstVm = Vm.incoming({ name: vm.name, clock, memorySize: vm.memory.size });
     const dstVf = attachVf(dstVm, destination);
     d.loadSetup();
-    destinationStates.push(readState(d, 'load_setup'));
+    destinationStates.push(readState(d, dstTracer, 'load_setup'));
     section((w) => {
       s.saveSetup(w);
       return 0;
     });
-    sourceStates.push(readState(s, 'save_setup'));
+    sourceStates.push(readState(s, tracer, 'save_setup'));
     if (precopy) {
       const dirty = new DirtySync({
         vm,
@@ -213,39 +146,39 @@ export function liveMigrateV1(options: LiveMigrationV1Options): LiveMigrationV1R
         dma: source.dma,
         ...(options.dirtySources !== undefined ? { sources: options.dirtySources } : {}),
       });
-      ram = new RamPrecopy(vm, dstVm, link, dirty, options.ram);
+      ram = new RamPrecopy(vm, dstVm, link, dirty, options.ram, tracer);
       ram.setup();
     }
-    end();
+    phases.end();
 
-    begin('pre-copy');
+    phases.begin('pre-copy');
     const maxIterations = options.maxPrecopyIterations ?? 8;
     let precopyIterations = 0;
     while (precopyIterations < maxIterations && s.savePending() > 0) {
       section((w) => s.saveIterate(w).bytes);
       precopyIterations++;
-      sourceStates.push(readState(s, 'save_live_iterate'));
+      sourceStates.push(readState(s, tracer, 'save_live_iterate'));
     }
     if (ram !== undefined) {
       ram.iterate();
-      phase.guestMemoryBytes += ram.precopyBytes;
+      phases.addGuestMemoryBytes(ram.precopyBytes);
     }
-    end();
+    phases.end();
 
-    begin('stop');
+    phases.begin('stop');
     options.beforeStop?.();
     const stoppedAt = clock.now();
     vm.stop();
     s.vmStop();
-    sourceStates.push(readState(s, 'vm_stop'));
-    end();
+    sourceStates.push(readState(s, tracer, 'vm_stop'));
+    phases.end();
 
-    begin('stop-and-copy');
+    phases.begin('stop-and-copy');
     section((w) => s.saveComplete(w));
-    sourceStates.push(readState(s, 'save_live_complete_precopy'));
-    end();
+    sourceStates.push(readState(s, tracer, 'save_live_complete_precopy'));
+    phases.end();
 
-    begin('guest memory');
+    phases.begin('guest memory');
     let guestMemory: GuestMemoryCopy;
     if (ram !== undefined) {
       const pages = ram.complete();
@@ -256,27 +189,28 @@ export function liveMigrateV1(options: LiveMigrationV1Options): LiveMigrationV1R
     }
     const vcpu = vm.saveVcpu();
     dstVm.loadVcpu(vcpu);
-    phase.guestMemoryBytes += guestMemory.bytes;
+    phases.addGuestMemoryBytes(guestMemory.bytes);
     const check = compareGuestMemory(vm.memory, dstVm.memory);
-    end();
+    phases.end();
 
-    begin('resume');
+    phases.begin('resume');
     const driver = resumeGuestVfDriver(dstVf);
     options.onGuestResumed?.(driver);
     d.vmStart();
     switchedOver = true;
-    destinationStates.push(readState(d, 'vm_start'));
+    destinationStates.push(readState(d, dstTracer, 'vm_start'));
     dstVm.start();
     const downtimeUs = clock.now() - stoppedAt;
-    end();
+    phases.end();
 
     return {
       destination: dstVf,
       driver,
       report: {
+        protocol: 'v1',
         sourceStates,
         destinationStates,
-        phases,
+        phases: phases.list,
         deviceBytesSaved,
         deviceBytesLoaded,
         streamBytes,
@@ -314,7 +248,9 @@ export function liveMigrateV1(options: LiveMigrationV1Options): LiveMigrationV1R
   }
 }
 
-function readState(client: QemuV1Client, step: string): DeviceStateStep {
+function readState(client: QemuV1Client, tracer: Tracer, step: string): DeviceStateStep {
   const state = client.deviceState();
-  return { step, state, name: deviceStateName(state) };
+  const name = deviceStateName(state);
+  if (tracer.enabled) tracer.instant('migration.state', name, { step, device_state: state });
+  return { step, state, name };
 }

@@ -1,4 +1,4 @@
-import { KernelError, PAGE_SIZE, type VirtualClock } from '@vfio-sim/platform';
+import { KernelError, PAGE_SIZE, Tracer, type VirtualClock } from '@vfio-sim/platform';
 import type { DirtySync, DirtySyncResult } from '../dirty/dirty-sync.js';
 import { PageBitmap } from '../dirty/page-bitmap.js';
 import type { Vm } from '../guest/vm.js';
@@ -80,16 +80,23 @@ export class RamPrecopy {
   private readonly roundsDone: RamRound[] = [];
   private convergedFlag = false;
   private bytesBeforeStop = 0;
+  private readonly tracer: Tracer;
 
-  /** @throws KernelError EINVAL for bad options ({@link checkRamPrecopyOptions}). */
+  /**
+   * `tracer` (default none) gets a slice per round and a `RAM pages` counter sample after each (sent,
+   * CPU-dirty, DMA-dirty, left); tracing does not change the rounds.
+   * @throws KernelError EINVAL for bad options ({@link checkRamPrecopyOptions}).
+   */
   constructor(
     private readonly src: Vm,
     private readonly dst: Vm,
     private readonly link: MigrationLink,
     private readonly dirty: DirtySync,
     options: RamPrecopyOptions = {},
+    tracer?: Tracer,
   ) {
     checkRamPrecopyOptions(options);
+    this.tracer = tracer ?? Tracer.disabled(src.clock);
     this.downtimeLimitUs = options.downtimeLimitUs ?? RAM_DOWNTIME_LIMIT_US;
     this.maxRounds = options.maxRounds ?? RAM_MAX_ROUNDS;
     this.pending = new PageBitmap(src.memory.size / PAGE_SIZE);
@@ -110,6 +117,11 @@ export class RamPrecopy {
     return this.bytesBeforeStop;
   }
 
+  /** Bytes of the dirty pages not sent yet (QEMU's `ram_bytes_remaining`). */
+  get remainingBytes(): number {
+    return this.pending.count() * PAGE_SIZE;
+  }
+
   /** Start dirty tracking; mark every touched page pending. @throws KernelError from the ioctls. */
   setup(): void {
     this.dirty.start();
@@ -122,18 +134,36 @@ export class RamPrecopy {
    * @throws KernelError from a sync.
    */
   iterate(): void {
-    const clock = this.src.clock;
     for (let round = 0; round < this.maxRounds; round++) {
-      const startUs = clock.now();
-      const sent = this.sendPending();
-      this.bytesBeforeStop += sent * PAGE_SIZE;
-      const found = this.dirty.sync(this.pending);
-      const row = this.record(round, false, startUs, clock, sent, found);
+      const row = this.round();
       if (row.expectedDowntimeUs <= this.downtimeLimitUs) {
         this.convergedFlag = true;
         return;
       }
     }
+  }
+
+  /**
+   * One pre-copy round, the guest running: send the pending pages (round 0: every touched page),
+   * then read and clear both dirty sources. The caller decides whether to go on — {@link iterate}
+   * alone, or a VMM that interleaves other devices' iterations with the rounds.
+   * @throws KernelError from the sync.
+   */
+  round(): RamRound {
+    const clock = this.src.clock;
+    const startUs = clock.now();
+    const sent = this.sendPending();
+    this.bytesBeforeStop += sent * PAGE_SIZE;
+    const found = this.dirty.sync(this.pending);
+    return this.record(this.roundsDone.length, false, startUs, clock, sent, found);
+  }
+
+  /**
+   * Record that the rounds ended under the downtime limit by a caller's own rule (a VMM that adds
+   * other devices' pending bytes to the estimate).
+   */
+  markConverged(): void {
+    this.convergedFlag = true;
   }
 
   /**
@@ -186,6 +216,18 @@ export class RamPrecopy {
       expectedDowntimeUs: Math.ceil((remainingPages * PAGE_SIZE) / this.link.bytesPerUs),
     };
     this.roundsDone.push(row);
+    if (this.tracer.enabled) {
+      this.tracer.slice('migration.ram', stopped ? 'RAM final round' : `RAM round ${round}`, startUs, {
+        pagesSent,
+        remainingPages,
+      });
+      this.tracer.counter('migration.ram', 'RAM pages', {
+        sent: pagesSent,
+        cpuDirty: found.cpuDirtyPages,
+        dmaDirty: found.dmaDirtyPages,
+        left: remainingPages,
+      });
+    }
     return row;
   }
 }

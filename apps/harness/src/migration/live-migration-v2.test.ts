@@ -1,0 +1,211 @@
+import type { IoPgtableFormatName } from '@vfio-sim/iommufd';
+import {
+  VFIO_DEVICE_STATE_RESUMING as RESUMING,
+  VFIO_DEVICE_STATE_RUNNING as RUNNING,
+} from '@vfio-sim/migration-v2';
+import { errnoOf, KernelError, VirtualClock } from '@vfio-sim/platform';
+import { QM_QUE_ISO_CFG_V } from '@vfio-sim/qm-hw';
+import { describe, expect, it } from 'vitest';
+import { startJobStream } from '../guest/job-stream.js';
+import { attachVf, probeGuestVfDriver } from '../guest/vf-passthrough.js';
+import { Vm } from '../guest/vm.js';
+import { ZipWorkload } from '../guest/zip-workload.js';
+import { createHost } from '../host/host.js';
+import { liveMigrateV2 } from './live-migration-v2.js';
+
+function scenario(o: { dst?: 'zip' | 'sec'; iommu?: IoPgtableFormatName } = {}) {
+  const clock = new VirtualClock();
+  const iommu = o.iommu ?? 'arm-smmuv3-s1';
+  const src = createHost({ name: 'source', clock, kind: 'zip', numVfs: 2, iommu });
+  const dst = createHost({ name: 'destination', clock, kind: o.dst ?? 'zip', numVfs: 2, iommu });
+  const vm = Vm.create({ name: 'guest', clock, memorySize: 64 << 20 });
+  const vf = attachVf(vm, src);
+  const driver = probeGuestVfDriver(vf);
+  const workload = new ZipWorkload({ seed: 13 });
+  workload.watch(driver, 'source');
+  return { clock, src, dst, vm, vf, driver, workload };
+}
+
+/** Run the clock event by event until `n` jobs completed. */
+function runUntilCompleted(clock: VirtualClock, workload: ZipWorkload, n: number): void {
+  while (workload.completed < n) {
+    const next = clock.nextEventTime();
+    if (next === undefined) throw new Error('the clock went idle first');
+    clock.runUntil(next);
+  }
+}
+
+describe('liveMigrateV2', () => {
+  it.each([
+    ['amd-v1', true],
+    ['arm-smmuv3-s1', true],
+    ['vtd-ss', false],
+  ] as const)(
+    'moves a running ZIP workload with jobs in flight over %s (RAM pre-copy %s): exactly once, RAM identical',
+    (iommu, precopy) => {
+      const { clock, dst, vm, vf, driver, workload } = scenario({ iommu });
+      workload.submit(driver, 'source', 20);
+      runUntilCompleted(clock, workload, 5);
+      const stream = startJobStream({ vm, driver, workload, side: 'source', periodUs: 6, limit: 80 });
+      let inFlightAtStop = 0;
+      const { driver: resumed, report } = liveMigrateV2({
+        source: vf,
+        destination: dst,
+        precopy,
+        beforeStop: () => {
+          inFlightAtStop = workload.outstanding;
+        },
+        onGuestResumed: (d) => workload.watch(d, 'destination'),
+      });
+      clock.runUntilIdle();
+      workload.submit(resumed, 'destination', 3);
+      clock.runUntilIdle();
+
+      const t = workload.tally();
+      const total = 23 + stream.submitted;
+      expect(inFlightAtStop).toBeGreaterThan(0);
+      expect(t.submitted).toBe(total);
+      expect(t.verified).toBe(total);
+      expect([t.lost, t.duplicated, t.corrupt, t.unknown]).toEqual([[], [], [], []]);
+      expect(t.completedOnDestination).toBeGreaterThanOrEqual(inFlightAtStop);
+      expect(report.ram.check.mismatchedPages).toEqual([]);
+      expect(report.ram.check.pagesCompared).toBeGreaterThan(0);
+      expect(report.ram.mode).toBe(precopy ? 'precopy' : 'stop-and-copy');
+      expect(report.ram.iommuFormat).toBe(iommu);
+      if (precopy) {
+        expect(report.ram.converged).toBe(true);
+        expect(report.ram.rounds.length).toBeGreaterThan(1);
+        expect(report.ram.rounds.at(-1)!.dmaDirtyPages).toBeGreaterThan(0);
+      }
+
+      expect(report.protocol).toBe('v2');
+      expect(report.sourceStates.map((s) => s.name)).toEqual([
+        'RUNNING',
+        'PRE_COPY',
+        ...Array<string>(report.precopyIterations).fill('PRE_COPY'),
+        'STOP_COPY',
+        'STOP_COPY',
+        'STOP',
+      ]);
+      expect(report.destinationStates.map((s) => s.name)).toEqual([
+        'RUNNING',
+        'RESUMING',
+        'RESUMING',
+        'RUNNING',
+      ]);
+      expect(report.destinationStartPath).toEqual(['RESUMING', 'STOP', 'RUNNING']);
+      // hisi_acc: the 40-byte match data in PRE_COPY, the rest of the 176-byte state at STOP_COPY
+      expect(report.stopCopySize).toBe(176);
+      expect(report.deviceBytesSaved).toBe(176);
+      expect(report.deviceBytesLoaded).toBe(176);
+      expect(report.phases.find((p) => p.name === 'pre-copy')!.deviceBytes).toBe(40);
+      expect(report.phases.find((p) => p.name === 'stop-and-copy')!.deviceBytes).toBe(136);
+      expect(report.switchoverAck).toBe(true);
+      const stop = report.phases.find((p) => p.name === 'stop')!;
+      expect(report.switchoverApprovedUs).not.toBeNull();
+      expect(report.switchoverApprovedUs!).toBeLessThanOrEqual(stop.startUs);
+      expect(report.lastPending!.expectedDowntimeUs).toBeLessThanOrEqual(report.ram.downtimeLimitUs);
+
+      expect(report.phases.map((p) => p.name)).toEqual([
+        'setup',
+        'pre-copy',
+        'stop',
+        'stop-and-copy',
+        'guest memory',
+        'resume',
+        'cleanup',
+      ]);
+      expect(report.phases.reduce((a, p) => a + p.durationUs, 0)).toBe(report.totalUs);
+      expect(report.downtimeUs).toBeLessThan(report.totalUs);
+      expect(report.phases.find((p) => p.name === 'guest memory')!.guestMemoryBytes).toBe(
+        report.guestMemory.bytes,
+      );
+    },
+  );
+
+  it('is deterministic: the same scenario gives the same report', () => {
+    const run = () => {
+      const { clock, dst, vm, vf, driver, workload } = scenario();
+      workload.submit(driver, 'source', 12);
+      startJobStream({ vm, driver, workload, side: 'source', periodUs: 20, limit: 30 });
+      const { report } = liveMigrateV2({ source: vf, destination: dst });
+      clock.runUntilIdle();
+      return JSON.stringify(report);
+    };
+    expect(run()).toBe(run());
+  });
+
+  it('an incompatible destination fails the match data in pre-copy (EFAULT): the guest never stops', () => {
+    const { clock, dst, vm, vf, driver, workload, src } = scenario({ dst: 'sec' });
+    workload.submit(driver, 'source', 6);
+    let stopped = false;
+    let error: unknown;
+    try {
+      liveMigrateV2({
+        source: vf,
+        destination: dst,
+        beforeStop: () => {
+          stopped = true;
+        },
+        onGuestResumed: () => expect.unreachable(),
+      });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(KernelError);
+    expect((error as KernelError).errno).toBe('EFAULT'); // the resume write's check
+    expect(stopped).toBe(false);
+    expect(vm.isRunning).toBe(true);
+    expect(vm.dirtyLog.isLogging).toBe(false);
+    expect(src.vfHandle.getMigState()).toBe(RUNNING); // PRE_COPY → RUNNING by the failure notifier
+    expect(src.vfioDevice.paused).toBe(false);
+    expect(dst.vfHandle.getMigState()).toBe(RESUMING); // only a reset (or close) aborts RESUMING
+    clock.runUntilIdle();
+    workload.submit(driver, 'source', 2);
+    clock.runUntilIdle();
+    const t = workload.tally();
+    expect(t.verified).toBe(8);
+    expect(t.completedOnSource).toBe(8);
+  });
+
+  it('a destination that rejects the stopped state (EFAULT at stop-copy): cancelled, the source VF and vCPUs run on', () => {
+    const { clock, dst, vm, vf, driver, workload, src } = scenario();
+    workload.submit(driver, 'source', 10);
+    const stream = startJobStream({ vm, driver, workload, side: 'source', periodUs: 6, limit: 80 });
+    let pendingAtStop = -1;
+    const errno = errnoOf(() =>
+      liveMigrateV2({
+        source: vf,
+        destination: dst,
+        beforeStop: () => {
+          // The destination's PF turns queue isolation on: the full state no longer matches.
+          dst.device.pf.bar2.writel(QM_QUE_ISO_CFG_V, 1);
+          pendingAtStop = workload.outstanding;
+        },
+        onGuestResumed: () => expect.unreachable(),
+      }),
+    );
+    expect(errno).toBe('EFAULT');
+    expect(pendingAtStop).toBeGreaterThan(0);
+    expect(vm.isRunning).toBe(true);
+    expect(vm.dirtyLog.isLogging).toBe(false);
+    expect(src.vfHandle.getMigState()).toBe(RUNNING); // STOP_COPY → RUNNING: the VF restarted
+    expect(src.vfioDevice.paused).toBe(false);
+    clock.runUntilIdle();
+    workload.submit(driver, 'source', 2);
+    clock.runUntilIdle();
+    const t = workload.tally();
+    expect(t.verified).toBe(12 + stream.submitted);
+    expect(t.completedOnSource).toBe(12 + stream.submitted);
+  });
+
+  it('refuses bad RAM options before touching anything (EINVAL)', () => {
+    const { vm, vf, dst, src } = scenario();
+    expect(errnoOf(() => liveMigrateV2({ source: vf, destination: dst, ram: { maxRounds: 0 } }))).toBe(
+      'EINVAL',
+    );
+    expect(vm.isRunning).toBe(true);
+    expect(src.vfHandle.getMigState()).toBe(RUNNING);
+    expect(dst.vfHandle.getMigState()).toBe(RUNNING);
+  });
+});

@@ -1,0 +1,356 @@
+import {
+  MigStreamReader,
+  MigStreamWriter,
+  migStateName,
+  type QemuV2Client,
+  VFIO_DEVICE_STATE_RESUMING,
+  VFIO_DEVICE_STATE_RUNNING,
+  VFIO_MIG_FLAG_DEV_DATA_STATE,
+  vfioMigPath,
+} from '@vfio-sim/migration-v2';
+import { KernelError, PAGE_SIZE, type Tracer } from '@vfio-sim/platform';
+import type { GuestVfDriver } from '@vfio-sim/qm-hw';
+import { DirtySync, type DirtySyncOptions } from '../dirty/dirty-sync.js';
+import { attachVf, resumeGuestVfDriver, type VfPassthrough } from '../guest/vf-passthrough.js';
+import { Vm } from '../guest/vm.js';
+import type { Host } from '../host/host.js';
+import { compareGuestMemory } from './guest-memory-compare.js';
+import { copyGuestMemory, type GuestMemoryCopy } from './guest-memory-copy.js';
+import { MigrationLink } from './link.js';
+import { MigrationPhases } from './migration-phases.js';
+import type { DeviceStateStep, LiveMigrationReport } from './migration-report.js';
+import {
+  checkRamPrecopyOptions,
+  RAM_DOWNTIME_LIMIT_US,
+  RAM_MAX_ROUNDS,
+  RamPrecopy,
+  type RamPrecopyOptions,
+} from './ram-precopy.js';
+import { openQemuV2Client } from './v2-client.js';
+
+/** What a v2 live migration did: the fields of a v1 report, and the v2 specifics. */
+export interface LiveMigrationV2Report extends LiveMigrationReport {
+  readonly protocol: 'v2';
+  /** Whether the `switchover-ack` capability was on. */
+  readonly switchoverAck: boolean;
+  /**
+   * Virtual time (µs) at which the destination loaded INIT_DATA_SENT — the device's initial data
+   * (hisi_acc: the match data, checked by the resume write) — and approved the switch-over; null
+   * without switchover-ack.
+   */
+  readonly switchoverApprovedUs: number | null;
+  /** VFIO_DEVICE_FEATURE_MIG_DATA_SIZE at the last exact pending query (hisi_acc: 176). */
+  readonly stopCopySize: number;
+  /**
+   * The pending bytes at the last exact query (dirty RAM + the device's stop-copy size) and the
+   * expected downtime QEMU derives from them (bytes / link bandwidth).
+   */
+  readonly lastPending: { readonly bytes: number; readonly expectedDowntimeUs: number } | null;
+  /**
+   * The arcs the kernel walks for the destination's vm_start (`vfio_mig_get_next_state` from
+   * RESUMING to RUNNING): RESUMING → STOP (the driver checks and loads the data) → RUNNING.
+   */
+  readonly destinationStartPath: readonly string[];
+}
+
+/** Options of {@link liveMigrateV2}. */
+export interface LiveMigrationV2Options {
+  /** The running VM's VF on the source host. */
+  readonly source: VfPassthrough;
+  /** Where the VM goes: its VF 0 becomes the VM's VF. */
+  readonly destination: Host;
+  /** The channel (default: 10 Gbit/s on the source's clock). */
+  readonly link?: MigrationLink;
+  /**
+   * Guest RAM by iterative pre-copy with dirty tracking (default true); false copies every touched
+   * page while the VM is stopped (no dirty tracking). The device's pre-copy runs either way.
+   */
+  readonly precopy?: boolean;
+  /** Downtime limit and iteration limit (RAM rounds and device iterations run together). */
+  readonly ram?: RamPrecopyOptions;
+  /** Dirty sources the pre-copy reads (default both; for tests that switch one off). */
+  readonly dirtySources?: DirtySyncOptions['sources'];
+  /** The `switchover-ack` capability on both sides (default true). */
+  readonly switchoverAck?: boolean;
+  /** Called just before the VM stops, while it still runs. */
+  readonly beforeStop?: () => void;
+  /** Called with the guest's driver resumed on the destination, before its vCPUs start. */
+  readonly onGuestResumed?: (driver: GuestVfDriver) => void;
+}
+
+/** The destination side after a successful migration, and the report. */
+export interface LiveMigrationV2Result {
+  /** The VM's VF on the destination (its `vm` is the running destination VM). */
+  readonly destination: VfPassthrough;
+  /** The guest's VF driver, continuing on the destination. */
+  readonly driver: GuestVfDriver;
+  readonly report: LiveMigrationV2Report;
+}
+
+/**
+ * Live-migrate a VM with a hisi accelerator VF over the v2 protocol (device state machine through
+ * VFIO_DEVICE_FEATURE, data through the data fds), driven by QEMU's v2 client on both hosts, with
+ * guest RAM pre-copied under iommufd dirty tracking — QEMU 9.1's pairing:
+ *
+ * 1. setup — the destination waits (`-incoming`): load_setup (RUNNING → RESUMING, a resuming data
+ *    fd); on the source RAM's setup comes first (dirty tracking starts: CPU log, IOMMU), then
+ *    save_setup (MIG_DATA_SIZE, RUNNING → PRE_COPY with a saving data fd, PRECOPY_INFO);
+ * 2. pre-copy — iterations as QEMU's `migration_iteration_run` does them: a RAM round
+ *    ({@link RamPrecopy.round}), then the device's `save_live_iterate` (one read of the data fd: the
+ *    40-byte match data, then nothing; INIT_DATA_SENT with switchover-ack), each section loaded by
+ *    the destination as it arrives (its resume write checks the match data); then the pending
+ *    estimate (dirty RAM + PRECOPY_INFO bytes) and, under the threshold (bandwidth × downtime
+ *    limit), the exact one (+ MIG_DATA_SIZE); the loop ends when that is under the threshold and the
+ *    destination approved the switch-over, or at the iteration limit;
+ * 3. stop — the vCPUs stop, the VM-state handler sets PRE_COPY → STOP_COPY (the driver pauses the VF,
+ *    its cache write-back DMAs into guest RAM, it saves the full state into the same data fd);
+ * 4. stop-and-copy — save_complete reads the data fd until it returns 0, then the CONFIG section;
+ * 5. guest memory — the final dirty sync and the remaining pages (or every touched page), the vCPU
+ *    state; source and destination RAM are compared page by page;
+ * 6. resume — load_cleanup (the data fd closed), the guest driver rebuilt from the copied RAM,
+ *    vm_start: RESUMING → RUNNING (the kernel walks RESUMING → STOP, where the driver checks and
+ *    restores the state, → RUNNING, where it restarts the queues), the vCPUs start;
+ * 7. cleanup — the source's save_cleanup (STOP_COPY → STOP, data fd closed), outside the downtime.
+ *
+ * The state is read back through VFIO_DEVICE_FEATURE GET MIG_DEVICE_STATE after every step. If any
+ * step fails before the switch-over the migration fails on the source as QEMU's does: dirty tracking
+ * stops; a stopped VM's devices are set RUNNING and its vCPUs start; save_cleanup; the failure
+ * notifier sets RUNNING (PRE_COPY → RUNNING ends the session) — the guest keeps running.
+ *
+ * VMM counterpart: QEMU 9.1+ `migrate` with hw/vfio/migration.c (v2), migration/ram.c and the
+ * iommufd dirty tracking of hw/vfio/iommufd.c.
+ * @throws KernelError EINVAL for bad RAM options, EOPNOTSUPP for pre-copy when the source IOMMU cannot
+ *   track dirty pages (both before anything is touched); ETIMEDOUT if the destination never approved
+ *   the switch-over within the iteration limit; from the failing step, after the cancel.
+ */
+export function liveMigrateV2(options: LiveMigrationV2Options): LiveMigrationV2Result {
+  const { source, destination } = options;
+  const vm = source.vm;
+  const clock = vm.clock;
+  const precopy = options.precopy ?? true;
+  checkRamPrecopyOptions(options.ram);
+  if (precopy && !source.dma.dirtyTracking && (options.dirtySources?.iommu ?? true))
+    throw new KernelError(
+      'EOPNOTSUPP',
+      `${source.host.name}: the VF's IOMMU cannot track dirty pages; RAM pre-copy is blocked`,
+    );
+  const switchoverAck = options.switchoverAck ?? true;
+  const link = options.link ?? new MigrationLink(clock);
+  const downtimeLimitUs = options.ram?.downtimeLimitUs ?? RAM_DOWNTIME_LIMIT_US;
+  const maxIterations = options.ram?.maxRounds ?? RAM_MAX_ROUNDS;
+  const t0 = clock.now();
+  const s = openQemuV2Client(source.host, { switchoverAck });
+  const d = openQemuV2Client(destination, { switchoverAck });
+  const tracer = source.host.tracer.forThread('migration');
+  const dstTracer = destination.tracer.forThread('migration');
+  const sourceStates: DeviceStateStep[] = [readState(s, tracer, 'realize')];
+  const destinationStates: DeviceStateStep[] = [readState(d, dstTracer, 'realize')];
+  const phases = new MigrationPhases(clock, tracer);
+  let deviceBytesSaved = 0;
+  let deviceBytesLoaded = 0;
+  let streamBytes = 0;
+  let switchoverApprovedUs: number | null = null;
+
+  /** One vfio section: written by `save` on the source, sent, loaded on the destination. */
+  const section = (save: (w: MigStreamWriter) => void): void => {
+    const w = new MigStreamWriter();
+    save(w);
+    const bytes = w.toBytes();
+    const data = dataBytesOf(bytes);
+    deviceBytesSaved += data;
+    phases.addDeviceBytes(data);
+    streamBytes += w.size;
+    link.send(w.size);
+    const r = new MigStreamReader(bytes);
+    while (r.remaining > 0) deviceBytesLoaded += d.loadState(r);
+    if (switchoverApprovedUs === null && d.switchoverApproved) {
+      switchoverApprovedUs = clock.now();
+      if (dstTracer.enabled) dstTracer.instant('migration', 'switchover approved (INIT_DATA_SENT)');
+    }
+  };
+
+  let ram: RamPrecopy | undefined;
+  let stoppedAt: number | undefined;
+  let switchedOver = false;
+  try {
+    phases.begin('setup');
+    const dstVm = Vm.incoming({ name: vm.name, clock, memorySize: vm.memory.size });
+    const dstVf = attachVf(dstVm, destination);
+    d.loadSetup();
+    destinationStates.push(readState(d, dstTracer, 'load_setup'));
+    if (precopy) {
+      const dirty = new DirtySync({
+        vm,
+        iommu: source.host.iommu,
+        dma: source.dma,
+        ...(options.dirtySources !== undefined ? { sources: options.dirtySources } : {}),
+      });
+      ram = new RamPrecopy(vm, dstVm, link, dirty, options.ram, tracer);
+      ram.setup();
+    }
+    section((w) => s.saveSetup(w));
+    sourceStates.push(readState(s, tracer, 'save_setup'));
+    phases.end();
+
+    phases.begin('pre-copy');
+    const threshold = link.bytesPerUs * downtimeLimitUs;
+    let precopyIterations = 0;
+    let converged = false;
+    let stopCopySize = s.stopCopySize;
+    let lastPending: LiveMigrationV2Report['lastPending'] = null;
+    for (let i = 0; i < maxIterations && !converged; i++) {
+      ram?.round();
+      if (s.isActiveIterate()) {
+        section((w) => s.saveIterate(w));
+        precopyIterations++;
+        sourceStates.push(readState(s, tracer, 'save_live_iterate'));
+      }
+      const ramBytes = ram?.remainingBytes ?? 0;
+      if (ramBytes + s.statePendingEstimate() <= threshold) {
+        stopCopySize = s.statePendingExact();
+        const bytes = ramBytes + stopCopySize;
+        lastPending = { bytes, expectedDowntimeUs: Math.ceil(bytes / link.bytesPerUs) };
+        converged = bytes <= threshold && (!switchoverAck || d.switchoverApproved);
+      }
+    }
+    if (switchoverAck && !d.switchoverApproved)
+      throw new KernelError(
+        'ETIMEDOUT',
+        `${destination.name}: switch-over not acknowledged after ${precopyIterations} iteration(s)`,
+      );
+    if (converged) ram?.markConverged();
+    phases.addGuestMemoryBytes(ram?.precopyBytes ?? 0);
+    phases.end();
+
+    phases.begin('stop');
+    options.beforeStop?.();
+    stoppedAt = clock.now();
+    vm.stop();
+    s.vmStateChange(false, 'finish-migrate');
+    sourceStates.push(readState(s, tracer, 'vm_stop'));
+    phases.end();
+
+    phases.begin('stop-and-copy');
+    section((w) => s.saveComplete(w));
+    sourceStates.push(readState(s, tracer, 'save_live_complete_precopy'));
+    section((w) => s.saveState(w));
+    phases.end();
+
+    phases.begin('guest memory');
+    let guestMemory: GuestMemoryCopy;
+    if (ram !== undefined) {
+      const pages = ram.complete();
+      guestMemory = { pages, bytes: pages * PAGE_SIZE };
+    } else {
+      guestMemory = copyGuestMemory(vm.memory, dstVm.memory);
+      link.send(guestMemory.bytes);
+    }
+    const vcpu = vm.saveVcpu();
+    dstVm.loadVcpu(vcpu);
+    phases.addGuestMemoryBytes(guestMemory.bytes);
+    const check = compareGuestMemory(vm.memory, dstVm.memory);
+    phases.end();
+
+    phases.begin('resume');
+    d.loadCleanup();
+    destinationStates.push(readState(d, dstTracer, 'load_cleanup'));
+    const driver = resumeGuestVfDriver(dstVf);
+    options.onGuestResumed?.(driver);
+    d.vmStateChange(true);
+    switchedOver = true;
+    destinationStates.push(readState(d, dstTracer, 'vm_start'));
+    dstVm.start();
+    const downtimeUs = clock.now() - stoppedAt;
+    phases.end();
+
+    phases.begin('cleanup');
+    s.saveCleanup();
+    sourceStates.push(readState(s, tracer, 'save_cleanup'));
+    phases.end();
+
+    return {
+      destination: dstVf,
+      driver,
+      report: {
+        protocol: 'v2',
+        sourceStates,
+        destinationStates,
+        phases: phases.list,
+        deviceBytesSaved,
+        deviceBytesLoaded,
+        streamBytes,
+        guestMemory,
+        ram: {
+          mode: ram !== undefined ? 'precopy' : 'stop-and-copy',
+          iommuFormat: source.host.iommu.format,
+          downtimeLimitUs,
+          maxRounds: maxIterations,
+          rounds: ram?.rounds ?? [],
+          converged: ram?.converged ?? false,
+          precopyBytes: ram?.precopyBytes ?? 0,
+          stoppedBytes: guestMemory.bytes,
+          check,
+        },
+        pendingIrqsMoved: vcpu.pendingIrqs.length,
+        precopyIterations,
+        downtimeUs,
+        totalUs: clock.now() - t0,
+        switchoverAck,
+        switchoverApprovedUs,
+        stopCopySize,
+        lastPending,
+        destinationStartPath: [
+          VFIO_DEVICE_STATE_RESUMING,
+          ...vfioMigPath(d.migrationFlags, VFIO_DEVICE_STATE_RESUMING, VFIO_DEVICE_STATE_RUNNING),
+        ].map(migStateName),
+      },
+    };
+  } catch (e) {
+    if (!switchedOver) cancel(s, d, vm, ram, stoppedAt !== undefined);
+    throw e;
+  }
+}
+
+/**
+ * QEMU's failure path on the source, in its order: dirty tracking stops; if the VM was stopped, its
+ * devices are set RUNNING (the VM-state handler; hisi_acc restarts the paused VF) and the vCPUs
+ * start; save_cleanup closes the data fd; the failure notifier sets RUNNING (a device still in
+ * PRE_COPY leaves it, which ends the session). The destination closes its data fd. Errors here are
+ * swallowed: the migration's own error is the one reported.
+ */
+function cancel(s: QemuV2Client, d: QemuV2Client, vm: Vm, ram: RamPrecopy | undefined, stopped: boolean) {
+  ram?.abort();
+  const attempt = (step: () => void): void => {
+    try {
+      step();
+    } catch {
+      // the first error is the one to report; the device may already be in the error state
+    }
+  };
+  if (stopped) attempt(() => s.vmStateChange(true));
+  vm.start();
+  attempt(() => s.saveCleanup());
+  attempt(() => s.migrationFailed());
+  attempt(() => d.loadCleanup());
+}
+
+/** The device-data bytes (DATA record payloads) of one vfio section. */
+function dataBytesOf(section: Uint8Array): number {
+  const r = new MigStreamReader(section);
+  let total = 0;
+  while (r.remaining > 0) {
+    if (r.getBe64() !== VFIO_MIG_FLAG_DEV_DATA_STATE) continue;
+    const size = Number(r.getBe64());
+    r.getBuffer(size);
+    total += size;
+  }
+  return total;
+}
+
+/** VFIO_DEVICE_FEATURE GET MIG_DEVICE_STATE after a client step (traced as an instant). */
+function readState(client: QemuV2Client, tracer: Tracer, step: string): DeviceStateStep {
+  const state = client.handle.getMigState();
+  const name = migStateName(state);
+  if (tracer.enabled) tracer.instant('migration.state', name, { step, device_state: state });
+  return { step, state, name };
+}
