@@ -1,4 +1,8 @@
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { CommanderError } from '@commander-js/extra-typings';
+import { validateChromeTrace } from '@vfio-sim/platform';
 import { describe, expect, it } from 'vitest';
 import { createProgram } from './program.js';
 
@@ -61,7 +65,49 @@ describe('vfio-sim CLI', () => {
     expect(r.stdout).toContain('PASS');
   });
 
+  it('demo --protocol v2 migrates over the v2 protocol and compares with v1', async () => {
+    const r = await run('demo', '--json', '--protocol', 'v2', '--jobs', '6', '--seed', '3');
+    expect(r.error).toBeUndefined();
+    expect(r.exitCode).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report).toMatchObject({
+      protocol: 'v2',
+      result: 'PASS',
+      states: { source: ['RUNNING', 'PRE_COPY', 'STOP_COPY', 'STOP'] },
+      otherProtocol: { protocol: 'v1', result: 'PASS' },
+    });
+  });
+
+  it('demo --trace writes a valid Perfetto JSON and leaves the summary as it is', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vfio-sim-trace-'));
+    const file = join(dir, 'run.json');
+    const traced = await run('demo', '--protocol', 'v2', '--jobs', '4', '--trace', file);
+    const plain = await run('demo', '--protocol', 'v2', '--jobs', '4');
+    expect(traced.error).toBeUndefined();
+    expect(traced.exitCode).toBe(0);
+    expect(traced.stdout).toBe(plain.stdout);
+    expect(traced.stderr).toMatch(
+      /trace: \d+ events written to .*run\.json \(open it in https:\/\/ui\.perfetto\.dev\)/,
+    );
+    const trace = JSON.parse(readFileSync(file, 'utf8'));
+    validateChromeTrace(trace);
+    expect(trace.otherData).toMatchObject({ seed: 1, protocol: 'v2', result: 'PASS' });
+  });
+
+  it('demo --trace into a directory that does not exist: a clear error, exit 2, no run', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vfio-sim-trace-'));
+    const file = join(dir, 'missing', 'run.json');
+    const r = await run('demo', '--trace', file);
+    expect(r.error).toBeUndefined();
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/error: cannot write the trace file '.*run\.json' \(ENOENT\)/);
+    expect(r.stdout).toBe('');
+    expect(existsSync(file)).toBe(false);
+  });
+
   it.each([
+    [['demo', '--protocol', 'v3'], /--protocol <version>.*Allowed choices are v1, v2/],
+    [['demo', '--trace'], /option '--trace <file.json>' argument missing/],
     [['demo', '--jobs', '0'], /--jobs <n>.*job count is an integer in \[1, 32\]/],
     [['demo', '--seed', 'x'], /--seed <n>.*a seed is an integer/],
     [['demo', '--bogus'], /unknown option '--bogus'/],

@@ -1,7 +1,9 @@
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
 import type { IoPgtableFormatName } from '@vfio-sim/iommufd';
+import { MemoryTraceSink, toChromeTrace, validateChromeTrace } from '@vfio-sim/platform';
 import { formatDemoReport, runDemo } from '../demo/demo.js';
-import { MAX_DEMO_JOBS } from '../demo/migration-demo.js';
+import { MAX_DEMO_JOBS, MIGRATION_PROTOCOLS, type MigrationProtocol } from '../demo/migration-demo.js';
 import { DEFAULT_IOMMU_FORMAT, IOMMU_FORMATS } from '../host/host-iommu.js';
 
 /** Where the program writes, and how it reports its exit status (a process, or a test). */
@@ -36,6 +38,19 @@ function parseJobs(value: string): number {
 }
 
 /**
+ * Open (create or truncate) the trace file before the run, so a bad path fails at once.
+ * @returns the fd, or a message for the user.
+ */
+function openTraceFile(path: string): number | string {
+  try {
+    return openSync(path, 'w');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? 'error';
+    return `error: cannot write the trace file '${path}' (${code}): ${(e as Error).message}\n`;
+  }
+}
+
+/**
  * The `vfio-sim` command line. Run it with `createProgram().parseAsync(process.argv)`, or in a test
  * with captured I/O and `exitOverride()` (commander then throws instead of exiting on a usage error).
  */
@@ -48,7 +63,15 @@ export function createProgram(io: CliIo = PROCESS_IO): Command {
   program
     .command('demo')
     .description(
-      'live-migrate a guest running ZIP jobs between two in-process hosts (v1 region, QEMU v1 client, RAM pre-copy with IOMMU + CPU dirty tracking) and verify every job and guest RAM',
+      'live-migrate a guest running ZIP jobs between two in-process hosts (v1 region or v2 state machine, QEMU client, RAM pre-copy with IOMMU + CPU dirty tracking) and verify every job and guest RAM',
+    )
+    .addOption(
+      new Option(
+        '--protocol <version>',
+        "VFIO migration protocol: v1 (region) or v2 (FSM + data fds, PRE_COPY; QEMU 9.1's pairing with iommufd)",
+      )
+        .choices(MIGRATION_PROTOCOLS as readonly MigrationProtocol[])
+        .default('v1' as MigrationProtocol),
     )
     .option('--seed <n>', 'seed for every random choice', parseSeed, 1)
     .option(
@@ -68,15 +91,52 @@ export function createProgram(io: CliIo = PROCESS_IO): Command {
         .default(DEFAULT_IOMMU_FORMAT),
     )
     .option('--json', 'print the summary as JSON')
+    .option(
+      '--trace <file.json>',
+      'write a Chrome Trace Event / Perfetto JSON of the run (open it in ui.perfetto.dev); the summary is unchanged',
+    )
     .action((opts) => {
+      let traceFd: number | undefined;
+      if (opts.trace !== undefined) {
+        const opened = openTraceFile(opts.trace);
+        if (typeof opened === 'string') {
+          io.stderr(opened);
+          io.setExitCode(2);
+          return;
+        }
+        traceFd = opened;
+      }
+      const sink = traceFd !== undefined ? new MemoryTraceSink() : undefined;
       const report = runDemo({
         seed: opts.seed,
         jobs: opts.jobs,
         precopy: opts.precopy === 'on',
         iommu: opts.iommu as IoPgtableFormatName,
+        protocol: opts.protocol as MigrationProtocol,
+        ...(sink !== undefined ? { traceSink: sink } : {}),
       });
       io.stdout(opts.json === true ? `${JSON.stringify(report, null, 2)}\n` : formatDemoReport(report));
       if (report.result !== 'PASS') io.setExitCode(1);
+      if (traceFd !== undefined && sink !== undefined) {
+        const trace = toChromeTrace(sink.events, sink.namedTracks(), {
+          tool: 'vfio-sim demo',
+          seed: report.seed,
+          protocol: report.protocol,
+          iommu: report.iommu,
+          ram: report.ram.mode,
+          result: report.result,
+          timeUnit: 'µs of virtual time',
+        });
+        validateChromeTrace(trace);
+        try {
+          writeSync(traceFd, JSON.stringify(trace));
+        } finally {
+          closeSync(traceFd);
+        }
+        io.stderr(
+          `trace: ${trace.traceEvents.length} events written to ${opts.trace} (open it in https://ui.perfetto.dev)\n`,
+        );
+      }
     });
 
   return program as unknown as Command;

@@ -1,4 +1,4 @@
-import { errnoOf } from '@vfio-sim/platform';
+import { errnoOf, MemoryTraceSink, toChromeTrace, validateChromeTrace } from '@vfio-sim/platform';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { IOMMU_FORMATS } from '../host/host-iommu.js';
@@ -85,12 +85,14 @@ describe('demo', () => {
         fc.integer({ min: 1, max: 32 }),
         fc.boolean(),
         fc.constantFrom(...IOMMU_FORMATS),
-        (seed, jobs, precopy, iommu) => {
-          const r = runDemo({ seed, jobs, precopy, iommu });
+        fc.constantFrom('v1' as const, 'v2' as const),
+        (seed, jobs, precopy, iommu, protocol) => {
+          const r = runDemo({ seed, jobs, precopy, iommu, protocol });
           expect(r.failures).toEqual([]);
           expect(r.jobs.verified).toBe(jobs + r.jobs.submittedDuringMigration + 4);
           expect(r.ram.check.mismatchedPages).toBe(0);
           expect(r.comparison.result).toBe('PASS');
+          expect(r.otherProtocol.result).toBe('PASS');
           expect(r.downtimeRatio).toBeLessThanOrEqual(1);
           expect(r.jobs.inFlightAtStop).toBeLessThanOrEqual(
             jobs + r.jobs.submittedDuringMigration - r.jobs.completedBeforeMigration,
@@ -100,6 +102,74 @@ describe('demo', () => {
       { numRuns: 12, seed: 42 },
     );
   });
+
+  it('v2: deterministic, passes, walks the v2 states; its comparison run is the v1 demo of the same seed', () => {
+    const a = runDemo({ seed: 7, jobs: 24, protocol: 'v2' });
+    const b = runDemo({ seed: 7, jobs: 24, protocol: 'v2' });
+    expect(JSON.stringify(a)).toBe(JSON.stringify(b));
+    expect(a.result).toBe('PASS');
+    expect(a.protocol).toBe('v2');
+    expect(a.states.source).toEqual(['RUNNING', 'PRE_COPY', 'STOP_COPY', 'STOP']);
+    expect(a.states.destination).toEqual(['RUNNING', 'RESUMING', 'RUNNING']);
+    expect(a.v2).toMatchObject({
+      switchoverAck: true,
+      stopCopySize: 176,
+      precopyDeviceBytes: 40,
+      stopCopyDeviceBytes: 136,
+      destinationStartPath: ['RESUMING', 'STOP', 'RUNNING'],
+    });
+    expect(a.ram.converged).toBe(true);
+    expect(a.ram.check.mismatchedPages).toBe(0);
+    expect(a.jobs.verified).toBe(a.jobs.submitted);
+    expect(a.virtualTimeUs.phases.map((p) => p.name)).toContain('cleanup');
+    const v1 = runDemo({ seed: 7, jobs: 24, protocol: 'v1' });
+    expect(v1.v2).toBeNull();
+    expect(a.otherProtocol).toEqual({
+      protocol: 'v1',
+      result: 'PASS',
+      downtimeUs: v1.virtualTimeUs.downtime,
+      totalUs: v1.virtualTimeUs.total,
+    });
+    expect(v1.otherProtocol.downtimeUs).toBe(a.virtualTimeUs.downtime);
+    const text = formatDemoReport(a);
+    expect(text).toContain('v2 live migration');
+    expect(text).toContain('RUNNING → PRE_COPY → STOP_COPY → STOP');
+    expect(text).toContain('the kernel walks RESUMING → STOP → RUNNING');
+    expect(text).toMatch(/\nPASS/);
+  });
+
+  it.each(['v1', 'v2'] as const)(
+    'a %s trace is valid Chrome Trace JSON with phases, RAM rounds and states; tracing changes nothing',
+    (protocol) => {
+      const plain = runDemo({ seed: 2, jobs: 12, protocol });
+      const sink = new MemoryTraceSink();
+      const traced = runDemo({ seed: 2, jobs: 12, protocol, traceSink: sink });
+      expect(JSON.stringify(traced)).toBe(JSON.stringify(plain)); // same report, same virtual times
+      expect(formatDemoReport(traced)).toBe(formatDemoReport(plain));
+      const trace = toChromeTrace(sink.events, sink.namedTracks(), { seed: 2 });
+      validateChromeTrace(trace);
+      expect(JSON.parse(JSON.stringify(trace))).toEqual(trace);
+      const ev = trace.traceEvents;
+      const slices = ev.filter((e) => e.ph === 'X' && e.cat === 'migration').map((e) => e.name);
+      expect(slices).toEqual(plain.virtualTimeUs.phases.map((p) => p.name));
+      const phaseUs = ev.filter((e) => e.ph === 'X' && e.cat === 'migration').map((e) => e.dur);
+      expect(phaseUs).toEqual(plain.virtualTimeUs.phases.map((p) => p.us));
+      expect(ev.filter((e) => e.ph === 'C' && e.name === 'RAM pages')).toHaveLength(plain.ram.rounds.length);
+      const states = ev.filter((e) => e.cat === 'migration.state' && e.ph === 'i').map((e) => e.name);
+      expect(states).toContain(protocol === 'v2' ? 'PRE_COPY' : 'pre-copy');
+      expect(ev.some((e) => e.ph === 'X' && e.cat === 'qm.job')).toBe(true);
+      expect(ev.some((e) => e.ph === 'i' && e.cat === 'qm.db')).toBe(true);
+      expect(ev.some((e) => e.ph === 'i' && e.cat === 'qm.mb')).toBe(true);
+      const threads = ev.filter((e) => e.name === 'thread_name').map((e) => e.args!.name);
+      expect(threads).toEqual(expect.arrayContaining(['qemu', 'qm-hw', 'pf', 'vCPUs', 'vf driver']));
+      // same run, same bytes
+      const again = new MemoryTraceSink();
+      runDemo({ seed: 2, jobs: 12, protocol, traceSink: again });
+      expect(JSON.stringify(toChromeTrace(again.events, again.namedTracks()))).toBe(
+        JSON.stringify(toChromeTrace(sink.events, sink.namedTracks())),
+      );
+    },
+  );
 
   it('refuses a job count outside the guest driver buffers (EINVAL, no run)', () => {
     for (const jobs of [0, 33, 1.5])

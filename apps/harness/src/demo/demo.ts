@@ -1,9 +1,15 @@
 import type { IoPgtableFormatName } from '@vfio-sim/iommufd';
+import type { TraceSink } from '@vfio-sim/platform';
 import { DEFAULT_IOMMU_FORMAT } from '../host/host-iommu.js';
 import { type LayerStatus, layerStatus } from '../layers.js';
 import type { DeviceStateStep, MigrationPhaseName } from '../migration/migration-report.js';
 import type { RamRound } from '../migration/ram-precopy.js';
-import { DESTINATION_JOBS, type MigrationDemoResult, runMigrationDemo } from './migration-demo.js';
+import {
+  DESTINATION_JOBS,
+  type MigrationDemoResult,
+  type MigrationProtocol,
+  runMigrationDemo,
+} from './migration-demo.js';
 
 /** Options of {@link runDemo}. */
 export interface DemoOptions {
@@ -14,6 +20,10 @@ export interface DemoOptions {
   readonly precopy?: boolean;
   /** Both hosts' IOMMU format (default {@link DEFAULT_IOMMU_FORMAT}). */
   readonly iommu?: IoPgtableFormatName;
+  /** The VFIO migration protocol (default `v1`). */
+  readonly protocol?: MigrationProtocol;
+  /** Trace the main run (not the comparison runs) into this sink; the report is the same without it. */
+  readonly traceSink?: TraceSink;
 }
 
 /** How guest RAM moved, in the demo's summary. */
@@ -26,6 +36,7 @@ const USED_BY_DEMO = new Set([
   '@vfio-sim/iommufd',
   '@vfio-sim/vfio-core',
   '@vfio-sim/migration-v1',
+  '@vfio-sim/migration-v2',
   '@vfio-sim/hisi-acc-vfio-pci',
 ]);
 
@@ -37,6 +48,23 @@ export interface DemoReport {
   readonly failures: readonly string[];
   /** Both hosts' IOMMU format. */
   readonly iommu: IoPgtableFormatName;
+  /** The VFIO migration protocol of this run. */
+  readonly protocol: MigrationProtocol;
+  /** What only a v2 migration has (null for v1). */
+  readonly v2: {
+    readonly switchoverAck: boolean;
+    /** Virtual time the destination approved the switch-over (µs; null without switchover-ack). */
+    readonly switchoverApprovedUs: number | null;
+    /** MIG_DATA_SIZE (hisi_acc: sizeof(struct acc_vf_data) = 176). */
+    readonly stopCopySize: number;
+    /** Device data read in PRE_COPY (the match data) and at STOP_COPY (the rest of the state). */
+    readonly precopyDeviceBytes: number;
+    readonly stopCopyDeviceBytes: number;
+    /** Pending bytes (dirty RAM + MIG_DATA_SIZE) at the last exact query and their expected downtime. */
+    readonly lastPending: { readonly bytes: number; readonly expectedDowntimeUs: number } | null;
+    /** The kernel's arcs for the destination's vm_start (RESUMING → STOP → RUNNING). */
+    readonly destinationStartPath: readonly string[];
+  } | null;
   /** Guest RAM in this run. */
   readonly ram: {
     readonly mode: RamMode;
@@ -60,7 +88,17 @@ export interface DemoReport {
   };
   /** Downtime with pre-copy divided by downtime copying RAM whole while stopped (2 decimals). */
   readonly downtimeRatio: number;
-  /** `device_state` after each step of QEMU's v1 client, repeats collapsed. */
+  /** The same seed and RAM mode migrated with the other protocol. */
+  readonly otherProtocol: {
+    readonly protocol: MigrationProtocol;
+    readonly result: 'PASS' | 'FAIL';
+    readonly downtimeUs: number;
+    readonly totalUs: number;
+  };
+  /**
+   * The device's state after each step of QEMU's client (v1: `device_state` from the region; v2: GET
+   * MIG_DEVICE_STATE), repeats collapsed.
+   */
   readonly states: { readonly source: readonly string[]; readonly destination: readonly string[] };
   readonly bytes: {
     /** Device state read from the source region and written to the destination region. */
@@ -99,25 +137,54 @@ export interface DemoReport {
 }
 
 /**
- * Run the demo (a v1 live migration of a guest running ZIP jobs, RAM by pre-copy or whole), run the
- * same seed again with the other RAM mode for the downtime comparison, and summarise both.
+ * Run the demo (a v1 or v2 live migration of a guest running ZIP jobs, RAM by pre-copy or whole), run
+ * the same seed again with the other RAM mode and with the other protocol for the downtime
+ * comparisons, and summarise. Every run must pass.
  */
 export function runDemo(options: DemoOptions): DemoReport {
   const precopy = options.precopy ?? true;
   const iommu = options.iommu ?? DEFAULT_IOMMU_FORMAT;
-  const r = runMigrationDemo({ seed: options.seed, jobs: options.jobs, precopy, iommu });
-  const other = runMigrationDemo({ seed: options.seed, jobs: options.jobs, precopy: !precopy, iommu });
+  const protocol = options.protocol ?? 'v1';
+  const otherProtocol: MigrationProtocol = protocol === 'v1' ? 'v2' : 'v1';
+  const base = { seed: options.seed, jobs: options.jobs, iommu };
+  const r = runMigrationDemo({
+    ...base,
+    precopy,
+    protocol,
+    ...(options.traceSink !== undefined ? { traceSink: options.traceSink } : {}),
+  });
+  const other = runMigrationDemo({ ...base, precopy: !precopy, protocol });
+  const cross = runMigrationDemo({ ...base, precopy, protocol: otherProtocol });
   const m = r.migration;
   const t = r.jobs;
   const pre = precopy ? r : other;
   const whole = precopy ? other : r;
   const modeOf = (x: MigrationDemoResult): RamMode => x.migration.ram.mode;
-  const failures = [...r.failures, ...other.failures.map((f) => `(comparison run, ${modeOf(other)}) ${f}`)];
+  const failures = [
+    ...r.failures,
+    ...other.failures.map((f) => `(comparison run, ${modeOf(other)}) ${f}`),
+    ...cross.failures.map((f) => `(comparison run, ${otherProtocol}) ${f}`),
+  ];
+  const v2 = r.v2;
+  const phaseBytes = (name: MigrationPhaseName) => m.phases.find((p) => p.name === name)?.deviceBytes ?? 0;
   return {
     seed: r.seed,
     result: failures.length === 0 ? 'PASS' : 'FAIL',
     failures,
     iommu,
+    protocol,
+    v2:
+      v2 === null
+        ? null
+        : {
+            switchoverAck: v2.switchoverAck,
+            switchoverApprovedUs: v2.switchoverApprovedUs,
+            stopCopySize: v2.stopCopySize,
+            precopyDeviceBytes: phaseBytes('pre-copy'),
+            stopCopyDeviceBytes: phaseBytes('stop-and-copy'),
+            lastPending: v2.lastPending,
+            destinationStartPath: v2.destinationStartPath,
+          },
     ram: {
       mode: m.ram.mode,
       downtimeLimitUs: m.ram.downtimeLimitUs,
@@ -139,6 +206,12 @@ export function runDemo(options: DemoOptions): DemoReport {
       stoppedBytes: other.migration.ram.stoppedBytes,
     },
     downtimeRatio: Math.round((pre.migration.downtimeUs / whole.migration.downtimeUs) * 100) / 100,
+    otherProtocol: {
+      protocol: otherProtocol,
+      result: cross.pass ? 'PASS' : 'FAIL',
+      downtimeUs: cross.migration.downtimeUs,
+      totalUs: cross.migration.totalUs,
+    },
     states: { source: walked(m.sourceStates), destination: walked(m.destinationStates) },
     bytes: {
       deviceState: { saved: m.deviceBytesSaved, loaded: m.deviceBytesLoaded, stream: m.streamBytes },
@@ -192,19 +265,42 @@ export function formatDemoReport(r: DemoReport): string {
   const notBuilt = r.layers.filter((l) => !l.built).map((l) => short(l.name));
   const n = (v: number, w: number) => String(v).padStart(w);
   const precopy = ram.mode === 'precopy';
+  const v2 = r.v2;
   const lines = [
-    `vfio-sim demo (seed ${r.seed}): v1 live migration of a guest using a HiSilicon ZIP VF`,
-    "  two in-process hosts, VF 0 on each bound to hisi-acc-vfio-pci; QEMU's v1 client drives both",
+    `vfio-sim demo (seed ${r.seed}): ${r.protocol} live migration of a guest using a HiSilicon ZIP VF`,
+    `  two in-process hosts, VF 0 on each bound to hisi-acc-vfio-pci; QEMU's ${r.protocol} client drives both`,
+    ...(v2 !== null
+      ? [
+          '  (v2: state machine through VFIO_DEVICE_FEATURE, data fds, PRE_COPY' +
+            `${v2.switchoverAck ? ' with switchover-ack' : ''}; QEMU 9.1's pairing with iommufd dirty tracking)`,
+        ]
+      : []),
     `  VF DMA through each host's IOMMU (${r.iommu}, iommufd: IOAS at IOVA = GPA, dirty-tracking HWPT)`,
     `  link ${gbit} Gbit/s, no latency; virtual time only`,
     '',
-    'Device states walked (device_state read after every client step)',
+    v2 !== null
+      ? 'Device states walked (VFIO_DEVICE_FEATURE GET MIG_DEVICE_STATE after every client step)'
+      : 'Device states walked (device_state read after every client step)',
     `  source       ${r.states.source.join(' → ')}`,
     `  destination  ${r.states.destination.join(' → ')}`,
+    ...(v2 !== null
+      ? [
+          `               vm_start: the kernel walks ${v2.destinationStartPath.join(' → ')} (STOP checks and loads the state)`,
+        ]
+      : []),
     '',
     'Bytes moved',
     `  device state  ${b.deviceState.saved} B saved, ${b.deviceState.loaded} B loaded ` +
       `(${b.deviceState.stream} B of stream with QEMU's framing; ${r.precopyIterations} pre-copy iteration(s))`,
+    ...(v2 !== null
+      ? [
+          `                ${v2.precopyDeviceBytes} B in PRE_COPY (match data), ${v2.stopCopyDeviceBytes} B at STOP_COPY; ` +
+            `MIG_DATA_SIZE ${v2.stopCopySize} B` +
+            (v2.switchoverApprovedUs !== null
+              ? `; switch-over approved by the destination at ${v2.switchoverApprovedUs} µs`
+              : ''),
+        ]
+      : []),
     precopy
       ? `  guest RAM     ${ram.precopyBytes} B while running, ${ram.stoppedBytes} B (${b.guestMemory.pages} pages) while stopped`
       : `  guest RAM     ${ram.stoppedBytes} B (${b.guestMemory.pages} pages of 4 KiB), copied whole while stopped`,
@@ -222,7 +318,13 @@ export function formatDemoReport(r: DemoReport): string {
           `${n(x.expectedDowntimeUs, 11)}  ${n(x.startUs, 6)}  ${n(x.durationUs, 7)}`,
       ),
       `  ${ram.converged ? 'converged' : 'did not converge'}: expected downtime ≤ ${ram.downtimeLimitUs} µs ` +
-        `(remaining bytes / link bandwidth) ${ram.converged ? 'after' : 'not reached in'} ${ram.rounds.length - 1} round(s) (limit ${ram.maxRounds})`,
+        (v2 !== null
+          ? `((remaining RAM + MIG_DATA_SIZE) / link bandwidth${v2.lastPending !== null ? `: ${v2.lastPending.bytes} B → ${v2.lastPending.expectedDowntimeUs} µs` : ''}) `
+          : '(remaining bytes / link bandwidth) ') +
+        `${ram.converged ? 'after' : 'not reached in'} ${ram.rounds.length - 1} round(s) (limit ${ram.maxRounds})`,
+      ...(v2 !== null
+        ? ["  each round is followed by the device's save_live_iterate (interleaved, as QEMU iterates)"]
+        : []),
       '',
     );
   }
@@ -240,6 +342,8 @@ export function formatDemoReport(r: DemoReport): string {
     `Downtime, same seed: ${precopy ? time.downtime : r.comparison.downtimeUs} µs with RAM pre-copy, ` +
       `${precopy ? r.comparison.downtimeUs : time.downtime} µs copying RAM whole while stopped → ${r.downtimeRatio}× ` +
       `(comparison run ${r.comparison.mode}: ${r.comparison.result})`,
+    `Downtime, same seed and RAM mode: ${r.protocol} ${time.downtime} µs, ${r.otherProtocol.protocol} ${r.otherProtocol.downtimeUs} µs ` +
+      `(total ${time.total} µs against ${r.otherProtocol.totalUs} µs; comparison run ${r.otherProtocol.protocol}: ${r.otherProtocol.result})`,
     '',
     'Jobs (ZIP deflate, each output checked against node:zlib deflateRawSync)',
     `  submitted              ${j.submitted} (${j.submittedOnSource} on the source — ${j.submittedDuringMigration} of them while the migration ran — ${j.submittedOnDestination} on the destination after it)`,
@@ -255,7 +359,7 @@ export function formatDemoReport(r: DemoReport): string {
   for (const f of r.failures) lines.push(`  ✗ ${f}`);
   lines.push(
     r.result === 'PASS'
-      ? `PASS: every job completed exactly once with the right output (${DESTINATION_JOBS} of them submitted after the switch-over), guest RAM identical at the switch-over (both runs)`
+      ? `PASS: every job completed exactly once with the right output (${DESTINATION_JOBS} of them submitted after the switch-over), guest RAM identical at the switch-over (all three runs)`
       : 'FAIL',
   );
   return `${lines.join('\n')}\n`;

@@ -1,5 +1,5 @@
 import type { IoPgtableFormatName } from '@vfio-sim/iommufd';
-import { KernelError, Prng, VirtualClock } from '@vfio-sim/platform';
+import { KernelError, Prng, Tracer, type TraceSink, VirtualClock } from '@vfio-sim/platform';
 import type { GuestVfDriver } from '@vfio-sim/qm-hw';
 import { startJobStream } from '../guest/job-stream.js';
 import { attachVf, probeGuestVfDriver } from '../guest/vf-passthrough.js';
@@ -8,7 +8,9 @@ import { type WorkloadTally, ZipWorkload } from '../guest/zip-workload.js';
 import { createHost } from '../host/host.js';
 import { DEFAULT_IOMMU_FORMAT } from '../host/host-iommu.js';
 import { LINK_10GBIT_BYTES_PER_US, MigrationLink } from '../migration/link.js';
-import { type LiveMigrationV1Report, liveMigrateV1 } from '../migration/live-migration-v1.js';
+import { liveMigrateV1 } from '../migration/live-migration-v1.js';
+import { type LiveMigrationV2Report, liveMigrateV2 } from '../migration/live-migration-v2.js';
+import type { LiveMigrationReport } from '../migration/migration-report.js';
 
 /** Most jobs the demo submits before the migration: the guest driver's 32 job buffers. */
 export const MAX_DEMO_JOBS = 32;
@@ -21,15 +23,31 @@ export const DEMO_STREAM_PERIOD_US = 20;
 /** Most jobs the guest submits while the migration runs. */
 export const DEMO_STREAM_JOBS = 64;
 
+/** The VFIO migration protocol a demo run uses. */
+export type MigrationProtocol = 'v1' | 'v2';
+
+/** The protocols, in the order the CLI lists them; v1 is the demo's default. */
+export const MIGRATION_PROTOCOLS: readonly MigrationProtocol[] = ['v1', 'v2'];
+
 /** Options of {@link runMigrationDemo}. */
 export interface MigrationDemoOptions {
   readonly seed: number;
+  /**
+   * `v1` (default): the v1 migration region and QEMU's v1 client; `v2`: the v2 state machine with
+   * data fds, PRE_COPY and switchover-ack, and QEMU's v2 client (QEMU 9.1's pairing with iommufd).
+   */
+  readonly protocol?: MigrationProtocol;
   /** Jobs submitted on the source before the migration (1..{@link MAX_DEMO_JOBS}). */
   readonly jobs: number;
   /** Guest RAM by iterative pre-copy with dirty tracking (default true), or copied whole while stopped. */
   readonly precopy?: boolean;
   /** Both hosts' IOMMU format (default {@link DEFAULT_IOMMU_FORMAT}). */
   readonly iommu?: IoPgtableFormatName;
+  /**
+   * Where the run's events go (both hosts trace on it: the QM devices, the PF drivers, the VMMs'
+   * migration). Tracing only records: the run and its virtual times are the same without it.
+   */
+  readonly traceSink?: TraceSink;
 }
 
 /** The outcome of {@link runMigrationDemo}: everything the summary shows. */
@@ -42,7 +60,10 @@ export interface MigrationDemoResult {
   /** Jobs not completed when the source VM stopped. */
   readonly inFlightAtStop: number;
   readonly linkBytesPerUs: number;
-  readonly migration: LiveMigrationV1Report;
+  readonly protocol: MigrationProtocol;
+  readonly migration: LiveMigrationReport;
+  /** The v2 specifics of the migration (null for v1). */
+  readonly v2: LiveMigrationV2Report | null;
   readonly jobs: WorkloadTally;
   /** Why the run failed; empty on PASS. */
   readonly failures: readonly string[];
@@ -51,7 +72,7 @@ export interface MigrationDemoResult {
 
 /**
  * The demo scenario: two hosts with a ZIP accelerator behind an IOMMU, VF 0 on each bound to
- * hisi-acc-vfio-pci, a guest on the source whose VF driver runs seeded ZIP deflate jobs, a v1 live
+ * hisi-acc-vfio-pci, a guest on the source whose VF driver runs seeded ZIP deflate jobs, a v1 or v2 live
  * migration started after a seeded number of jobs finished (so others are in flight) while the guest
  * keeps submitting jobs ({@link DEMO_STREAM_PERIOD_US}) until its vCPUs stop, guest RAM moved by
  * pre-copy with dirty tracking (or whole while stopped), the rest finishing on the destination,
@@ -69,9 +90,25 @@ export function runMigrationDemo(options: MigrationDemoOptions): MigrationDemoRe
   const prng = new Prng(seed);
   const clock = new VirtualClock();
   const iommu = options.iommu ?? DEFAULT_IOMMU_FORMAT;
-  const source = createHost({ name: 'source', clock, kind: 'zip', numVfs: 2, iommu });
-  const destination = createHost({ name: 'destination', clock, kind: 'zip', numVfs: 2, iommu });
-  const vm = Vm.create({ name: 'guest', clock, memorySize: DEMO_GUEST_RAM });
+  const protocol = options.protocol ?? 'v1';
+  const sink = options.traceSink;
+  const traced = (name: string) =>
+    sink !== undefined ? { tracer: Tracer.create(clock, sink, name, 'qemu') } : {};
+  const source = createHost({ name: 'source', clock, kind: 'zip', numVfs: 2, iommu, ...traced('source') });
+  const destination = createHost({
+    name: 'destination',
+    clock,
+    kind: 'zip',
+    numVfs: 2,
+    iommu,
+    ...traced('destination'),
+  });
+  const vm = Vm.create({
+    name: 'guest',
+    clock,
+    memorySize: DEMO_GUEST_RAM,
+    ...(sink !== undefined ? { tracer: Tracer.create(clock, sink, 'guest', 'vCPUs') } : {}),
+  });
   const vf = attachVf(vm, source);
   const driver = probeGuestVfDriver(vf);
   const workload = new ZipWorkload({ seed: prng.nextU32() });
@@ -96,7 +133,7 @@ export function runMigrationDemo(options: MigrationDemoOptions): MigrationDemoRe
   });
   let inFlightAtStop = 0;
   let resumed: GuestVfDriver | undefined;
-  const { report } = liveMigrateV1({
+  const migrationOptions = {
     source: vf,
     destination,
     link,
@@ -104,11 +141,13 @@ export function runMigrationDemo(options: MigrationDemoOptions): MigrationDemoRe
     beforeStop: () => {
       inFlightAtStop = workload.outstanding;
     },
-    onGuestResumed: (d) => {
+    onGuestResumed: (d: GuestVfDriver) => {
       resumed = d;
       workload.watch(d, 'destination');
     },
-  });
+  };
+  const report: LiveMigrationReport =
+    protocol === 'v2' ? liveMigrateV2(migrationOptions).report : liveMigrateV1(migrationOptions).report;
   clock.runUntilIdle();
   if (resumed !== undefined) workload.submit(resumed, 'destination', DESTINATION_JOBS);
   clock.runUntilIdle();
@@ -121,7 +160,9 @@ export function runMigrationDemo(options: MigrationDemoOptions): MigrationDemoRe
     submittedDuringMigration: stream.submitted,
     inFlightAtStop,
     linkBytesPerUs: link.bytesPerUs,
+    protocol,
     migration: report,
+    v2: report.protocol === 'v2' ? (report as LiveMigrationV2Report) : null,
     jobs: tally,
     failures,
     pass: failures.length === 0,
@@ -129,7 +170,7 @@ export function runMigrationDemo(options: MigrationDemoOptions): MigrationDemoRe
 }
 
 /** The PASS conditions, each failure in words. */
-function judge(t: WorkloadTally, m: LiveMigrationV1Report): string[] {
+function judge(t: WorkloadTally, m: LiveMigrationReport): string[] {
   const failures: string[] = [];
   const ids = (xs: readonly number[]) => xs.join(', ');
   if (t.lost.length > 0) failures.push(`jobs never completed: ${ids(t.lost)}`);
@@ -146,7 +187,7 @@ function judge(t: WorkloadTally, m: LiveMigrationV1Report): string[] {
     failures.push(`${t.submittedOnDestination} of ${DESTINATION_JOBS} jobs submitted on the destination`);
   if (m.deviceBytesLoaded !== m.deviceBytesSaved)
     failures.push(`device state: ${m.deviceBytesSaved} bytes saved, ${m.deviceBytesLoaded} loaded`);
-  const last = (steps: LiveMigrationV1Report['sourceStates']) => steps[steps.length - 1]?.name;
+  const last = (steps: LiveMigrationReport['sourceStates']) => steps[steps.length - 1]?.name.toLowerCase();
   if (last(m.sourceStates) !== 'stop') failures.push(`source device ended in ${last(m.sourceStates)}`);
   if (last(m.destinationStates) !== 'running')
     failures.push(`destination device ended in ${last(m.destinationStates)}`);

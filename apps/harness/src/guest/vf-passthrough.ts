@@ -49,6 +49,7 @@ export function guestVfDriverOptions(vf: VfPassthrough): GuestVfDriverOptions {
     clock: vf.vm.clock,
     deviceId: vf.host.vf.device,
     name: `${vf.vm.name} vf`,
+    ...(vf.vm.tracer.enabled ? { tracer: vf.vm.tracer.forThread('vf driver') } : {}),
   };
 }
 

@@ -1,4 +1,4 @@
-import { GuestMemory, KernelError, type VirtualClock } from '@vfio-sim/platform';
+import { GuestMemory, KernelError, Tracer, type VirtualClock } from '@vfio-sim/platform';
 import { CpuDirtyLog } from '../dirty/cpu-dirty-log.js';
 
 /**
@@ -16,6 +16,11 @@ export interface VmOptions {
   readonly clock: VirtualClock;
   /** Guest RAM size in bytes (sparse: only touched pages cost memory). */
   readonly memorySize: number;
+  /**
+   * The guest's track (default none): vCPU stop/start instants here, and the guest's VF driver traces
+   * on its `vf driver` thread. A migrated VM passes it on to its destination VM.
+   */
+  readonly tracer?: Tracer;
 }
 
 /**
@@ -38,20 +43,24 @@ export class Vm {
   private handler: ((vector: number) => void) | undefined;
   /** The dirty log of the vCPUs' writes into {@link memory}. */
   readonly dirtyLog: CpuDirtyLog;
+  /** The guest's tracer (disabled unless {@link VmOptions.tracer} was given). */
+  readonly tracer: Tracer;
 
   private constructor(
     readonly name: string,
     readonly clock: VirtualClock,
     readonly memory: GuestMemory,
     running: boolean,
+    tracer: Tracer | undefined,
   ) {
     this.running = running;
     this.dirtyLog = new CpuDirtyLog(memory);
+    this.tracer = tracer ?? Tracer.disabled(clock);
   }
 
   /** A VM booted with empty RAM, vCPUs running. */
   static create(options: VmOptions): Vm {
-    return new Vm(options.name, options.clock, new GuestMemory(options.memorySize), true);
+    return new Vm(options.name, options.clock, new GuestMemory(options.memorySize), true, options.tracer);
   }
 
   /**
@@ -59,7 +68,7 @@ export class Vm {
    * stopped until the migration completes and {@link start} is called.
    */
   static incoming(options: VmOptions): Vm {
-    return new Vm(options.name, options.clock, new GuestMemory(options.memorySize), false);
+    return new Vm(options.name, options.clock, new GuestMemory(options.memorySize), false, options.tracer);
   }
 
   /** Whether the vCPUs run. */
@@ -88,11 +97,14 @@ export class Vm {
 
   /** Stop the vCPUs (`vm_stop`). Idempotent. */
   stop(): void {
+    if (this.running && this.tracer.enabled) this.tracer.instant('vm', 'vm_stop');
     this.running = false;
   }
 
   /** Start the vCPUs (`vm_start`) and deliver every queued interrupt, oldest first. */
   start(): void {
+    if (!this.running && this.tracer.enabled)
+      this.tracer.instant('vm', 'vm_start', { pendingIrqs: this.pending.length });
     this.running = true;
     while (this.pending.length > 0 && this.handler !== undefined && this.running) {
       this.handler(this.pending.shift() as number);

@@ -105,8 +105,8 @@ export function liveMigrateV1(options: LiveMigrationV1Options): LiveMigrationV1R
   const t0 = clock.now();
   const s = openQemuV1Client(source.host);
   const d = openQemuV1Client(destination);
-  const tracer = source.host.tracer.forThread('migration');
-  const dstTracer = destination.tracer.forThread('migration');
+  const tracer = source.host.tracer;
+  const dstTracer = destination.tracer;
   const sourceStates: DeviceStateStep[] = [readState(s, tracer, 'open')];
   const destinationStates: DeviceStateStep[] = [readState(d, dstTracer, 'open')];
   const phases = new MigrationPhases(clock, tracer);
@@ -130,7 +130,7 @@ export function liveMigrateV1(options: LiveMigrationV1Options): LiveMigrationV1R
   let switchedOver = false;
   try {
     phases.begin('setup');
-    const dstVm = Vm.incoming({ name: vm.name, clock, memorySize: vm.memory.size });
+    const dstVm = Vm.incoming({ name: vm.name, clock, memorySize: vm.memory.size, tracer: vm.tracer });
     const dstVf = attachVf(dstVm, destination);
     d.loadSetup();
     destinationStates.push(readState(d, dstTracer, 'load_setup'));

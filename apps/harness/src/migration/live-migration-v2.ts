@@ -141,8 +141,8 @@ export function liveMigrateV2(options: LiveMigrationV2Options): LiveMigrationV2R
   const t0 = clock.now();
   const s = openQemuV2Client(source.host, { switchoverAck });
   const d = openQemuV2Client(destination, { switchoverAck });
-  const tracer = source.host.tracer.forThread('migration');
-  const dstTracer = destination.tracer.forThread('migration');
+  const tracer = source.host.tracer;
+  const dstTracer = destination.tracer;
   const sourceStates: DeviceStateStep[] = [readState(s, tracer, 'realize')];
   const destinationStates: DeviceStateStep[] = [readState(d, dstTracer, 'realize')];
   const phases = new MigrationPhases(clock, tracer);
@@ -174,7 +174,7 @@ export function liveMigrateV2(options: LiveMigrationV2Options): LiveMigrationV2R
   let switchedOver = false;
   try {
     phases.begin('setup');
-    const dstVm = Vm.incoming({ name: vm.name, clock, memorySize: vm.memory.size });
+    const dstVm = Vm.incoming({ name: vm.name, clock, memorySize: vm.memory.size, tracer: vm.tracer });
     const dstVf = attachVf(dstVm, destination);
     d.loadSetup();
     destinationStates.push(readState(d, dstTracer, 'load_setup'));
