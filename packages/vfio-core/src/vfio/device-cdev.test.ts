@@ -3,6 +3,7 @@ import { errnoOf, GuestMemory, IdentityDmaPort, Process } from '@vfio-sim/platfo
 import { describe, expect, it } from 'vitest';
 import { CDEV_RAM, cdevBed } from '../__fixtures__/cdev-bed.js';
 import { BlockedDmaPort } from '../pci/blocked-dma-port.js';
+import { vfioPciCoreUnregisterDevice } from '../pci-core/register.js';
 import {
   VFIO_DEVICE_ATTACH_PASID,
   vfio_device_attach_iommufd_pt,
@@ -145,6 +146,28 @@ describe('VFIO_DEVICE_BIND_IOMMUFD', () => {
     expect(errnoOf(() => d.getInfo())).toBe('EINVAL');
     bed.dirty.vdev.failOpen = false;
     expect(d.bindIommufd(bed.iommufdFd)).toBeGreaterThan(0);
+  });
+
+  it('a device unregistered while an unbound cdev fd is open cannot be bound (ENODEV), no reference kept', () => {
+    const bed = cdevBed();
+    const h = bed.vfio.openDeviceCdev(bed.process, bed.plain.pdev.name);
+    vfioPciCoreUnregisterDevice(bed.plain.vdev);
+    expect(errnoOf(() => h.bindIommufd(bed.iommufdFd))).toBe('ENODEV');
+    expect(bed.plain.vdev.openCount).toBe(0);
+    expect(bed.ictx.objectIds()).toEqual([]);
+    bed.process.close(bed.iommufdFd);
+    expect(bed.iommufdFile.released).toBe(true);
+  });
+
+  it('a bound device cannot be unregistered (EBUSY) until its cdev fd is closed', () => {
+    const bed = cdevBed();
+    const h = bed.vfio.openDeviceCdev(bed.process, bed.plain.pdev.name);
+    h.bindIommufd(bed.iommufdFd);
+    expect(errnoOf(() => vfioPciCoreUnregisterDevice(bed.plain.vdev))).toBe('EBUSY');
+    expect(bed.plain.vdev.registered).toBe(true);
+    h.close();
+    vfioPciCoreUnregisterDevice(bed.plain.vdev);
+    expect(bed.plain.vdev.registered).toBe(false);
   });
 });
 
