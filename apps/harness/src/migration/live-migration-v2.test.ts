@@ -199,6 +199,51 @@ describe('liveMigrateV2', () => {
     expect(t.completedOnSource).toBe(12 + stream.submitted);
   });
 
+  it('an IOMMU without dirty tracking blocks RAM pre-copy (EOPNOTSUPP, nothing touched); device pre-copy + whole RAM works', () => {
+    const clock = new VirtualClock();
+    const src = createHost({ name: 'source', clock, kind: 'zip', numVfs: 1, iommuDirtyTracking: false });
+    const dst = createHost({ name: 'destination', clock, kind: 'zip', numVfs: 1 });
+    const vm = Vm.create({ name: 'guest', clock, memorySize: 8 << 20 });
+    const vf = attachVf(vm, src);
+    const driver = probeGuestVfDriver(vf);
+    const workload = new ZipWorkload({ seed: 2 });
+    workload.watch(driver, 'source');
+    workload.submit(driver, 'source', 4);
+    const t = clock.now();
+    expect(errnoOf(() => liveMigrateV2({ source: vf, destination: dst }))).toBe('EOPNOTSUPP');
+    expect(clock.now()).toBe(t);
+    expect(vm.isRunning).toBe(true);
+    expect(src.vfHandle.getMigState()).toBe(RUNNING);
+    expect(dst.vfHandle.getMigState()).toBe(RUNNING);
+    const { report } = liveMigrateV2({
+      source: vf,
+      destination: dst,
+      precopy: false,
+      onGuestResumed: (d) => workload.watch(d, 'destination'),
+    });
+    clock.runUntilIdle();
+    expect(report.ram.mode).toBe('stop-and-copy');
+    expect(report.precopyIterations).toBe(1); // the match data, then converged: only MIG_DATA_SIZE left
+    expect(report.ram.check.mismatchedPages).toEqual([]);
+    expect(workload.tally().verified).toBe(4);
+  });
+
+  it('without switchover-ack no INIT_DATA_SENT travels and nothing waits for an approval', () => {
+    const { clock, dst, vf, driver, workload } = scenario();
+    workload.submit(driver, 'source', 4);
+    const { report } = liveMigrateV2({
+      source: vf,
+      destination: dst,
+      switchoverAck: false,
+      onGuestResumed: (d) => workload.watch(d, 'destination'),
+    });
+    clock.runUntilIdle();
+    expect(report.switchoverAck).toBe(false);
+    expect(report.switchoverApprovedUs).toBeNull();
+    expect(report.destinationStates.at(-1)!.name).toBe('RUNNING');
+    expect(workload.tally().verified).toBe(4);
+  });
+
   it('refuses bad RAM options before touching anything (EINVAL)', () => {
     const { vm, vf, dst, src } = scenario();
     expect(errnoOf(() => liveMigrateV2({ source: vf, destination: dst, ram: { maxRounds: 0 } }))).toBe(
