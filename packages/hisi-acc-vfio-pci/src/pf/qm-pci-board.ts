@@ -2,8 +2,16 @@ import { KernelError, type Tracer } from '@vfio-sim/platform';
 import type { QmDevice, QmFunction } from '@vfio-sim/qm-hw';
 import { type PciDev, type PciFunctionDesc, type PciHost, parsePciName } from '@vfio-sim/vfio-core';
 
-/** Board options: what the PF driver is configured with on this host (module parameters). */
+/** An IOMMU instance as vfio-core's PCI model takes it (iommufd's `IommuHw`). */
+type IommuHw = NonNullable<PciFunctionDesc['iommu']>;
+
+/** Board options: the IOMMU the functions sit behind, and the PF driver's module parameters. */
 export interface QmPciBoardOptions {
+  /**
+   * The IOMMU (e.g. the SoC's SMMUv3) the VFs sit behind: with it a VF can be bound to iommufd through
+   * the vfio device cdev and its DMA goes through the attached domain.
+   */
+  readonly iommu?: IommuHw;
   /** Queues per VF (default: the hardware's share). */
   readonly qpPerVf?: number;
   readonly tracer?: Tracer;
@@ -26,9 +34,9 @@ export function qmBoardSlotOf(pdev: PciDev): QmPciBoardSlot | undefined {
 
 /**
  * How one QM function appears on PCI: its ids and revision, BAR2 (registers) and BAR4 (doorbells with
- * isolation), and its function-level reset.
+ * isolation), its function-level reset, where its DMA port comes from, and the IOMMU it sits behind.
  */
-export function qmPciFunctionDesc(fn: QmFunction, name: string): PciFunctionDesc {
+export function qmPciFunctionDesc(fn: QmFunction, name: string, iommu?: IommuHw): PciFunctionDesc {
   return {
     name,
     vendor: fn.pci.vendorId,
@@ -36,6 +44,8 @@ export function qmPciFunctionDesc(fn: QmFunction, name: string): PciFunctionDesc
     revision: fn.pci.revision,
     bars: [undefined, undefined, fn.bar2, undefined, fn.bar4],
     reset: () => fn.flr(),
+    setDmaPort: (port) => fn.setDmaPort(port),
+    ...(iommu !== undefined ? { iommu } : {}),
   };
 }
 
@@ -67,7 +77,7 @@ export function qmPciBoardAttach(
         const vf = device.vfs[i];
         if (vf === undefined)
           throw new KernelError('ENODEV', `${pfName}: QM VF ${i} not enabled in hardware`);
-        return qmPciFunctionDesc(vf, vfName(i));
+        return qmPciFunctionDesc(vf, vfName(i), options.iommu);
       },
     },
   });
