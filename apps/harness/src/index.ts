@@ -37,6 +37,7 @@ export { type LayerStatus, layerStatus } from './layers.js';
 export { compareGuestMemory, type GuestMemoryComparison } from './migration/guest-memory-compare.js';
 export { copyGuestMemory, type GuestMemoryCopy } from './migration/guest-memory-copy.js';
 export { LINK_10GBIT_BYTES_PER_US, MigrationLink } from './migration/link.js';
+export type { LiveMigrationOptions } from './migration/live-migration-options.js';
 export {
   type LiveMigrationV1Options,
   type LiveMigrationV1Report,
@@ -53,6 +54,7 @@ export { MigrationPhases } from './migration/migration-phases.js';
 export type {
   DeviceStateStep,
   LiveMigrationReport,
+  LiveMigrationResult,
   MigrationPhase,
   MigrationPhaseName,
   RamMigrationReport,

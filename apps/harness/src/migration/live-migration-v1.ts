@@ -1,22 +1,12 @@
 import { deviceStateName, QemuFileReader, QemuFileWriter, type QemuV1Client } from '@vfio-sim/migration-v1';
-import { KernelError, PAGE_SIZE, type Tracer } from '@vfio-sim/platform';
-import type { GuestVfDriver } from '@vfio-sim/qm-hw';
-import { DirtySync, type DirtySyncOptions } from '../dirty/dirty-sync.js';
-import { attachVf, resumeGuestVfDriver, type VfPassthrough } from '../guest/vf-passthrough.js';
-import { Vm } from '../guest/vm.js';
-import type { Host } from '../host/host.js';
-import { compareGuestMemory } from './guest-memory-compare.js';
-import { copyGuestMemory, type GuestMemoryCopy } from './guest-memory-copy.js';
+import type { Tracer } from '@vfio-sim/platform';
+import { deviceStateStep } from './device-state-step.js';
+import { GuestMigration } from './guest-migration.js';
 import { MigrationLink } from './link.js';
+import type { LiveMigrationOptions } from './live-migration-options.js';
 import { MigrationPhases } from './migration-phases.js';
-import type { DeviceStateStep, LiveMigrationReport } from './migration-report.js';
-import {
-  checkRamPrecopyOptions,
-  RAM_DOWNTIME_LIMIT_US,
-  RAM_MAX_ROUNDS,
-  RamPrecopy,
-  type RamPrecopyOptions,
-} from './ram-precopy.js';
+import type { DeviceStateStep, LiveMigrationReport, LiveMigrationResult } from './migration-report.js';
+import { checkRamPrecopyOptions } from './ram-precopy.js';
 import { openQemuV1Client } from './v1-region.js';
 
 /** What a v1 live migration did. */
@@ -25,38 +15,13 @@ export interface LiveMigrationV1Report extends LiveMigrationReport {
 }
 
 /** Options of {@link liveMigrateV1}. */
-export interface LiveMigrationV1Options {
-  /** The running VM's VF on the source host. */
-  readonly source: VfPassthrough;
-  /** Where the VM goes: its VF 0 becomes the VM's VF. */
-  readonly destination: Host;
-  /** The channel (default: 10 Gbit/s on the source's clock). */
-  readonly link?: MigrationLink;
+export interface LiveMigrationV1Options extends LiveMigrationOptions {
   /** Pre-copy iterations at most while the device still reports pending bytes (default 8). */
   readonly maxPrecopyIterations?: number;
-  /**
-   * Guest RAM by iterative pre-copy with dirty tracking (default true); false copies every touched
-   * page while the VM is stopped (no dirty tracking).
-   */
-  readonly precopy?: boolean;
-  /** Downtime limit and round limit of the RAM pre-copy. */
-  readonly ram?: RamPrecopyOptions;
-  /** Dirty sources the pre-copy reads (default both; for tests that switch one off). */
-  readonly dirtySources?: DirtySyncOptions['sources'];
-  /** Called just before the VM stops, while it still runs. */
-  readonly beforeStop?: () => void;
-  /** Called with the guest's driver resumed on the destination, before its vCPUs start. */
-  readonly onGuestResumed?: (driver: GuestVfDriver) => void;
 }
 
-/** The destination side after a successful migration, and the report. */
-export interface LiveMigrationV1Result {
-  /** The VM's VF on the destination (its `vm` is the running destination VM). */
-  readonly destination: VfPassthrough;
-  /** The guest's VF driver, continuing on the destination. */
-  readonly driver: GuestVfDriver;
-  readonly report: LiveMigrationV1Report;
-}
+/** The destination side after a successful v1 migration, and the report. */
+export type LiveMigrationV1Result = LiveMigrationResult<LiveMigrationV1Report>;
 
 /**
  * Live-migrate a VM with a hisi accelerator VF over the v1 migration region, driven by QEMU's v1
@@ -93,13 +58,7 @@ export function liveMigrateV1(options: LiveMigrationV1Options): LiveMigrationV1R
   const precopy = options.precopy ?? true;
   if (precopy) {
     checkRamPrecopyOptions(options.ram);
-    // QEMU: no dirty tracking for the VF's DMA (neither IOMMU nor device logging) blocks a live
-    // migration with pre-copy (the "None" mode would mark all mapped RAM dirty on every sync).
-    if (!source.dma.dirtyTracking && (options.dirtySources?.iommu ?? true))
-      throw new KernelError(
-        'EOPNOTSUPP',
-        `${source.host.name}: the VF's IOMMU cannot track dirty pages; RAM pre-copy is blocked`,
-      );
+    GuestMigration.checkDirtyTracking(options);
   }
   const link = options.link ?? new MigrationLink(clock);
   const t0 = clock.now();
@@ -126,12 +85,11 @@ export function liveMigrateV1(options: LiveMigrationV1Options): LiveMigrationV1R
     while (r.remaining > 0) deviceBytesLoaded += d.loadState(r);
   };
 
-  let ram: RamPrecopy | undefined;
+  let guest: GuestMigration | undefined;
   let switchedOver = false;
   try {
     phases.begin('setup');
-    const dstVm = Vm.incoming({ name: vm.name, clock, memorySize: vm.memory.size, tracer: vm.tracer });
-    const dstVf = attachVf(dstVm, destination);
+    guest = new GuestMigration(options, link);
     d.loadSetup();
     destinationStates.push(readState(d, dstTracer, 'load_setup'));
     section((w) => {
@@ -139,16 +97,7 @@ export function liveMigrateV1(options: LiveMigrationV1Options): LiveMigrationV1R
       return 0;
     });
     sourceStates.push(readState(s, tracer, 'save_setup'));
-    if (precopy) {
-      const dirty = new DirtySync({
-        vm,
-        iommu: source.host.iommu,
-        dma: source.dma,
-        ...(options.dirtySources !== undefined ? { sources: options.dirtySources } : {}),
-      });
-      ram = new RamPrecopy(vm, dstVm, link, dirty, options.ram, tracer);
-      ram.setup();
-    }
+    if (precopy) guest.startRamPrecopy(tracer);
     phases.end();
 
     phases.begin('pre-copy');
@@ -159,9 +108,9 @@ export function liveMigrateV1(options: LiveMigrationV1Options): LiveMigrationV1R
       precopyIterations++;
       sourceStates.push(readState(s, tracer, 'save_live_iterate'));
     }
-    if (ram !== undefined) {
-      ram.iterate();
-      phases.addGuestMemoryBytes(ram.precopyBytes);
+    if (guest.ram !== undefined) {
+      guest.ram.iterate();
+      phases.addGuestMemoryBytes(guest.ram.precopyBytes);
     }
     phases.end();
 
@@ -179,32 +128,21 @@ export function liveMigrateV1(options: LiveMigrationV1Options): LiveMigrationV1R
     phases.end();
 
     phases.begin('guest memory');
-    let guestMemory: GuestMemoryCopy;
-    if (ram !== undefined) {
-      const pages = ram.complete();
-      guestMemory = { pages, bytes: pages * PAGE_SIZE };
-    } else {
-      guestMemory = copyGuestMemory(vm.memory, dstVm.memory);
-      link.send(guestMemory.bytes);
-    }
-    const vcpu = vm.saveVcpu();
-    dstVm.loadVcpu(vcpu);
-    phases.addGuestMemoryBytes(guestMemory.bytes);
-    const check = compareGuestMemory(vm.memory, dstVm.memory);
+    const stopped = guest.copyStopped();
+    phases.addGuestMemoryBytes(stopped.guestMemory.bytes);
     phases.end();
 
     phases.begin('resume');
-    const driver = resumeGuestVfDriver(dstVf);
-    options.onGuestResumed?.(driver);
-    d.vmStart();
-    switchedOver = true;
-    destinationStates.push(readState(d, dstTracer, 'vm_start'));
-    dstVm.start();
+    const driver = guest.resume(() => {
+      d.vmStart();
+      switchedOver = true;
+      destinationStates.push(readState(d, dstTracer, 'vm_start'));
+    });
     const downtimeUs = clock.now() - stoppedAt;
     phases.end();
 
     return {
-      destination: dstVf,
+      destination: guest.destination,
       driver,
       report: {
         protocol: 'v1',
@@ -214,19 +152,9 @@ export function liveMigrateV1(options: LiveMigrationV1Options): LiveMigrationV1R
         deviceBytesSaved,
         deviceBytesLoaded,
         streamBytes,
-        guestMemory,
-        ram: {
-          mode: ram !== undefined ? 'precopy' : 'stop-and-copy',
-          iommuFormat: source.host.iommu.format,
-          downtimeLimitUs: ram?.downtimeLimitUs ?? options.ram?.downtimeLimitUs ?? RAM_DOWNTIME_LIMIT_US,
-          maxRounds: ram?.maxRounds ?? options.ram?.maxRounds ?? RAM_MAX_ROUNDS,
-          rounds: ram?.rounds ?? [],
-          converged: ram?.converged ?? false,
-          precopyBytes: ram?.precopyBytes ?? 0,
-          stoppedBytes: guestMemory.bytes,
-          check,
-        },
-        pendingIrqsMoved: vcpu.pendingIrqs.length,
+        guestMemory: stopped.guestMemory,
+        ram: guest.ramReport(stopped),
+        pendingIrqsMoved: stopped.pendingIrqsMoved,
         precopyIterations,
         downtimeUs,
         totalUs: clock.now() - t0,
@@ -236,7 +164,7 @@ export function liveMigrateV1(options: LiveMigrationV1Options): LiveMigrationV1R
     if (!switchedOver) {
       // QEMU's migration failure path: dirty tracking stops, the source device and vCPUs run again.
       // A failing cancel must not hide the original error.
-      ram?.abort();
+      guest?.abort();
       try {
         s.cancel();
       } catch {
@@ -248,9 +176,8 @@ export function liveMigrateV1(options: LiveMigrationV1Options): LiveMigrationV1R
   }
 }
 
+/** The v1 region's `device_state` after a client step (traced as an instant). */
 function readState(client: QemuV1Client, tracer: Tracer, step: string): DeviceStateStep {
   const state = client.deviceState();
-  const name = deviceStateName(state);
-  if (tracer.enabled) tracer.instant('migration.state', name, { step, device_state: state });
-  return { step, state, name };
+  return deviceStateStep(tracer, step, state, deviceStateName(state));
 }

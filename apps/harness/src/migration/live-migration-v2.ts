@@ -8,24 +8,15 @@ import {
   VFIO_MIG_FLAG_DEV_DATA_STATE,
   vfioMigPath,
 } from '@vfio-sim/migration-v2';
-import { KernelError, PAGE_SIZE, type Tracer } from '@vfio-sim/platform';
-import type { GuestVfDriver } from '@vfio-sim/qm-hw';
-import { DirtySync, type DirtySyncOptions } from '../dirty/dirty-sync.js';
-import { attachVf, resumeGuestVfDriver, type VfPassthrough } from '../guest/vf-passthrough.js';
-import { Vm } from '../guest/vm.js';
-import type { Host } from '../host/host.js';
-import { compareGuestMemory } from './guest-memory-compare.js';
-import { copyGuestMemory, type GuestMemoryCopy } from './guest-memory-copy.js';
+import { KernelError, type Tracer } from '@vfio-sim/platform';
+import type { Vm } from '../guest/vm.js';
+import { deviceStateStep } from './device-state-step.js';
+import { GuestMigration } from './guest-migration.js';
 import { MigrationLink } from './link.js';
+import type { LiveMigrationOptions } from './live-migration-options.js';
 import { MigrationPhases } from './migration-phases.js';
-import type { DeviceStateStep, LiveMigrationReport } from './migration-report.js';
-import {
-  checkRamPrecopyOptions,
-  RAM_DOWNTIME_LIMIT_US,
-  RAM_MAX_ROUNDS,
-  RamPrecopy,
-  type RamPrecopyOptions,
-} from './ram-precopy.js';
+import type { DeviceStateStep, LiveMigrationReport, LiveMigrationResult } from './migration-report.js';
+import { checkRamPrecopyOptions, RAM_DOWNTIME_LIMIT_US, RAM_MAX_ROUNDS } from './ram-precopy.js';
 import { openQemuV2Client } from './v2-client.js';
 
 /** What a v2 live migration did: the fields of a v1 report, and the v2 specifics. */
@@ -54,38 +45,13 @@ export interface LiveMigrationV2Report extends LiveMigrationReport {
 }
 
 /** Options of {@link liveMigrateV2}. */
-export interface LiveMigrationV2Options {
-  /** The running VM's VF on the source host. */
-  readonly source: VfPassthrough;
-  /** Where the VM goes: its VF 0 becomes the VM's VF. */
-  readonly destination: Host;
-  /** The channel (default: 10 Gbit/s on the source's clock). */
-  readonly link?: MigrationLink;
-  /**
-   * Guest RAM by iterative pre-copy with dirty tracking (default true); false copies every touched
-   * page while the VM is stopped (no dirty tracking). The device's pre-copy runs either way.
-   */
-  readonly precopy?: boolean;
-  /** Downtime limit and iteration limit (RAM rounds and device iterations run together). */
-  readonly ram?: RamPrecopyOptions;
-  /** Dirty sources the pre-copy reads (default both; for tests that switch one off). */
-  readonly dirtySources?: DirtySyncOptions['sources'];
+export interface LiveMigrationV2Options extends LiveMigrationOptions {
   /** The `switchover-ack` capability on both sides (default true). */
   readonly switchoverAck?: boolean;
-  /** Called just before the VM stops, while it still runs. */
-  readonly beforeStop?: () => void;
-  /** Called with the guest's driver resumed on the destination, before its vCPUs start. */
-  readonly onGuestResumed?: (driver: GuestVfDriver) => void;
 }
 
-/** The destination side after a successful migration, and the report. */
-export interface LiveMigrationV2Result {
-  /** The VM's VF on the destination (its `vm` is the running destination VM). */
-  readonly destination: VfPassthrough;
-  /** The guest's VF driver, continuing on the destination. */
-  readonly driver: GuestVfDriver;
-  readonly report: LiveMigrationV2Report;
-}
+/** The destination side after a successful v2 migration, and the report. */
+export type LiveMigrationV2Result = LiveMigrationResult<LiveMigrationV2Report>;
 
 /**
  * Live-migrate a VM with a hisi accelerator VF over the v2 protocol (device state machine through
@@ -129,11 +95,7 @@ export function liveMigrateV2(options: LiveMigrationV2Options): LiveMigrationV2R
   const clock = vm.clock;
   const precopy = options.precopy ?? true;
   checkRamPrecopyOptions(options.ram);
-  if (precopy && !source.dma.dirtyTracking && (options.dirtySources?.iommu ?? true))
-    throw new KernelError(
-      'EOPNOTSUPP',
-      `${source.host.name}: the VF's IOMMU cannot track dirty pages; RAM pre-copy is blocked`,
-    );
+  if (precopy) GuestMigration.checkDirtyTracking(options);
   const switchoverAck = options.switchoverAck ?? true;
   const link = options.link ?? new MigrationLink(clock);
   const downtimeLimitUs = options.ram?.downtimeLimitUs ?? RAM_DOWNTIME_LIMIT_US;
@@ -169,30 +131,21 @@ export function liveMigrateV2(options: LiveMigrationV2Options): LiveMigrationV2R
     }
   };
 
-  let ram: RamPrecopy | undefined;
+  let guest: GuestMigration | undefined;
   let stoppedAt: number | undefined;
   let switchedOver = false;
   try {
     phases.begin('setup');
-    const dstVm = Vm.incoming({ name: vm.name, clock, memorySize: vm.memory.size, tracer: vm.tracer });
-    const dstVf = attachVf(dstVm, destination);
+    guest = new GuestMigration(options, link);
     d.loadSetup();
     destinationStates.push(readState(d, dstTracer, 'load_setup'));
-    if (precopy) {
-      const dirty = new DirtySync({
-        vm,
-        iommu: source.host.iommu,
-        dma: source.dma,
-        ...(options.dirtySources !== undefined ? { sources: options.dirtySources } : {}),
-      });
-      ram = new RamPrecopy(vm, dstVm, link, dirty, options.ram, tracer);
-      ram.setup();
-    }
+    if (precopy) guest.startRamPrecopy(tracer);
     section((w) => s.saveSetup(w));
     sourceStates.push(readState(s, tracer, 'save_setup'));
     phases.end();
 
     phases.begin('pre-copy');
+    const ram = guest.ram;
     const threshold = link.bytesPerUs * downtimeLimitUs;
     let precopyIterations = 0;
     let converged = false;
@@ -237,29 +190,18 @@ export function liveMigrateV2(options: LiveMigrationV2Options): LiveMigrationV2R
     phases.end();
 
     phases.begin('guest memory');
-    let guestMemory: GuestMemoryCopy;
-    if (ram !== undefined) {
-      const pages = ram.complete();
-      guestMemory = { pages, bytes: pages * PAGE_SIZE };
-    } else {
-      guestMemory = copyGuestMemory(vm.memory, dstVm.memory);
-      link.send(guestMemory.bytes);
-    }
-    const vcpu = vm.saveVcpu();
-    dstVm.loadVcpu(vcpu);
-    phases.addGuestMemoryBytes(guestMemory.bytes);
-    const check = compareGuestMemory(vm.memory, dstVm.memory);
+    const stopped = guest.copyStopped();
+    phases.addGuestMemoryBytes(stopped.guestMemory.bytes);
     phases.end();
 
     phases.begin('resume');
     d.loadCleanup();
     destinationStates.push(readState(d, dstTracer, 'load_cleanup'));
-    const driver = resumeGuestVfDriver(dstVf);
-    options.onGuestResumed?.(driver);
-    d.vmStateChange(true);
-    switchedOver = true;
-    destinationStates.push(readState(d, dstTracer, 'vm_start'));
-    dstVm.start();
+    const driver = guest.resume(() => {
+      d.vmStateChange(true);
+      switchedOver = true;
+      destinationStates.push(readState(d, dstTracer, 'vm_start'));
+    });
     const downtimeUs = clock.now() - stoppedAt;
     phases.end();
 
@@ -269,7 +211,7 @@ export function liveMigrateV2(options: LiveMigrationV2Options): LiveMigrationV2R
     phases.end();
 
     return {
-      destination: dstVf,
+      destination: guest.destination,
       driver,
       report: {
         protocol: 'v2',
@@ -279,19 +221,9 @@ export function liveMigrateV2(options: LiveMigrationV2Options): LiveMigrationV2R
         deviceBytesSaved,
         deviceBytesLoaded,
         streamBytes,
-        guestMemory,
-        ram: {
-          mode: ram !== undefined ? 'precopy' : 'stop-and-copy',
-          iommuFormat: source.host.iommu.format,
-          downtimeLimitUs,
-          maxRounds: maxIterations,
-          rounds: ram?.rounds ?? [],
-          converged: ram?.converged ?? false,
-          precopyBytes: ram?.precopyBytes ?? 0,
-          stoppedBytes: guestMemory.bytes,
-          check,
-        },
-        pendingIrqsMoved: vcpu.pendingIrqs.length,
+        guestMemory: stopped.guestMemory,
+        ram: guest.ramReport(stopped),
+        pendingIrqsMoved: stopped.pendingIrqsMoved,
         precopyIterations,
         downtimeUs,
         totalUs: clock.now() - t0,
@@ -306,7 +238,7 @@ export function liveMigrateV2(options: LiveMigrationV2Options): LiveMigrationV2R
       },
     };
   } catch (e) {
-    if (!switchedOver) cancel(s, d, vm, ram, stoppedAt !== undefined);
+    if (!switchedOver) cancel(s, d, vm, guest, stoppedAt !== undefined);
     throw e;
   }
 }
@@ -318,8 +250,14 @@ export function liveMigrateV2(options: LiveMigrationV2Options): LiveMigrationV2R
  * PRE_COPY leaves it, which ends the session). The destination closes its data fd. Errors here are
  * swallowed: the migration's own error is the one reported.
  */
-function cancel(s: QemuV2Client, d: QemuV2Client, vm: Vm, ram: RamPrecopy | undefined, stopped: boolean) {
-  ram?.abort();
+function cancel(
+  s: QemuV2Client,
+  d: QemuV2Client,
+  vm: Vm,
+  guest: GuestMigration | undefined,
+  stopped: boolean,
+) {
+  guest?.abort();
   const attempt = (step: () => void): void => {
     try {
       step();
@@ -350,7 +288,5 @@ function dataBytesOf(section: Uint8Array): number {
 /** VFIO_DEVICE_FEATURE GET MIG_DEVICE_STATE after a client step (traced as an instant). */
 function readState(client: QemuV2Client, tracer: Tracer, step: string): DeviceStateStep {
   const state = client.handle.getMigState();
-  const name = migStateName(state);
-  if (tracer.enabled) tracer.instant('migration.state', name, { step, device_state: state });
-  return { step, state, name };
+  return deviceStateStep(tracer, step, state, migStateName(state));
 }

@@ -1,4 +1,6 @@
 import type { IoPgtableFormatName } from '@vfio-sim/iommufd';
+import type { GuestVfDriver } from '@vfio-sim/qm-hw';
+import type { VfPassthrough } from '../guest/vf-passthrough.js';
 import type { GuestMemoryComparison } from './guest-memory-compare.js';
 import type { GuestMemoryCopy } from './guest-memory-copy.js';
 import type { RamRound } from './ram-precopy.js';
@@ -87,4 +89,13 @@ export interface LiveMigrationReport {
   /** From the VM's stop on the source to its start on the destination (µs). */
   readonly downtimeUs: number;
   readonly totalUs: number;
+}
+
+/** The destination side after a successful migration, and the protocol's report `R`. */
+export interface LiveMigrationResult<R extends LiveMigrationReport = LiveMigrationReport> {
+  /** The VM's VF on the destination (its `vm` is the running destination VM). */
+  readonly destination: VfPassthrough;
+  /** The guest's VF driver, continuing on the destination. */
+  readonly driver: GuestVfDriver;
+  readonly report: R;
 }
