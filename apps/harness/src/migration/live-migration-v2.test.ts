@@ -11,29 +11,17 @@ import { attachVf, probeGuestVfDriver } from '../guest/vf-passthrough.js';
 import { Vm } from '../guest/vm.js';
 import { ZipWorkload } from '../guest/zip-workload.js';
 import { createHost } from '../host/host.js';
+import {
+  expectEveryJobOnce,
+  expectPhasesAddUp,
+  expectSourceRunsOn,
+  migrateUnderLoad,
+  migrationScenario,
+} from './__fixtures__/migration-scenario.js';
 import { liveMigrateV2 } from './live-migration-v2.js';
 
-function scenario(o: { dst?: 'zip' | 'sec'; iommu?: IoPgtableFormatName } = {}) {
-  const clock = new VirtualClock();
-  const iommu = o.iommu ?? 'arm-smmuv3-s1';
-  const src = createHost({ name: 'source', clock, kind: 'zip', numVfs: 2, iommu });
-  const dst = createHost({ name: 'destination', clock, kind: o.dst ?? 'zip', numVfs: 2, iommu });
-  const vm = Vm.create({ name: 'guest', clock, memorySize: 64 << 20 });
-  const vf = attachVf(vm, src);
-  const driver = probeGuestVfDriver(vf);
-  const workload = new ZipWorkload({ seed: 13 });
-  workload.watch(driver, 'source');
-  return { clock, src, dst, vm, vf, driver, workload };
-}
-
-/** Run the clock event by event until `n` jobs completed. */
-function runUntilCompleted(clock: VirtualClock, workload: ZipWorkload, n: number): void {
-  while (workload.completed < n) {
-    const next = clock.nextEventTime();
-    if (next === undefined) throw new Error('the clock went idle first');
-    clock.runUntil(next);
-  }
-}
+const scenario = (o: { dst?: 'zip' | 'sec'; iommu?: IoPgtableFormatName } = {}) =>
+  migrationScenario({ seed: 13, ...o });
 
 describe('liveMigrateV2', () => {
   it.each([
@@ -43,33 +31,9 @@ describe('liveMigrateV2', () => {
   ] as const)(
     'moves a running ZIP workload with jobs in flight over %s (RAM pre-copy %s): exactly once, RAM identical',
     (iommu, precopy) => {
-      const { clock, dst, vm, vf, driver, workload } = scenario({ iommu });
-      workload.submit(driver, 'source', 20);
-      runUntilCompleted(clock, workload, 5);
-      const stream = startJobStream({ vm, driver, workload, side: 'source', periodUs: 6, limit: 80 });
-      let inFlightAtStop = 0;
-      const { driver: resumed, report } = liveMigrateV2({
-        source: vf,
-        destination: dst,
-        precopy,
-        beforeStop: () => {
-          inFlightAtStop = workload.outstanding;
-        },
-        onGuestResumed: (d) => workload.watch(d, 'destination'),
-      });
-      clock.runUntilIdle();
-      workload.submit(resumed, 'destination', 3);
-      clock.runUntilIdle();
-
-      const t = workload.tally();
-      const total = 23 + stream.submitted;
-      expect(inFlightAtStop).toBeGreaterThan(0);
-      expect(t.submitted).toBe(total);
-      expect(t.verified).toBe(total);
-      expect([t.lost, t.duplicated, t.corrupt, t.unknown]).toEqual([[], [], [], []]);
-      expect(t.completedOnDestination).toBeGreaterThanOrEqual(inFlightAtStop);
-      expect(report.ram.check.mismatchedPages).toEqual([]);
-      expect(report.ram.check.pagesCompared).toBeGreaterThan(0);
+      const run = migrateUnderLoad(scenario({ iommu }), 80, (o) => liveMigrateV2({ ...o, precopy }));
+      const { report } = run;
+      expectEveryJobOnce(run);
       expect(report.ram.mode).toBe(precopy ? 'precopy' : 'stop-and-copy');
       expect(report.ram.iommuFormat).toBe(iommu);
       if (precopy) {
@@ -115,11 +79,8 @@ describe('liveMigrateV2', () => {
         'resume',
         'cleanup',
       ]);
-      expect(report.phases.reduce((a, p) => a + p.durationUs, 0)).toBe(report.totalUs);
+      expectPhasesAddUp(report);
       expect(report.downtimeUs).toBeLessThan(report.totalUs);
-      expect(report.phases.find((p) => p.name === 'guest memory')!.guestMemoryBytes).toBe(
-        report.guestMemory.bytes,
-      );
     },
   );
 
@@ -136,7 +97,8 @@ describe('liveMigrateV2', () => {
   });
 
   it('an incompatible destination fails the match data in pre-copy (EFAULT): the guest never stops', () => {
-    const { clock, dst, vm, vf, driver, workload, src } = scenario({ dst: 'sec' });
+    const sc = scenario({ dst: 'sec' });
+    const { dst, vm, vf, driver, workload, src } = sc;
     workload.submit(driver, 'source', 6);
     let stopped = false;
     let error: unknown;
@@ -160,16 +122,12 @@ describe('liveMigrateV2', () => {
     expect(src.vfHandle.getMigState()).toBe(RUNNING); // PRE_COPY → RUNNING by the failure notifier
     expect(src.vfioDevice.paused).toBe(false);
     expect(dst.vfHandle.getMigState()).toBe(RESUMING); // only a reset (or close) aborts RESUMING
-    clock.runUntilIdle();
-    workload.submit(driver, 'source', 2);
-    clock.runUntilIdle();
-    const t = workload.tally();
-    expect(t.verified).toBe(8);
-    expect(t.completedOnSource).toBe(8);
+    expectSourceRunsOn(sc, 8);
   });
 
   it('a destination that rejects the stopped state (EFAULT at stop-copy): cancelled, the source VF and vCPUs run on', () => {
-    const { clock, dst, vm, vf, driver, workload, src } = scenario();
+    const sc = scenario();
+    const { dst, vm, vf, driver, workload, src } = sc;
     workload.submit(driver, 'source', 10);
     const stream = startJobStream({ vm, driver, workload, side: 'source', periodUs: 6, limit: 80 });
     let pendingAtStop = -1;
@@ -191,12 +149,7 @@ describe('liveMigrateV2', () => {
     expect(vm.dirtyLog.isLogging).toBe(false);
     expect(src.vfHandle.getMigState()).toBe(RUNNING); // STOP_COPY → RUNNING: the VF restarted
     expect(src.vfioDevice.paused).toBe(false);
-    clock.runUntilIdle();
-    workload.submit(driver, 'source', 2);
-    clock.runUntilIdle();
-    const t = workload.tally();
-    expect(t.verified).toBe(12 + stream.submitted);
-    expect(t.completedOnSource).toBe(12 + stream.submitted);
+    expectSourceRunsOn(sc, 12 + stream.submitted);
   });
 
   it('an IOMMU without dirty tracking blocks RAM pre-copy (EOPNOTSUPP, nothing touched); device pre-copy + whole RAM works', () => {

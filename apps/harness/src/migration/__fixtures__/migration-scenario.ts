@@ -1,0 +1,137 @@
+/**
+ * Test scaffolding shared by the live-migration tests of both device protocols (not part of the
+ * package API): a guest running a ZIP workload on a source host's VF with a destination host beside
+ * it, a migration under load, and the checks every protocol's run must pass.
+ */
+import type { IoPgtableFormatName } from '@vfio-sim/iommufd';
+import { VirtualClock } from '@vfio-sim/platform';
+import { expect } from 'vitest';
+import { startJobStream } from '../../guest/job-stream.js';
+import { attachVf, probeGuestVfDriver } from '../../guest/vf-passthrough.js';
+import { Vm } from '../../guest/vm.js';
+import { type WorkloadTally, ZipWorkload } from '../../guest/zip-workload.js';
+import { createHost } from '../../host/host.js';
+import { DEFAULT_IOMMU_FORMAT } from '../../host/host-iommu.js';
+import type { LiveMigrationOptions } from '../live-migration-options.js';
+import type { LiveMigrationReport, LiveMigrationResult } from '../migration-report.js';
+
+/** What {@link migrationScenario} builds. */
+export interface ScenarioOptions {
+  /** The workload's seed. */
+  readonly seed: number;
+  /** The destination's accelerator (default zip, like the source). */
+  readonly dst?: 'zip' | 'sec';
+  /** Both hosts' IOMMU format (default the hosts' default). */
+  readonly iommu?: IoPgtableFormatName;
+}
+
+/**
+ * Two hosts with two VFs each on one clock, a 64 MiB guest on the source's VF 0 with its VF driver
+ * probed, and a ZIP workload watching it.
+ */
+export function migrationScenario(o: ScenarioOptions) {
+  const clock = new VirtualClock();
+  const iommu = o.iommu ?? DEFAULT_IOMMU_FORMAT;
+  const src = createHost({ name: 'source', clock, kind: 'zip', numVfs: 2, iommu });
+  const dst = createHost({ name: 'destination', clock, kind: o.dst ?? 'zip', numVfs: 2, iommu });
+  const vm = Vm.create({ name: 'guest', clock, memorySize: 64 << 20 });
+  const vf = attachVf(vm, src);
+  const driver = probeGuestVfDriver(vf);
+  const workload = new ZipWorkload({ seed: o.seed });
+  workload.watch(driver, 'source');
+  return { clock, src, dst, vm, vf, driver, workload };
+}
+
+/** A scenario from {@link migrationScenario}. */
+export type MigrationScenario = ReturnType<typeof migrationScenario>;
+
+/** Run the clock event by event until `n` jobs completed. */
+export function runUntilCompleted(clock: VirtualClock, workload: ZipWorkload, n: number): void {
+  while (workload.completed < n) {
+    const next = clock.nextEventTime();
+    if (next === undefined) throw new Error('the clock went idle first');
+    clock.runUntil(next);
+  }
+}
+
+/** The options of the migration {@link migrateUnderLoad} runs; the protocol's own go on top. */
+export type UnderLoadOptions = Required<
+  Pick<LiveMigrationOptions, 'source' | 'destination' | 'beforeStop' | 'onGuestResumed'>
+>;
+
+/** What a migration under load did. */
+export interface UnderLoadRun<R extends LiveMigrationReport> {
+  readonly report: R;
+  readonly tally: WorkloadTally;
+  /** Jobs submitted in all (20 + the stream's + 3 on the destination). */
+  readonly total: number;
+  /** Jobs outstanding just before the VM stopped. */
+  readonly inFlightAtStop: number;
+}
+
+/**
+ * A migration with jobs in flight: 20 jobs submitted, 5 of them completed, then a job stream (one
+ * every 6 µs, at most `streamLimit`) while `migrate` runs; the workload watches the resumed driver,
+ * which gets 3 more jobs after the migration, and the clock runs until idle.
+ */
+export function migrateUnderLoad<R extends LiveMigrationReport>(
+  sc: MigrationScenario,
+  streamLimit: number,
+  migrate: (options: UnderLoadOptions) => LiveMigrationResult<R>,
+): UnderLoadRun<R> {
+  const { clock, dst, vm, vf, driver, workload } = sc;
+  workload.submit(driver, 'source', 20);
+  runUntilCompleted(clock, workload, 5);
+  // the guest keeps submitting while the migration runs
+  const stream = startJobStream({ vm, driver, workload, side: 'source', periodUs: 6, limit: streamLimit });
+  let inFlightAtStop = 0;
+  const { driver: resumed, report } = migrate({
+    source: vf,
+    destination: dst,
+    beforeStop: () => {
+      inFlightAtStop = workload.outstanding;
+    },
+    onGuestResumed: (d) => workload.watch(d, 'destination'),
+  });
+  clock.runUntilIdle();
+  workload.submit(resumed, 'destination', 3);
+  clock.runUntilIdle();
+  return { report, tally: workload.tally(), total: 23 + stream.submitted, inFlightAtStop };
+}
+
+/**
+ * Every job verified exactly once (jobs were in flight at the stop, and those completed on the
+ * destination), and the destination's RAM identical to the source's.
+ */
+export function expectEveryJobOnce(run: UnderLoadRun<LiveMigrationReport>): void {
+  const { tally: t, total, inFlightAtStop, report } = run;
+  expect(inFlightAtStop).toBeGreaterThan(0);
+  expect(t.submitted).toBe(total);
+  expect(t.verified).toBe(total);
+  expect([t.lost, t.duplicated, t.corrupt, t.unknown]).toEqual([[], [], [], []]);
+  expect(t.completedOnDestination).toBeGreaterThanOrEqual(inFlightAtStop);
+  expect(report.ram.check.mismatchedPages).toEqual([]);
+  expect(report.ram.check.pagesCompared).toBeGreaterThan(0);
+}
+
+/** The phases add up to the total time and the guest-memory phase moved the stopped RAM. */
+export function expectPhasesAddUp(report: LiveMigrationReport): void {
+  expect(report.phases.reduce((a, p) => a + p.durationUs, 0)).toBe(report.totalUs);
+  expect(report.phases.find((p) => p.name === 'guest memory')!.guestMemoryBytes).toBe(
+    report.guestMemory.bytes,
+  );
+}
+
+/**
+ * After a failed migration the guest goes on on the source: 2 more jobs, and all `verified` jobs
+ * completed there.
+ */
+export function expectSourceRunsOn(sc: MigrationScenario, verified: number): void {
+  const { clock, driver, workload } = sc;
+  clock.runUntilIdle();
+  workload.submit(driver, 'source', 2);
+  clock.runUntilIdle();
+  const t = workload.tally();
+  expect(t.verified).toBe(verified);
+  expect(t.completedOnSource).toBe(verified);
+}
