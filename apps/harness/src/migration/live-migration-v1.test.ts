@@ -1,10 +1,11 @@
 import { errnoOf } from '@vfio-sim/platform';
-import { QM_QUE_ISO_CFG_V } from '@vfio-sim/qm-hw';
 import { describe, expect, it } from 'vitest';
 import {
   expectEveryJobOnce,
   expectPhasesAddUp,
+  expectSourceResumed,
   expectSourceRunsOn,
+  migrateRejectedAtStop,
   migrateUnderLoad,
   migrationScenario,
 } from './__fixtures__/migration-scenario.js';
@@ -57,41 +58,25 @@ describe('liveMigrateV1', () => {
 
   it('a destination with another accelerator rejects the state: the source runs on, nothing lost', () => {
     const sc = scenario({ dst: 'sec' });
-    const { dst, vm, vf, driver, workload, src } = sc;
+    const { dst, vf, driver, workload } = sc;
     workload.submit(driver, 'source', 6);
     const errno = errnoOf(() =>
       liveMigrateV1({ source: vf, destination: dst, onGuestResumed: () => expect.unreachable() }),
     );
     expect(errno).toBe('EINVAL');
-    expect(vm.isRunning).toBe(true);
-    expect(src.vfioDevice.paused).toBe(false);
+    expectSourceResumed(sc);
     expectSourceRunsOn(sc, 8);
   });
 
   it('a destination that rejects the stopped state: cancelled, the source device and vCPUs run on', () => {
     const sc = scenario();
-    const { dst, vm, vf, driver, workload, src } = sc;
-    workload.submit(driver, 'source', 10);
-    let pendingAtStop = -1;
-    const errno = errnoOf(() =>
-      liveMigrateV1({
-        source: vf,
-        destination: dst,
-        beforeStop: () => {
-          // The destination's PF turns queue isolation on: the saved state no longer matches.
-          dst.device.pf.bar2.writel(QM_QUE_ISO_CFG_V, 1);
-          pendingAtStop = workload.outstanding;
-        },
-        onGuestResumed: () => expect.unreachable(),
-      }),
-    );
+    sc.workload.submit(sc.driver, 'source', 10);
+    const { errno, pendingAtStop } = migrateRejectedAtStop(sc, (o) => liveMigrateV1(o));
     expect(errno).toBe('EINVAL');
     expect(pendingAtStop).toBeGreaterThan(0);
-    expect(vm.isRunning).toBe(true);
-    expect(vm.dirtyLog.isLogging).toBe(false); // dirty tracking stopped with the cancel
-    expect(src.vfioDevice.paused).toBe(false);
-    expect(src.vfioDevice.window.isMapped).toBe(false);
-    expect(openQemuV1Client(src).deviceState()).toBe(1); // running
+    expectSourceResumed(sc); // dirty tracking stopped with the cancel
+    expect(sc.src.vfioDevice.window.isMapped).toBe(false);
+    expect(openQemuV1Client(sc.src).deviceState()).toBe(1); // running
     expectSourceRunsOn(sc, 12);
   });
 });

@@ -4,7 +4,6 @@ import {
   VFIO_DEVICE_STATE_RUNNING as RUNNING,
 } from '@vfio-sim/migration-v2';
 import { errnoOf, KernelError, VirtualClock } from '@vfio-sim/platform';
-import { QM_QUE_ISO_CFG_V } from '@vfio-sim/qm-hw';
 import { describe, expect, it } from 'vitest';
 import { startJobStream } from '../guest/job-stream.js';
 import { attachVf, probeGuestVfDriver } from '../guest/vf-passthrough.js';
@@ -14,7 +13,9 @@ import { createHost } from '../host/host.js';
 import {
   expectEveryJobOnce,
   expectPhasesAddUp,
+  expectSourceResumed,
   expectSourceRunsOn,
+  migrateRejectedAtStop,
   migrateUnderLoad,
   migrationScenario,
 } from './__fixtures__/migration-scenario.js';
@@ -98,7 +99,7 @@ describe('liveMigrateV2', () => {
 
   it('an incompatible destination fails the match data in pre-copy (EFAULT): the guest never stops', () => {
     const sc = scenario({ dst: 'sec' });
-    const { dst, vm, vf, driver, workload, src } = sc;
+    const { dst, vf, driver, workload, src } = sc;
     workload.submit(driver, 'source', 6);
     let stopped = false;
     let error: unknown;
@@ -117,38 +118,22 @@ describe('liveMigrateV2', () => {
     expect(error).toBeInstanceOf(KernelError);
     expect((error as KernelError).errno).toBe('EFAULT'); // the resume write's check
     expect(stopped).toBe(false);
-    expect(vm.isRunning).toBe(true);
-    expect(vm.dirtyLog.isLogging).toBe(false);
+    expectSourceResumed(sc);
     expect(src.vfHandle.getMigState()).toBe(RUNNING); // PRE_COPY → RUNNING by the failure notifier
-    expect(src.vfioDevice.paused).toBe(false);
     expect(dst.vfHandle.getMigState()).toBe(RESUMING); // only a reset (or close) aborts RESUMING
     expectSourceRunsOn(sc, 8);
   });
 
   it('a destination that rejects the stopped state (EFAULT at stop-copy): cancelled, the source VF and vCPUs run on', () => {
     const sc = scenario();
-    const { dst, vm, vf, driver, workload, src } = sc;
+    const { vm, driver, workload } = sc;
     workload.submit(driver, 'source', 10);
     const stream = startJobStream({ vm, driver, workload, side: 'source', periodUs: 6, limit: 80 });
-    let pendingAtStop = -1;
-    const errno = errnoOf(() =>
-      liveMigrateV2({
-        source: vf,
-        destination: dst,
-        beforeStop: () => {
-          // The destination's PF turns queue isolation on: the full state no longer matches.
-          dst.device.pf.bar2.writel(QM_QUE_ISO_CFG_V, 1);
-          pendingAtStop = workload.outstanding;
-        },
-        onGuestResumed: () => expect.unreachable(),
-      }),
-    );
+    const { errno, pendingAtStop } = migrateRejectedAtStop(sc, (o) => liveMigrateV2(o));
     expect(errno).toBe('EFAULT');
     expect(pendingAtStop).toBeGreaterThan(0);
-    expect(vm.isRunning).toBe(true);
-    expect(vm.dirtyLog.isLogging).toBe(false);
-    expect(src.vfHandle.getMigState()).toBe(RUNNING); // STOP_COPY → RUNNING: the VF restarted
-    expect(src.vfioDevice.paused).toBe(false);
+    expectSourceResumed(sc);
+    expect(sc.src.vfHandle.getMigState()).toBe(RUNNING); // STOP_COPY → RUNNING: the VF restarted
     expectSourceRunsOn(sc, 12 + stream.submitted);
   });
 

@@ -4,7 +4,8 @@
  * it, a migration under load, and the checks every protocol's run must pass.
  */
 import type { IoPgtableFormatName } from '@vfio-sim/iommufd';
-import { VirtualClock } from '@vfio-sim/platform';
+import { errnoOf, VirtualClock } from '@vfio-sim/platform';
+import { QM_QUE_ISO_CFG_V } from '@vfio-sim/qm-hw';
 import { expect } from 'vitest';
 import { startJobStream } from '../../guest/job-stream.js';
 import { attachVf, probeGuestVfDriver } from '../../guest/vf-passthrough.js';
@@ -134,4 +135,44 @@ export function expectSourceRunsOn(sc: MigrationScenario, verified: number): voi
   const t = workload.tally();
   expect(t.verified).toBe(verified);
   expect(t.completedOnSource).toBe(verified);
+}
+
+/** What {@link migrateRejectedAtStop} saw. */
+export interface RejectedRun {
+  /** The migration's errno (undefined if it did not fail). */
+  readonly errno: string | undefined;
+  /** Jobs outstanding just before the VM stopped (-1 if it never stopped). */
+  readonly pendingAtStop: number;
+}
+
+/**
+ * A migration the destination rejects at the stopped state: just before the VM stops the
+ * destination's PF turns queue isolation on, so the device state no longer matches. The guest must
+ * never resume on the destination.
+ */
+export function migrateRejectedAtStop(
+  sc: MigrationScenario,
+  migrate: (options: UnderLoadOptions) => unknown,
+): RejectedRun {
+  const { dst, vf, workload } = sc;
+  let pendingAtStop = -1;
+  const errno = errnoOf(() =>
+    migrate({
+      source: vf,
+      destination: dst,
+      beforeStop: () => {
+        dst.device.pf.bar2.writel(QM_QUE_ISO_CFG_V, 1);
+        pendingAtStop = workload.outstanding;
+      },
+      onGuestResumed: () => expect.unreachable(),
+    }),
+  );
+  return { errno, pendingAtStop };
+}
+
+/** After a cancelled migration: the source VM runs, dirty tracking stopped, its VF not paused. */
+export function expectSourceResumed(sc: MigrationScenario): void {
+  expect(sc.vm.isRunning).toBe(true);
+  expect(sc.vm.dirtyLog.isLogging).toBe(false);
+  expect(sc.src.vfioDevice.paused).toBe(false);
 }
