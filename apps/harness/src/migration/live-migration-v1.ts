@@ -8,6 +8,7 @@ import { MigrationPhases } from './migration-phases.js';
 import type { DeviceStateStep, LiveMigrationReport, LiveMigrationResult } from './migration-report.js';
 import { checkRamPrecopyOptions } from './ram-precopy.js';
 import { openQemuV1Client } from './v1-region.js';
+import { VfioSectionStats } from './vfio-section-stats.js';
 
 /** What a v1 live migration did. */
 export interface LiveMigrationV1Report extends LiveMigrationReport {
@@ -69,20 +70,14 @@ export function liveMigrateV1(options: LiveMigrationV1Options): LiveMigrationV1R
   const sourceStates: DeviceStateStep[] = [readState(s, tracer, 'open')];
   const destinationStates: DeviceStateStep[] = [readState(d, dstTracer, 'open')];
   const phases = new MigrationPhases(clock, tracer);
-  let deviceBytesSaved = 0;
-  let deviceBytesLoaded = 0;
-  let streamBytes = 0;
+  const stats = new VfioSectionStats(link, phases);
 
   /** One vfio section: written by `save` on the source, sent, loaded on the destination. */
   const section = (save: (w: QemuFileWriter) => number): void => {
     const w = new QemuFileWriter();
-    const bytes = save(w);
-    deviceBytesSaved += bytes;
-    phases.addDeviceBytes(bytes);
-    streamBytes += w.size;
-    link.send(w.size);
+    stats.sent(save(w), w.size);
     const r = new QemuFileReader(w.toBytes());
-    while (r.remaining > 0) deviceBytesLoaded += d.loadState(r);
+    while (r.remaining > 0) stats.loaded(d.loadState(r));
   };
 
   let guest: GuestMigration | undefined;
@@ -149,9 +144,7 @@ export function liveMigrateV1(options: LiveMigrationV1Options): LiveMigrationV1R
         sourceStates,
         destinationStates,
         phases: phases.list,
-        deviceBytesSaved,
-        deviceBytesLoaded,
-        streamBytes,
+        ...stats.totals,
         guestMemory: stopped.guestMemory,
         ram: guest.ramReport(stopped),
         pendingIrqsMoved: stopped.pendingIrqsMoved,

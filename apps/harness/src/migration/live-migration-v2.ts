@@ -18,6 +18,7 @@ import { MigrationPhases } from './migration-phases.js';
 import type { DeviceStateStep, LiveMigrationReport, LiveMigrationResult } from './migration-report.js';
 import { checkRamPrecopyOptions, RAM_DOWNTIME_LIMIT_US, RAM_MAX_ROUNDS } from './ram-precopy.js';
 import { openQemuV2Client } from './v2-client.js';
+import { VfioSectionStats } from './vfio-section-stats.js';
 
 /** What a v2 live migration did: the fields of a v1 report, and the v2 specifics. */
 export interface LiveMigrationV2Report extends LiveMigrationReport {
@@ -108,9 +109,7 @@ export function liveMigrateV2(options: LiveMigrationV2Options): LiveMigrationV2R
   const sourceStates: DeviceStateStep[] = [readState(s, tracer, 'realize')];
   const destinationStates: DeviceStateStep[] = [readState(d, dstTracer, 'realize')];
   const phases = new MigrationPhases(clock, tracer);
-  let deviceBytesSaved = 0;
-  let deviceBytesLoaded = 0;
-  let streamBytes = 0;
+  const stats = new VfioSectionStats(link, phases);
   let switchoverApprovedUs: number | null = null;
 
   /** One vfio section: written by `save` on the source, sent, loaded on the destination. */
@@ -118,13 +117,9 @@ export function liveMigrateV2(options: LiveMigrationV2Options): LiveMigrationV2R
     const w = new MigStreamWriter();
     save(w);
     const bytes = w.toBytes();
-    const data = dataBytesOf(bytes);
-    deviceBytesSaved += data;
-    phases.addDeviceBytes(data);
-    streamBytes += w.size;
-    link.send(w.size);
+    stats.sent(dataBytesOf(bytes), w.size);
     const r = new MigStreamReader(bytes);
-    while (r.remaining > 0) deviceBytesLoaded += d.loadState(r);
+    while (r.remaining > 0) stats.loaded(d.loadState(r));
     if (switchoverApprovedUs === null && d.switchoverApproved) {
       switchoverApprovedUs = clock.now();
       if (dstTracer.enabled) dstTracer.instant('migration', 'switchover approved (INIT_DATA_SENT)');
@@ -218,9 +213,7 @@ export function liveMigrateV2(options: LiveMigrationV2Options): LiveMigrationV2R
         sourceStates,
         destinationStates,
         phases: phases.list,
-        deviceBytesSaved,
-        deviceBytesLoaded,
-        streamBytes,
+        ...stats.totals,
         guestMemory: stopped.guestMemory,
         ram: guest.ramReport(stopped),
         pendingIrqsMoved: stopped.pendingIrqsMoved,
