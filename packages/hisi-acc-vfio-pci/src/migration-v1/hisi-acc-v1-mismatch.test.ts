@@ -1,18 +1,16 @@
 import { QemuFileReader, QemuFileWriter } from '@vfio-sim/migration-v1';
-import { errnoOf, VirtualClock } from '@vfio-sim/platform';
+import { errnoOf } from '@vfio-sim/platform';
 import { describe, expect, it } from 'vitest';
 import {
-  expectedDeflate,
-  type HostOptions,
-  makeHost,
-  migrationPair,
-  v1Client,
-  ZIP_DEFLATE,
-  zipInputs,
-} from '../__fixtures__/testbed.js';
+  expectGuestKeepsWorking,
+  MISMATCHED_DESTINATIONS,
+  mismatchedPair,
+  submitZipJobs,
+} from '../__fixtures__/migration-checks.js';
+import { type Host, migrationPair, v1Client } from '../__fixtures__/testbed.js';
 
 /** Save on the source up to the end of stop-and-copy; returns the sections. */
-function saveAll(src: ReturnType<typeof migrationPair>['src'], stop: () => void): Uint8Array[] {
+function saveAll(src: Host, stop: () => void): Uint8Array[] {
   const s = v1Client(src);
   const out: Uint8Array[] = [];
   const w1 = new QemuFileWriter();
@@ -30,18 +28,9 @@ function saveAll(src: ReturnType<typeof migrationPair>['src'], stop: () => void)
   return out;
 }
 
-describe.each<[string, HostOptions]>([
-  ['a SEC stream into a ZIP VF', { kind: 'sec' }],
-  ['a different queue count', { qpPerVf: 8 }],
-  ['a different queue isolation configuration', { queIso: 1 }],
-])('resume refuses %s', (_what, dstOptions) => {
+describe.each(MISMATCHED_DESTINATIONS)('resume refuses %s', (_what, dstOptions) => {
   it('EINVAL on the destination, nothing restored; the source resumes and keeps running', () => {
-    const clock = new VirtualClock();
-    const { src, vm } = migrationPair();
-    const dst = makeHost(src.clock, 'dst2', dstOptions);
-    void clock;
-    const inputs = zipInputs(11, 6);
-    for (const input of inputs) vm.driver!.submit({ opcode: ZIP_DEFLATE, input });
+    const { src, dst, vm, inputs } = mismatchedPair(dstOptions, 11, 6);
     const sections = saveAll(src, () => vm.stop());
     const before = dst.vfHw.snapshot().state;
 
@@ -61,17 +50,14 @@ describe.each<[string, HostOptions]>([
     v1Client(src).cancel();
     vm.start();
     src.clock.runUntilIdle();
-    const more = zipInputs(12, 3);
-    for (const input of more) vm.driver!.submit({ opcode: ZIP_DEFLATE, input });
-    src.clock.runUntilIdle();
-    expect(vm.driver!.completed.map((r) => r.output)).toEqual([...inputs, ...more].map(expectedDeflate));
+    expectGuestKeepsWorking(vm, inputs, 12, 3);
   });
 });
 
 describe('a compatible resume restores the VF byte for byte', () => {
   it('RESUMING → STOP restores the registers, contexts and base tables of the source', () => {
     const { src, dst, vm } = migrationPair();
-    for (const input of zipInputs(5, 4)) vm.driver!.submit({ opcode: ZIP_DEFLATE, input });
+    submitZipJobs(vm, 5, 4);
     src.clock.runUntilIdle();
     const sections = saveAll(src, () => vm.stop());
     const d = v1Client(dst);

@@ -1,63 +1,26 @@
 import {
   MigStreamReader,
   MigStreamWriter,
-  VFIO_DEVICE_STATE_PRE_COPY as PRE_COPY,
   VFIO_DEVICE_STATE_RESUMING as RESUMING,
   VFIO_DEVICE_STATE_RUNNING as RUNNING,
   VFIO_DEVICE_STATE_STOP as STOP,
-  VFIO_DEVICE_STATE_STOP_COPY as STOP_COPY,
 } from '@vfio-sim/migration-v2';
 import { errnoOf, type KernelError } from '@vfio-sim/platform';
 import { describe, expect, it } from 'vitest';
 import {
-  expectedDeflate,
-  type Host,
-  type HostOptions,
-  makeHost,
-  migrationPair,
-  v2Client,
-  ZIP_DEFLATE,
-  zipInputs,
-} from '../__fixtures__/testbed.js';
+  expectGuestKeepsWorking,
+  MISMATCHED_DESTINATIONS,
+  mismatchedPair,
+  submitZipJobs,
+} from '../__fixtures__/migration-checks.js';
+import { migrationPair, v2Client } from '../__fixtures__/testbed.js';
+import { resumeFd, sourceStream, writeData as write } from '../__fixtures__/v2-data.js';
 import { ACC_DEV_MAGIC, acc_vf_data } from '../state/acc-vf-data.js';
 import { xqcDmaAddr } from '../state/state-save.js';
 
-/** Write `bytes` to a RESUMING data fd of `h`; returns the fd. */
-function resumeFd(h: Host): number {
-  h.handle.setMigState(STOP);
-  return h.handle.setMigState(RESUMING)!;
-}
-
-function write(h: Host, fd: number, bytes: Uint8Array): number {
-  const va = h.process.mm.alloc(Math.max(bytes.length, 1), 8);
-  h.process.mm.copyToUser(va, bytes);
-  return h.process.write(fd, va, bytes.length);
-}
-
-/** The full stop-copy stream of a running source (PRE_COPY, stop, STOP_COPY), read to the end. */
-function sourceStream(h: Host, stop: () => void): Uint8Array {
-  const fd = h.handle.setMigState(PRE_COPY)!;
-  stop();
-  h.handle.setMigState(STOP_COPY);
-  const buf = h.process.mm.alloc(256, 8);
-  const out: number[] = [];
-  for (let n = h.process.read(fd, buf, 256); n > 0; n = h.process.read(fd, buf, 256)) {
-    out.push(...h.process.mm.copyFromUser(buf, n));
-  }
-  h.process.close(fd);
-  return Uint8Array.from(out);
-}
-
-describe.each<[string, HostOptions]>([
-  ['a SEC stream into a ZIP VF', { kind: 'sec' }],
-  ['a different queue count', { qpPerVf: 8 }],
-  ['a different queue isolation configuration', { queIso: 1 }],
-])('resume refuses %s', (_what, dstOptions) => {
+describe.each(MISMATCHED_DESTINATIONS)('resume refuses %s', (_what, dstOptions) => {
   it('the pre-copy data already fails the data fd write with EFAULT; destination untouched; the source resumes', () => {
-    const { src, vm } = migrationPair();
-    const dst = makeHost(src.clock, 'dst2', dstOptions);
-    const inputs = zipInputs(31, 6);
-    for (const input of inputs) vm.driver!.submit({ opcode: ZIP_DEFLATE, input });
+    const { src, dst, vm, inputs } = mismatchedPair(dstOptions, 31, 6);
     const s = v2Client(src, { switchoverAck: true });
     const d = v2Client(dst, { switchoverAck: true });
     d.loadSetup();
@@ -88,17 +51,14 @@ describe.each<[string, HostOptions]>([
     s.saveCleanup();
     expect(src.handle.getMigState()).toBe(RUNNING);
     src.clock.runUntilIdle();
-    const more = zipInputs(32, 3);
-    for (const input of more) vm.driver!.submit({ opcode: ZIP_DEFLATE, input });
-    src.clock.runUntilIdle();
-    expect(vm.driver!.completed.map((r) => r.output)).toEqual([...inputs, ...more].map(expectedDeflate));
+    expectGuestKeepsWorking(vm, inputs, 32, 3);
   });
 });
 
 describe('the stream header checks on write', () => {
   it('bad magic, other major version, wrong device id: EFAULT, nothing consumed', () => {
     const { src, dst, vm } = migrationPair();
-    for (const input of zipInputs(1, 2)) vm.driver!.submit({ opcode: ZIP_DEFLATE, input });
+    submitZipJobs(vm, 1, 2);
     src.clock.runUntilIdle();
     const good = sourceStream(src, () => vm.stop());
     expect(good.length).toBe(176);
@@ -127,7 +87,7 @@ describe('the stream header checks on write', () => {
 
   it('a V1-magic stream (v5.18–v6.15 source) is accepted and its EQE/AEQE addresses are recomputed', () => {
     const { src, dst, vm } = migrationPair();
-    for (const input of zipInputs(4, 2)) vm.driver!.submit({ opcode: ZIP_DEFLATE, input });
+    submitZipJobs(vm, 4, 2);
     src.clock.runUntilIdle();
     const good = sourceStream(src, () => vm.stop());
     const v = acc_vf_data.decode(good);
@@ -149,7 +109,7 @@ describe('the stream header checks on write', () => {
 
   it('a truncated stream (between 40 and 176 bytes) fails RESUMING → STOP with EINVAL; the device stays RESUMING', () => {
     const { src, dst, vm } = migrationPair();
-    for (const input of zipInputs(5, 2)) vm.driver!.submit({ opcode: ZIP_DEFLATE, input });
+    submitZipJobs(vm, 5, 2);
     src.clock.runUntilIdle();
     const good = sourceStream(src, () => vm.stop());
     const fd = resumeFd(dst);
