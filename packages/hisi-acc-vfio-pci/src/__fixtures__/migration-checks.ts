@@ -1,3 +1,4 @@
+import { errnoOf } from '@vfio-sim/platform';
 import { QM_SQE_STATUS_OK, type QmFault, type QmFunction } from '@vfio-sim/qm-hw';
 import { expect } from 'vitest';
 import {
@@ -84,12 +85,15 @@ export interface MigrationOutcome {
   readonly dstVm: Vm;
 }
 
-/** Migrate `vm` from `src` to `dst` with one protocol; `beforeStop` runs while the guest still runs. */
+/**
+ * Migrate `vm` from `src` to `dst` with one protocol (`migrateV1`, `migrateV2` of the testbed);
+ * `hooks.beforeStop` runs while the guest still runs.
+ */
 export type Migrate<R extends MigrationOutcome> = (
   vm: Vm,
   src: Host,
   dst: Host,
-  beforeStop?: () => void,
+  hooks: { beforeStop?: () => void },
 ) => R;
 
 /**
@@ -114,7 +118,7 @@ export function expectJobsSurviveMigration<R extends MigrationOutcome>(
   expect(doneOnSource).toBeGreaterThan(0);
   expect(doneOnSource).toBeLessThan(inputs.length);
 
-  const result = migrate(vm, src, dst);
+  const result = migrate(vm, src, dst, {});
   const { dstVm } = result;
   clock.runUntilIdle();
   afterMigration(pair, result);
@@ -145,12 +149,53 @@ export function expectNoRegisterAccessWhileRunning<R extends MigrationOutcome>(
   const { clock, src, dst, vm, srcDev } = migrationPair();
   submitZipJobs(vm, seed, 4);
   let accessesWhileRunning = -1;
-  migrate(vm, src, dst, () => {
-    accessesWhileRunning = srcDev.window.accesses;
-    beforeStop(src);
+  migrate(vm, src, dst, {
+    beforeStop: () => {
+      accessesWhileRunning = srcDev.window.accesses;
+      beforeStop(src);
+    },
   });
   clock.runUntilIdle();
   expect(accessesWhileRunning).toBe(0);
   expect(srcDev.window.accesses).toBeGreaterThan(0);
   expect(srcDev.window.refused).toBe(0);
+}
+
+/** How one protocol stops the source and backs out, for {@link expectFailedStopLeavesSourceRunning}. */
+export interface FailingStop {
+  /** The state write that stops the device (and that the fault makes fail). */
+  readonly stop: () => void;
+  /** The protocol's checks right after the failure: its device state did not change. */
+  readonly unchanged: () => void;
+  /** The protocol's way back to RUNNING once the fault is cleared. */
+  readonly backOut: () => void;
+}
+
+/**
+ * A fault at the stop: with `fault` injected into `target` of the source and the guest stopped, the
+ * protocol's stop fails with one of `errnos`; the device state is unchanged, the host window unmapped, the
+ * VF not paused. With the fault cleared and the protocol backed out, the guest restarts, the VF is not
+ * paused, and the guest keeps working (2 more jobs from `moreSeed` after `inputs`).
+ */
+export function expectFailedStopLeavesSourceRunning(
+  { src, vm, srcDev }: ReturnType<typeof migrationPair>,
+  [, target, fault, errnos]: (typeof FAULTS_AT_STOP)[number],
+  protocol: FailingStop,
+  inputs: readonly Uint8Array[],
+  moreSeed: number,
+): void {
+  const fn = faultTarget(src, target);
+  fn.faults.inject(fault);
+  vm.stop();
+  const errno = errnoOf(protocol.stop);
+  expect(errnos).toContain(errno);
+  protocol.unchanged();
+  expect(srcDev.window.isMapped).toBe(false);
+  expect(srcDev.paused).toBe(false);
+  fn.faults.clear(fault.kind);
+  protocol.backOut();
+  vm.start();
+  src.clock.runUntilIdle();
+  expect(src.vfHw.paused).toBe(false);
+  expectGuestKeepsWorking(vm, inputs, moreSeed, 2);
 }

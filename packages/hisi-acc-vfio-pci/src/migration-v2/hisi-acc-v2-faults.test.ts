@@ -8,40 +8,42 @@ import { errnoOf } from '@vfio-sim/platform';
 import { qmGetVftV2 } from '@vfio-sim/qm-hw';
 import { describe, expect, it } from 'vitest';
 import {
+  expectFailedStopLeavesSourceRunning,
   expectGuestKeepsWorking,
   FAULTS_AT_STOP,
-  faultTarget,
   submitZipJobs,
 } from '../__fixtures__/migration-checks.js';
 import { migrationPair } from '../__fixtures__/testbed.js';
 import { stopCopyIntoResuming } from '../__fixtures__/v2-data.js';
 
-describe.each(FAULTS_AT_STOP)('a fault at the stop: %s', (_step, target, fault, errnos) => {
+describe.each(FAULTS_AT_STOP)('a fault at the stop: %s', (...faultAtStop) => {
   for (const [from, to] of [
     [PRE_COPY, STOP_COPY],
     [RUNNING, STOP],
     [RUNNING, STOP_COPY],
   ] as const) {
     it(`SET ${to} from ${from} fails with the kernel errno; state unchanged; the source resumes with working queues`, () => {
-      const { src, vm, srcDev } = migrationPair();
-      const inputs = submitZipJobs(vm, 41, 5);
+      const pair = migrationPair();
+      const { src, srcDev } = pair;
+      const inputs = submitZipJobs(pair.vm, 41, 5);
       const fd = from === PRE_COPY ? src.handle.setMigState(PRE_COPY) : undefined;
-      const fn = faultTarget(src, target);
-      fn.faults.inject(fault);
-      vm.stop();
-      const errno = errnoOf(() => src.handle.setMigState(to));
-      expect(errnos).toContain(errno);
-      expect(src.handle.getMigState()).toBe(from); // RUNNING → STOP is the failing first arc
-      expect(srcDev.window.isMapped).toBe(false);
-      expect(srcDev.paused).toBe(false);
-      if (fd !== undefined) expect(srcDev.savingMigf?.totalLength).toBe(40); // the session is intact
-      fn.faults.clear(fault.kind);
-      src.handle.setMigState(RUNNING);
-      if (fd !== undefined) src.process.close(fd);
-      vm.start();
-      src.clock.runUntilIdle();
-      expect(src.vfHw.paused).toBe(false);
-      expectGuestKeepsWorking(vm, inputs, 42, 2);
+      expectFailedStopLeavesSourceRunning(
+        pair,
+        faultAtStop,
+        {
+          stop: () => src.handle.setMigState(to),
+          unchanged: () => {
+            expect(src.handle.getMigState()).toBe(from); // RUNNING → STOP is the failing first arc
+            if (fd !== undefined) expect(srcDev.savingMigf?.totalLength).toBe(40); // the session is intact
+          },
+          backOut: () => {
+            src.handle.setMigState(RUNNING);
+            if (fd !== undefined) src.process.close(fd);
+          },
+        },
+        inputs,
+        42,
+      );
     });
   }
 });

@@ -7,17 +7,13 @@ import { describe, expect, it } from 'vitest';
 import {
   expectJobsSurviveMigration,
   expectNoRegisterAccessWhileRunning,
-  type Migrate,
   submitZipJobs,
 } from '../__fixtures__/migration-checks.js';
 import { migrateV2, migrationPair } from '../__fixtures__/testbed.js';
 
-const v2: Migrate<ReturnType<typeof migrateV2>> = (vm, src, dst, beforeStop) =>
-  migrateV2(vm, src, dst, beforeStop ? { beforeStop } : {});
-
 describe('v2 live migration of a VF running ZIP jobs (PRE_COPY + STOP_COPY, QEMU v2 client)', () => {
   it('jobs in flight at the stop finish on the destination: none lost, none repeated, outputs equal node:zlib', () => {
-    expectJobsSurviveMigration(v2, 17, ({ src, dst, srcDev, dstDev }, { src: s, dst: d }) => {
+    expectJobsSurviveMigration(migrateV2, 17, ({ src, dst, srcDev, dstDev }, { src: s, dst: d }) => {
       expect(s.initialDataSent).toBe(true);
       expect(d.switchoverApproved).toBe(true);
       expect(src.handle.getMigState()).toBe(STOP); // the source stays stopped (POSTMIGRATE)
@@ -30,7 +26,7 @@ describe('v2 live migration of a VF running ZIP jobs (PRE_COPY + STOP_COPY, QEMU
 
   it('the source touches the VF registers only once the guest is stopped (window gating)', () => {
     let stateBeforeStop = -1;
-    expectNoRegisterAccessWhileRunning(v2, 2, (src) => {
+    expectNoRegisterAccessWhileRunning(migrateV2, 2, (src) => {
       stateBeforeStop = src.handle.getMigState();
     });
     expect(stateBeforeStop).toBe(PRE_COPY);
