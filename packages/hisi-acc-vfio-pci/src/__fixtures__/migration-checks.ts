@@ -58,6 +58,15 @@ export function mismatchedPair(dstOptions: HostOptions, seed: number, count: num
   return { ...pair, dst, inputs };
 }
 
+/**
+ * Remember the VF hardware state of `h` now; the returned check expects it unchanged (a refused or failed
+ * restore wrote nothing).
+ */
+export function expectVfStateKept(h: Host): () => void {
+  const before = h.vfHw.snapshot().state;
+  return () => expect(h.vfHw.snapshot().state).toEqual(before);
+}
+
 /** Submit `count` deterministic ZIP deflate jobs of `size` bytes to the guest driver of `vm`. */
 export function submitZipJobs(vm: Vm, seed: number, count: number, size?: number): Uint8Array[] {
   const inputs = zipInputs(seed, count, size);

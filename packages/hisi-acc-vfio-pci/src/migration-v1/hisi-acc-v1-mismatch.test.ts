@@ -3,6 +3,7 @@ import { errnoOf } from '@vfio-sim/platform';
 import { describe, expect, it } from 'vitest';
 import {
   expectGuestKeepsWorking,
+  expectVfStateKept,
   MISMATCHED_DESTINATIONS,
   mismatchedPair,
   submitZipJobs,
@@ -32,7 +33,7 @@ describe.each(MISMATCHED_DESTINATIONS)('resume refuses %s', (_what, dstOptions) 
   it('EINVAL on the destination, nothing restored; the source resumes and keeps running', () => {
     const { src, dst, vm, inputs } = mismatchedPair(dstOptions, 11, 6);
     const sections = saveAll(src, () => vm.stop());
-    const before = dst.vfHw.snapshot().state;
+    const expectDstUnchanged = expectVfStateKept(dst);
 
     const d = v1Client(dst);
     d.loadSetup();
@@ -41,10 +42,10 @@ describe.each(MISMATCHED_DESTINATIONS)('resume refuses %s', (_what, dstOptions) 
     });
     expect(errno).toBe('EINVAL');
     expect(d.deviceState()).toBe(4); // still RESUMING: the failed write changed nothing
-    expect(dst.vfHw.snapshot().state).toEqual(before);
+    expectDstUnchanged();
     // vm start on a destination with nothing loaded restores nothing either.
     d.vmStart();
-    expect(dst.vfHw.snapshot().state).toEqual(before);
+    expectDstUnchanged();
 
     // QEMU's failure path on the source: back to RUNNING, the guest runs on.
     v1Client(src).cancel();

@@ -9,6 +9,7 @@ import { errnoOf, type KernelError } from '@vfio-sim/platform';
 import { describe, expect, it } from 'vitest';
 import {
   expectGuestKeepsWorking,
+  expectVfStateKept,
   MISMATCHED_DESTINATIONS,
   mismatchedPair,
   submitZipJobs,
@@ -24,7 +25,7 @@ describe.each(MISMATCHED_DESTINATIONS)('resume refuses %s', (_what, dstOptions) 
     const s = v2Client(src, { switchoverAck: true });
     const d = v2Client(dst, { switchoverAck: true });
     d.loadSetup();
-    const before = dst.vfHw.snapshot().state;
+    const expectDstUnchanged = expectVfStateKept(dst);
     const setup = new MigStreamWriter();
     s.saveSetup(setup);
     d.loadState(new MigStreamReader(setup.toBytes()));
@@ -39,12 +40,12 @@ describe.each(MISMATCHED_DESTINATIONS)('resume refuses %s', (_what, dstOptions) 
     expect(err?.errno).toBe('EFAULT');
     expect(err?.context?.cause).toBe('EINVAL');
     expect(dst.handle.getMigState()).toBe(RESUMING); // aborting RESUMING needs a reset (uAPI)
-    expect(dst.vfHw.snapshot().state).toEqual(before);
+    expectDstUnchanged();
     expect(d.dataFd).toBeDefined();
     d.loadCleanup();
     // RESUMING → STOP with nothing accepted: EINVAL, still nothing restored.
     expect(errnoOf(() => dst.handle.setMigState(STOP))).toBe('EINVAL');
-    expect(dst.vfHw.snapshot().state).toEqual(before);
+    expectDstUnchanged();
 
     // The source's failure notifier: PRE_COPY → RUNNING; the guest never stopped and runs on.
     s.migrationFailed();
@@ -114,10 +115,10 @@ describe('the stream header checks on write', () => {
     const good = sourceStream(src, () => vm.stop());
     const fd = resumeFd(dst);
     write(dst, fd, good.subarray(0, 100));
-    const before = dst.vfHw.snapshot().state;
+    const expectDstUnchanged = expectVfStateKept(dst);
     expect(errnoOf(() => dst.handle.setMigState(STOP))).toBe('EINVAL');
     expect(dst.handle.getMigState()).toBe(RESUMING);
-    expect(dst.vfHw.snapshot().state).toEqual(before);
+    expectDstUnchanged();
     write(dst, fd, good.subarray(100)); // the rest arrives: now it loads
     dst.handle.setMigState(STOP);
     expect(dst.handle.getMigState()).toBe(STOP);
