@@ -1,4 +1,5 @@
 import { KernelError } from '@vfio-sim/platform';
+import { DIRTY_SCAN_GROUP, popcount32, scanDbm32, scanDirtyBit32 } from './io-pgtable-dirty-scan.js';
 import type { IommuProt, IoPgtableFormat } from './io-pgtable-format.js';
 import type { IovaBitmap } from './iova-bitmap.js';
 
@@ -18,6 +19,12 @@ const TABLE_WORDS = 1024;
 const CHUNK_TABLES = 16384;
 const CHUNK_SHIFT = 14;
 const TWO32 = 2 ** 32;
+// Module-local bindings of the per-group scans: the hot loop calls them half a million times per 64 GiB,
+// and a local binding keeps the call direct (and inlinable) whatever the module loader does with imports.
+const scanBit = scanDirtyBit32;
+const scanDbm = scanDbm32;
+const popcount = popcount32;
+const G = DIRTY_SCAN_GROUP;
 
 /** What {@link IoPgtable.walk} found for one IOVA (reused by the caller: no allocation per walk). */
 export interface IoPtWalk {
@@ -583,29 +590,44 @@ export class IoPgtable {
     }
   }
 
-  /** The hot loop: 4 KiB leaves of one table, test (and clear) the dirty encoding. */
+  /**
+   * The hot loop: 4 KiB leaves `first..last` of one table, in groups of 32 entries (one 32-bit word of a
+   * 4 KiB-granular bitmap). Each group's dirty leaves come back as a mask from the encoding's scan
+   * ({@link scanDirtyBit32} / {@link scanDbm32}: the format dispatch happens once per table, not per
+   * entry) and are recorded with one {@link IovaBitmap.recordPages32} and one gather update.
+   */
   private racLeaves(c: Int32Array, to: number, base: number, first: number, last: number): void {
-    const f = this.format;
-    const dlo = f.dirtyLo;
-    const keep = ~dlo;
+    const dlo = this.dirtyLo;
+    const dbm = this.dbmHi;
     const clear = this.recClear;
-    const end = to + 2 * last;
-    if (f.dirtyEncoding === 'bit') {
-      for (let o = to + 2 * first; o <= end; o += 2) {
-        const lo = c[o]!;
-        if ((lo & dlo) === 0) continue;
-        this.record(base + (o - to) * 2048, 4096);
-        if (clear) c[o] = lo & keep;
-      }
-    } else {
-      const dbm = f.dbmHi;
-      for (let o = to + 2 * first; o <= end; o += 2) {
-        const lo = c[o]!;
-        if ((lo & dlo) !== 0 || (lo & 1) === 0 || (c[o + 1]! & dbm) === 0) continue;
-        this.record(base + (o - to) * 2048, 4096);
-        if (clear) c[o] = lo | dlo;
-      }
+    const g0 = first - (first % G);
+    const groupBase = base + g0 * 4096;
+    // Where this table's groups land in the bitmap's staged words (-1: record leaf by leaf).
+    const bm = this.recBitmap;
+    const w0 = bm === null ? -1 : bm.stageWords(groupBase, 4096, Math.floor((last - g0) / G) + 1);
+    const words = w0 < 0 ? null : bm!.staged32;
+    let count = 0;
+    let lowest = -1;
+    let highest = -1;
+    for (let g = g0; g <= last; g += G) {
+      const from = g < first ? first - g : 0;
+      const upto = g + G - 1 <= last ? G - 1 : last - g;
+      const mask =
+        dbm === 0
+          ? scanBit(c, to + 2 * g, from, upto, dlo, clear)
+          : scanDbm(c, to + 2 * g, from, upto, dlo, dbm, clear);
+      if (mask === 0) continue;
+      count += popcount(mask);
+      if (lowest < 0) lowest = g + 31 - Math.clz32(mask & -mask);
+      highest = g + 31 - Math.clz32(mask);
+      if (words !== null) {
+        const w = w0 + (g - g0) / G;
+        words[w] = words[w]! | mask;
+      } else bm?.recordPages32(base + g * 4096, 4096, mask);
     }
+    if (count === 0) return;
+    this.recCount += count;
+    if (clear) this.recGather?.add(base + lowest * 4096, (highest - lowest + 1) * 4096);
   }
 
   private record(iova: number, size: number): void {

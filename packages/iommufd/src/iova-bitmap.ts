@@ -7,6 +7,11 @@ const DIRECT_FILL_BYTES = 4096;
 
 /** Zeroed staging windows to reuse (a walk holds one at a time; the model is single-threaded). */
 const WINDOW_POOL: Uint8Array[] = [];
+/** Whether the host stores a `Uint32Array` word little-endian (the bitmap's u64 words are little-endian). */
+const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+/** Bits of one {@link IovaBitmap.recordPages32} mask. */
+const MASK_PAGES = 32;
+
 /** Scratch for the read-modify-write of a flush. */
 const SCRATCH = new Uint8Array(STAGE_WINDOW_BYTES);
 
@@ -41,6 +46,8 @@ export class IovaBitmap {
   private readonly memory: GuestMemory;
   private readonly base: number;
   private window: Uint8Array | undefined = undefined;
+  /** `Uint32Array` view of {@link window} (its start is 8-byte aligned in the bitmap). */
+  private window32: Uint32Array | undefined = undefined;
   private winStart = 0;
   private winLo = Number.MAX_SAFE_INTEGER;
   private winHi = -1;
@@ -111,19 +118,8 @@ export class IovaBitmap {
       this.setBits(first, last + 1);
       return;
     }
-    let win = this.window;
-    if (win !== undefined && (firstByte < this.winStart || lastByte >= this.winStart + win.length)) {
-      this.flush();
-      win = undefined;
-    }
-    if (win === undefined) {
-      win = acquireWindow(Math.min(STAGE_WINDOW_BYTES, this.bytes));
-      this.window = win;
-      this.winStart = Math.min(firstByte, this.bytes - win.length);
-    }
+    const win = this.stage(firstByte, lastByte);
     const at = this.winStart;
-    if (firstByte - at < this.winLo) this.winLo = firstByte - at;
-    if (lastByte - at > this.winHi) this.winHi = lastByte - at;
     if (first === last) {
       win[firstByte - at]! |= 1 << (first % 8);
       return;
@@ -143,6 +139,91 @@ export class IovaBitmap {
       win[Math.floor(bit / 8) - at]! |= 1 << (bit % 8);
       bit++;
     }
+  }
+
+  /**
+   * Batched {@link record} of up to 32 consecutive leaves of `leafSize` bytes: bit `j` of `mask` stands
+   * for the leaf at `iova + j * leafSize`. When the bitmap's page size is the leaf size and the 32 pages
+   * are one aligned, in-range 32-bit word of the bitmap (the common case: a 4 KiB-granular bitmap over a
+   * table of 4 KiB leaves), the mask is OR-ed into the staged window in one operation; otherwise each
+   * set bit is recorded on its own. Callers must call {@link flush} when done, as for {@link record}.
+   *
+   * Kernel counterpart: `iommu_dirty_bitmap_record()` → `iova_bitmap_set()`, called for each dirty leaf
+   * by a driver's `read_and_clear_dirty` (batched here per 32 leaves; the bits set are the same).
+   */
+  recordPages32(iova: number, leafSize: number, mask: number): void {
+    if (mask === 0) return;
+    if (leafSize === this.pageSize && HOST_LITTLE_ENDIAN) {
+      // Index of the 32-bit bitmap word holding the first leaf (no `%`: a double modulo is a libm call).
+      const word = (iova - this.iova) / (leafSize * MASK_PAGES);
+      if (word >= 0 && word === Math.floor(word) && (word + 1) * MASK_PAGES <= this.nbits) {
+        const byte = word * 4;
+        const win32 = this.window32;
+        const at = this.winStart;
+        if (win32 !== undefined && byte >= at && byte + 4 <= at + win32.length * 4) {
+          // Fast path: inside the current window.
+          const w = (byte - at) / 4;
+          win32[w] = win32[w]! | mask;
+          if (byte - at < this.winLo) this.winLo = byte - at;
+          if (byte - at + 3 > this.winHi) this.winHi = byte - at + 3;
+          return;
+        }
+        this.stage(byte, byte + 3);
+        const w = (byte - this.winStart) / 4;
+        this.window32![w] = this.window32![w]! | mask;
+        return;
+      }
+    }
+    for (let m = mask; m !== 0; m &= m - 1) {
+      this.record(iova + (31 - Math.clz32(m & -m)) * leafSize, leafSize);
+    }
+  }
+
+  /**
+   * Stage the 32-bit bitmap words for `words × 32` consecutive leaves of `leafSize` bytes starting at
+   * `iova`, for a walker that ORs whole masks itself: returns the index in {@link staged32} of the word
+   * for the leaf at `iova` (word `k` then covers leaves `32k..32k+31`), or -1 when that does not apply
+   * (leaf size ≠ page size, `iova` not on a word boundary of the bitmap, words outside the bitmap, a
+   * big-endian host); the caller then uses {@link recordPages32}. The words are noted as touched, so
+   * {@link flush} writes them back (untouched staged words are zero: OR-neutral).
+   */
+  stageWords(iova: number, leafSize: number, words: number): number {
+    if (leafSize !== this.pageSize || !HOST_LITTLE_ENDIAN) return -1;
+    const word = (iova - this.iova) / (leafSize * MASK_PAGES);
+    if (!(word >= 0 && word === Math.floor(word) && (word + words) * MASK_PAGES <= this.nbits)) return -1;
+    const byte = word * 4;
+    if (4 * words > DIRECT_FILL_BYTES) return -1;
+    this.stage(byte, byte + 4 * words - 1);
+    return (byte - this.winStart) / 4;
+  }
+
+  /** The staging window as 32-bit words (valid after {@link stageWords} until the next flush). */
+  get staged32(): Uint32Array {
+    return this.window32!;
+  }
+
+  /**
+   * The staging window, positioned (flushing the current one if needed) so that it covers bytes
+   * `[firstByte, lastByte]` of the bitmap (at most {@link DIRECT_FILL_BYTES} apart), which are noted as
+   * touched.
+   */
+  private stage(firstByte: number, lastByte: number): Uint8Array {
+    let win = this.window;
+    if (win !== undefined && (firstByte < this.winStart || lastByte >= this.winStart + win.length)) {
+      this.flush();
+      win = undefined;
+    }
+    if (win === undefined) {
+      win = acquireWindow(Math.min(STAGE_WINDOW_BYTES, this.bytes));
+      this.window = win;
+      this.window32 = new Uint32Array(win.buffer, win.byteOffset, win.length >>> 2);
+      // 8-byte aligned (whole u64 words) so the 32-bit view lines up with the bitmap's words.
+      this.winStart = Math.min(firstByte - (firstByte % 8), this.bytes - win.length);
+    }
+    const at = this.winStart;
+    if (firstByte - at < this.winLo) this.winLo = firstByte - at;
+    if (lastByte - at > this.winHi) this.winHi = lastByte - at;
+    return win;
   }
 
   /** OR the staged window into user memory (no-op when nothing is staged); releases the window. */
@@ -174,6 +255,7 @@ export class IovaBitmap {
     this.winLo = Number.MAX_SAFE_INTEGER;
     this.winHi = -1;
     this.window = undefined;
+    this.window32 = undefined;
     releaseWindow(win);
   }
 
