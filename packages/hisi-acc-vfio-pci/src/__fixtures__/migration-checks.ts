@@ -74,6 +74,14 @@ export function submitZipJobs(vm: Vm, seed: number, count: number, size?: number
   return inputs;
 }
 
+/** A {@link migrationPair} whose source guest ran `count` ZIP jobs (inputs from `seed`) to completion. */
+export function migrationPairAfterJobs(seed: number, count: number) {
+  const pair = migrationPair();
+  submitZipJobs(pair.vm, seed, count);
+  pair.clock.runUntilIdle();
+  return pair;
+}
+
 /**
  * The guest of `vm` still works: `count` more jobs (inputs from `seed`) complete, and every job the
  * guest ever submitted (`earlier` first) completed once, in order, with the node:zlib output.

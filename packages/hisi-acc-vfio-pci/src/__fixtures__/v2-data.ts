@@ -4,8 +4,8 @@ import {
   VFIO_DEVICE_STATE_STOP as STOP,
   VFIO_DEVICE_STATE_STOP_COPY as STOP_COPY,
 } from '@vfio-sim/migration-v2';
-import { submitZipJobs } from './migration-checks.js';
-import type { Host, migrationPair } from './testbed.js';
+import { migrationPairAfterJobs } from './migration-checks.js';
+import type { Host } from './testbed.js';
 
 /*
  * v2 (data fd) stream plumbing shared by the v2 tests that move device state by hand, without the QEMU
@@ -40,14 +40,15 @@ export function sourceStream(h: Host, stop: () => void): Uint8Array {
 }
 
 /**
- * A stopped source's state handed to a RESUMING destination: 2 ZIP jobs (inputs from `seed`) run on the
- * source, then PRE_COPY, the guest stops, STOP_COPY and one 256-byte read of the saving fd; those bytes go
- * to the destination VMM's memory and are written once to the destination's resuming fd.
- * Returns what the read and the write returned, the resuming fd and the destination buffer.
+ * A new migration pair, the stopped source's state handed to its RESUMING destination: 2 ZIP jobs
+ * (inputs from `seed`) run on the source, then PRE_COPY, the guest stops, STOP_COPY and one 256-byte
+ * read of the saving fd; those bytes go to the destination VMM's memory and are written once to the
+ * destination's resuming fd. Returns the pair, what the read and the write returned, the resuming fd
+ * and the destination buffer.
  */
-export function stopCopyIntoResuming({ src, dst, vm }: ReturnType<typeof migrationPair>, seed: number) {
-  submitZipJobs(vm, seed, 2);
-  src.clock.runUntilIdle();
+export function stopCopyIntoResuming(seed: number) {
+  const pair = migrationPairAfterJobs(seed, 2);
+  const { src, dst, vm } = pair;
   const sfd = src.handle.setMigState(PRE_COPY)!;
   vm.stop();
   src.handle.setMigState(STOP_COPY);
@@ -58,5 +59,5 @@ export function stopCopyIntoResuming({ src, dst, vm }: ReturnType<typeof migrati
   const dbuf = dst.process.mm.alloc(256, 8);
   dst.process.mm.copyToUser(dbuf, src.process.mm.copyFromUser(buf, read));
   const written = dst.process.write(dfd, dbuf, read);
-  return { read, written, dfd, dbuf };
+  return { ...pair, read, written, dfd, dbuf };
 }

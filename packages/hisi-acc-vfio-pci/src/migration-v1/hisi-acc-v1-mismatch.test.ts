@@ -5,10 +5,10 @@ import {
   expectGuestKeepsWorking,
   expectVfStateKept,
   MISMATCHED_DESTINATIONS,
+  migrationPairAfterJobs,
   mismatchedPair,
-  submitZipJobs,
 } from '../__fixtures__/migration-checks.js';
-import { type Host, migrationPair, v1Client } from '../__fixtures__/testbed.js';
+import { type Host, v1Client } from '../__fixtures__/testbed.js';
 
 /** Save on the source up to the end of stop-and-copy; returns the sections. */
 function saveAll(src: Host, stop: () => void): Uint8Array[] {
@@ -57,9 +57,7 @@ describe.each(MISMATCHED_DESTINATIONS)('resume refuses %s', (_what, dstOptions) 
 
 describe('a compatible resume restores the VF byte for byte', () => {
   it('RESUMING → STOP restores the registers, contexts and base tables of the source', () => {
-    const { src, dst, vm } = migrationPair();
-    submitZipJobs(vm, 5, 4);
-    src.clock.runUntilIdle();
+    const { src, dst, vm } = migrationPairAfterJobs(5, 4);
     const sections = saveAll(src, () => vm.stop());
     const d = v1Client(dst);
     d.loadSetup();

@@ -71,9 +71,7 @@ describe('an aborted migration after a successful stop (defect J fixed)', () => 
 
 describe('a failed restore after registers were written', () => {
   it('leaves the device in ERROR; every SET is EINVAL; VFIO_DEVICE_RESET returns it to RUNNING', () => {
-    const pair = migrationPair();
-    const { dst } = pair;
-    const { read, written, dfd, dbuf } = stopCopyIntoResuming(pair, 45);
+    const { dst, read, written, dfd, dbuf } = stopCopyIntoResuming(45);
     expect(read).toBe(176);
     expect(written).toBe(176);
     // The mailbox answers the busy-wait but fails the SQC_BT write.
@@ -89,9 +87,7 @@ describe('a failed restore after registers were written', () => {
   });
 
   it('a mailbox that is not ready before the restore is EBUSY and leaves RESUMING (nothing written)', () => {
-    const pair = migrationPair();
-    const { dst } = pair;
-    stopCopyIntoResuming(pair, 46);
+    const { dst } = stopCopyIntoResuming(46);
     // A mailbox command that never completes leaves the busy bit set.
     dst.vfHw.faults.inject({ kind: 'mb-stuck-busy' });
     expect(errnoOf(() => qmGetVftV2(dst.hdev.vfQm))).toBeDefined();

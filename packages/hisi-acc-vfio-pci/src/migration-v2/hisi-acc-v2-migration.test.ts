@@ -7,9 +7,9 @@ import { describe, expect, it } from 'vitest';
 import {
   expectJobsSurviveMigration,
   expectNoRegisterAccessWhileRunning,
-  submitZipJobs,
+  migrationPairAfterJobs,
 } from '../__fixtures__/migration-checks.js';
-import { migrateV2, migrationPair } from '../__fixtures__/testbed.js';
+import { migrateV2 } from '../__fixtures__/testbed.js';
 
 describe('v2 live migration of a VF running ZIP jobs (PRE_COPY + STOP_COPY, QEMU v2 client)', () => {
   it('jobs in flight at the stop finish on the destination: none lost, none repeated, outputs equal node:zlib', () => {
@@ -33,9 +33,7 @@ describe('v2 live migration of a VF running ZIP jobs (PRE_COPY + STOP_COPY, QEMU
   });
 
   it('the pre-copy data is the 40-byte match data; the stop-copy data completes the 176-byte acc_vf_data', () => {
-    const { src, vm } = migrationPair();
-    submitZipJobs(vm, 3, 2);
-    src.clock.runUntilIdle();
+    const { src, vm } = migrationPairAfterJobs(3, 2);
     expect(src.handle.getMigDataSize()).toBe(176);
     const fd = src.handle.setMigState(PRE_COPY)!;
     const { process } = src;

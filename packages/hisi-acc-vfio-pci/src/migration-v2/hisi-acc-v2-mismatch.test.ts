@@ -11,8 +11,8 @@ import {
   expectGuestKeepsWorking,
   expectVfStateKept,
   MISMATCHED_DESTINATIONS,
+  migrationPairAfterJobs,
   mismatchedPair,
-  submitZipJobs,
 } from '../__fixtures__/migration-checks.js';
 import { migrationPair, v2Client } from '../__fixtures__/testbed.js';
 import { resumeFd, sourceStream, writeData as write } from '../__fixtures__/v2-data.js';
@@ -58,9 +58,7 @@ describe.each(MISMATCHED_DESTINATIONS)('resume refuses %s', (_what, dstOptions) 
 
 describe('the stream header checks on write', () => {
   it('bad magic, other major version, wrong device id: EFAULT, nothing consumed', () => {
-    const { src, dst, vm } = migrationPair();
-    submitZipJobs(vm, 1, 2);
-    src.clock.runUntilIdle();
+    const { src, dst, vm } = migrationPairAfterJobs(1, 2);
     const good = sourceStream(src, () => vm.stop());
     expect(good.length).toBe(176);
     const fd = resumeFd(dst);
@@ -87,9 +85,7 @@ describe('the stream header checks on write', () => {
   });
 
   it('a V1-magic stream (v5.18–v6.15 source) is accepted and its EQE/AEQE addresses are recomputed', () => {
-    const { src, dst, vm } = migrationPair();
-    submitZipJobs(vm, 4, 2);
-    src.clock.runUntilIdle();
+    const { src, dst, vm } = migrationPairAfterJobs(4, 2);
     const good = sourceStream(src, () => vm.stop());
     const v = acc_vf_data.decode(good);
     // What an old kernel sent: V1 magic, no version, EQE/AEQE from the wrong dwords.
@@ -109,9 +105,7 @@ describe('the stream header checks on write', () => {
   });
 
   it('a truncated stream (between 40 and 176 bytes) fails RESUMING → STOP with EINVAL; the device stays RESUMING', () => {
-    const { src, dst, vm } = migrationPair();
-    submitZipJobs(vm, 5, 2);
-    src.clock.runUntilIdle();
+    const { src, dst, vm } = migrationPairAfterJobs(5, 2);
     const good = sourceStream(src, () => vm.stop());
     const fd = resumeFd(dst);
     write(dst, fd, good.subarray(0, 100));
