@@ -36,10 +36,11 @@ export function scanDirtyBit32(
       const any =
         c[s]! | c[s + 2]! | c[s + 4]! | c[s + 6]! | c[s + 8]! | c[s + 10]! | c[s + 12]! | c[s + 14]!;
       if ((any & dirtyLo) === 0) continue;
+      // Branch-free inside the block: its one or two dirty entries would mispredict.
+      const shift = 31 - Math.clz32(dirtyLo);
       for (let o = s; o < s + 16; o += 2) {
         const lo = c[o]!;
-        if ((lo & dirtyLo) === 0) continue;
-        mask |= 1 << ((o - o0) >>> 1);
+        mask |= ((lo >>> shift) & 1) << ((o - o0) >>> 1);
         if (clear) c[o] = lo & ~dirtyLo;
       }
     }

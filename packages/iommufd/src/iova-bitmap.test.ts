@@ -88,4 +88,49 @@ describe('IovaBitmap', () => {
       ).toBe(true);
     },
   );
+
+  test.prop([
+    fc.array(
+      fc.tuple(
+        fc.integer({ min: -2, max: 5000 }),
+        fc.integer({ min: -2147483648, max: 2147483647 }),
+        fc.boolean(),
+      ),
+      { maxLength: 40 },
+    ),
+    fc.constantFrom(0, PS, 31 * PS, 32 * PS),
+    fc.constantFrom(PS, 2 * PS),
+  ])(
+    'recordPages32 and stageWords + staged32 write exactly what set writes for each leaf of the mask',
+    (groups, bitmapIova, pageSize) => {
+      const mm = new UserMemory(4 << 20);
+      const nbits = 5000 * 32 + 7; // last word partly outside: the per-leaf fallback
+      const a = mm.alloc(Math.ceil(nbits / 8) + 16, 8);
+      const b = mm.alloc(Math.ceil(nbits / 8) + 16, 8);
+      const viaSet = new IovaBitmap(mm, bitmapIova, nbits * pageSize, pageSize, a);
+      const viaMask = new IovaBitmap(mm, bitmapIova, nbits * pageSize, pageSize, b);
+      for (const [group, mask, direct] of groups) {
+        const iova = group * 32 * PS;
+        for (let j = 0; j < 32; j++) if ((mask >>> j) & 1) viaSet.set(iova + j * PS, PS);
+        const w = direct ? viaMask.stageWords(iova, PS, 1) : -1;
+        if (w >= 0) viaMask.staged32[w]! |= mask;
+        else viaMask.recordPages32(iova, PS, mask);
+      }
+      viaMask.flush();
+      const bytes = viaSet.bytes;
+      expect(Buffer.from(mm.copyFromUser(b, bytes)).equals(Buffer.from(mm.copyFromUser(a, bytes)))).toBe(
+        true,
+      );
+    },
+  );
+
+  it('stageWords only applies to whole, aligned, in-range words of leaf-sized pages', () => {
+    const mm = new UserMemory();
+    const b = new IovaBitmap(mm, 0, 100 * PS, PS, mm.alloc(16, 8));
+    expect(b.stageWords(32 * PS, PS, 2)).toBe(1); // words 1..2: bits 32..95
+    expect(b.stageWords(64 * PS, PS, 2)).toBe(-1); // bits 96..127 are past the 100-page range
+    expect(b.stageWords(PS, PS, 1)).toBe(-1); // not on a word boundary
+    expect(b.stageWords(0, 2 * PS, 1)).toBe(-1); // leaf size is not the page size
+    b.flush();
+  });
 });

@@ -242,10 +242,7 @@ export class IovaBitmap {
       if (len % 4 === 0) {
         const u32 = new Uint32Array(scratch.buffer, 0, len / 4);
         const s32 = new Uint32Array(win.buffer, win.byteOffset + lo, len / 4);
-        for (let i = 0; i < u32.length; i++) {
-          const v = s32[i]!;
-          if (v !== 0) u32[i] = u32[i]! | v;
-        }
+        for (let i = 0; i < u32.length; i++) u32[i] = u32[i]! | s32[i]!;
       } else {
         for (let i = 0; i < len; i++) user[i]! |= win[lo + i]!;
       }
