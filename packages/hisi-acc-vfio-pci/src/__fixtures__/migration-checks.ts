@@ -17,6 +17,9 @@ import {
  * protocol: how it drives the migration and the protocol's own state assertions.
  */
 
+/** A source with a running guest and a destination host (see `migrationPair` of the testbed). */
+export type MigrationPair = ReturnType<typeof migrationPair>;
+
 /** The function a fault is injected into: the VF itself or its PF. */
 export type FaultTarget = 'vf' | 'pf';
 
@@ -97,6 +100,23 @@ export function expectGuestKeepsWorking(
   expect(vm.driver!.completed.map((r) => r.output)).toEqual([...earlier, ...more].map(expectedDeflate));
 }
 
+/**
+ * The source resumed after a failed or cancelled migration (the protocol has backed out): the guest's vCPUs
+ * run again (nothing to do for a guest that never stopped), the clock drains, the VF is not paused, and the
+ * guest keeps working (`count` more jobs from `seed` after `inputs`).
+ */
+export function expectSourceResumed(
+  { src, vm }: Pick<MigrationPair, 'src' | 'vm'>,
+  inputs: readonly Uint8Array[],
+  seed: number,
+  count: number,
+): void {
+  vm.start();
+  src.clock.runUntilIdle();
+  expect(src.vfHw.paused).toBe(false);
+  expectGuestKeepsWorking(vm, inputs, seed, count);
+}
+
 /** What a protocol's migration helper returns that the shared checks need. */
 export interface MigrationOutcome {
   readonly dstVm: Vm;
@@ -123,7 +143,7 @@ export type Migrate<R extends MigrationOutcome> = (
 export function expectJobsSurviveMigration<R extends MigrationOutcome>(
   migrate: Migrate<R>,
   seed: number,
-  afterMigration: (pair: ReturnType<typeof migrationPair>, result: R) => void = () => {},
+  afterMigration: (pair: MigrationPair, result: R) => void = () => {},
 ): void {
   const pair = migrationPair();
   const { clock, src, dst, vm } = pair;
@@ -195,7 +215,7 @@ export interface FailingStop {
  * paused, and the guest keeps working (2 more jobs from `moreSeed` after `inputs`).
  */
 export function expectFailedStopLeavesSourceRunning(
-  { src, vm, srcDev }: ReturnType<typeof migrationPair>,
+  { src, vm, srcDev }: MigrationPair,
   [, target, fault, errnos]: (typeof FAULTS_AT_STOP)[number],
   protocol: FailingStop,
   inputs: readonly Uint8Array[],
@@ -211,8 +231,5 @@ export function expectFailedStopLeavesSourceRunning(
   expect(srcDev.paused).toBe(false);
   fn.faults.clear(fault.kind);
   protocol.backOut();
-  vm.start();
-  src.clock.runUntilIdle();
-  expect(src.vfHw.paused).toBe(false);
-  expectGuestKeepsWorking(vm, inputs, moreSeed, 2);
+  expectSourceResumed({ src, vm }, inputs, moreSeed, 2);
 }

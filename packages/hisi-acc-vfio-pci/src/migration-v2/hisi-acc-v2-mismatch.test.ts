@@ -8,7 +8,7 @@ import {
 import { errnoOf, type KernelError } from '@vfio-sim/platform';
 import { describe, expect, it } from 'vitest';
 import {
-  expectGuestKeepsWorking,
+  expectSourceResumed,
   expectVfStateKept,
   MISMATCHED_DESTINATIONS,
   migrationPairAfterJobs,
@@ -51,8 +51,7 @@ describe.each(MISMATCHED_DESTINATIONS)('resume refuses %s', (_what, dstOptions) 
     s.migrationFailed();
     s.saveCleanup();
     expect(src.handle.getMigState()).toBe(RUNNING);
-    src.clock.runUntilIdle();
-    expectGuestKeepsWorking(vm, inputs, 32, 3);
+    expectSourceResumed({ src, vm }, inputs, 32, 3);
   });
 });
 
