@@ -607,9 +607,11 @@ export class IoPgtable {
     const w0 = bm === null ? -1 : bm.stageWords(groupBase, 4096, Math.floor((last - g0) / G) + 1);
     const words = w0 < 0 ? null : bm!.staged32;
     let count = 0;
-    let lowest = -1;
-    let highest = -1;
-    for (let g = g0; g <= last; g += G) {
+    let firstMask = 0;
+    let firstGroup = -1;
+    let lastMask = 0;
+    let lastGroup = -1;
+    for (let k = 0, g = g0; g <= last; k++, g += G) {
       const from = g < first ? first - g : 0;
       const upto = g + G - 1 <= last ? G - 1 : last - g;
       const mask =
@@ -618,16 +620,22 @@ export class IoPgtable {
           : scanDbm(c, to + 2 * g, from, upto, dlo, dbm, clear);
       if (mask === 0) continue;
       count += popcount(mask);
-      if (lowest < 0) lowest = g + 31 - Math.clz32(mask & -mask);
-      highest = g + 31 - Math.clz32(mask);
-      if (words !== null) {
-        const w = w0 + (g - g0) / G;
-        words[w] = words[w]! | mask;
-      } else bm?.recordPages32(base + g * 4096, 4096, mask);
+      if (firstGroup < 0) {
+        firstGroup = g;
+        firstMask = mask;
+      }
+      lastGroup = g;
+      lastMask = mask;
+      if (words !== null) words[w0 + k] = words[w0 + k]! | mask;
+      else bm?.recordPages32(base + g * 4096, 4096, mask);
     }
     if (count === 0) return;
     this.recCount += count;
-    if (clear) this.recGather?.add(base + lowest * 4096, (highest - lowest + 1) * 4096);
+    if (clear) {
+      const lowest = firstGroup + 31 - Math.clz32(firstMask & -firstMask);
+      const highest = lastGroup + 31 - Math.clz32(lastMask);
+      this.recGather?.add(base + lowest * 4096, (highest - lowest + 1) * 4096);
+    }
   }
 
   private record(iova: number, size: number): void {
