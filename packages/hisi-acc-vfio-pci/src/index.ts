@@ -74,3 +74,4 @@ export { vfQmGetMatchData } from './state/match-data.js';
 export { hisiAccVfStartDevice, qmDevCmdInit } from './state/start-device.js';
 export { vfQmStateSave, xqcDmaAddr } from './state/state-save.js';
 export { hisiAccVfStopDevice } from './state/stop-device.js';
+export { hisiAccVfStopOrRestart } from './state/stop-or-restart.js';

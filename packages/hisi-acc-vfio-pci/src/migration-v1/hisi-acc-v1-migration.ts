@@ -17,6 +17,7 @@ import { vfQmGetMatchData } from '../state/match-data.js';
 import { hisiAccVfStartDevice } from '../state/start-device.js';
 import { vfQmStateSave } from '../state/state-save.js';
 import { hisiAccVfStopDevice } from '../state/stop-device.js';
+import { hisiAccVfStopOrRestart } from '../state/stop-or-restart.js';
 
 const PRE_COPY = SAVING | RUNNING;
 
@@ -76,7 +77,7 @@ export class HisiAccMigrationV1 implements MigrationV1Driver {
         return;
       case `${RUNNING}->${SAVING}`:
       case `${PRE_COPY}->${SAVING}`:
-        this.pending = this.stopped(() => {
+        this.pending = hisiAccVfStopOrRestart(hdev, () => {
           hisiAccVfStopDevice(hdev);
           return encodeAccVfDataV1(vfQmStateSave(hdev, vfQmGetMatchData(hdev)));
         });
@@ -86,7 +87,7 @@ export class HisiAccMigrationV1 implements MigrationV1Driver {
         return;
       case `${RUNNING}->${STOP}`:
       case `${PRE_COPY}->${STOP}`:
-        this.stopped(() => hisiAccVfStopDevice(hdev));
+        hisiAccVfStopOrRestart(hdev, () => hisiAccVfStopDevice(hdev));
         this.pending = undefined;
         return;
       case `${SAVING}->${STOP}`:
@@ -136,22 +137,6 @@ export class HisiAccMigrationV1 implements MigrationV1Driver {
     this.hdev.vfQmState = QM_NOT_READY;
     this.hdev.paused = false;
     this.hdev.window.unmap();
-  }
-
-  /** Run a stop step with the window mapped; on failure restart the VF and unmap, then rethrow. */
-  private stopped<T>(step: () => T): T {
-    const hdev = this.hdev;
-    hdev.window.map();
-    try {
-      return step();
-    } catch (e) {
-      try {
-        hisiAccVfStartDevice(hdev);
-      } finally {
-        hdev.window.unmap();
-      }
-      throw e;
-    }
   }
 
   private restore(start: boolean): void {

@@ -25,6 +25,7 @@ import { vfQmGetMatchData } from '../state/match-data.js';
 import { hisiAccVfStartDevice } from '../state/start-device.js';
 import { vfQmStateSave } from '../state/state-save.js';
 import { hisiAccVfStopDevice } from '../state/stop-device.js';
+import { hisiAccVfStopOrRestart } from '../state/stop-or-restart.js';
 
 /** The anon inode name of the data files. */
 export const HISI_ACC_VF_MIG = 'hisi_acc_vf_mig';
@@ -157,24 +158,6 @@ function loadState(hdev: HisiAccVfCoreDevice): void {
 }
 
 /**
- * Run a stop step with the host window mapped; on failure restart the VF (it may be paused) and unmap,
- * so the source keeps running exactly as before (defect J fixed), then rethrow.
- */
-function stopped(hdev: HisiAccVfCoreDevice, step: () => void): void {
-  hdev.window.map();
-  try {
-    step();
-  } catch (e) {
-    try {
-      hisiAccVfStartDevice(hdev);
-    } finally {
-      hdev.window.unmap();
-    }
-    throw e;
-  }
-}
-
-/**
  * One arc of the merged driver (v6.3+ arcs), with the model's fixes:
  *
  * | arc | action |
@@ -204,13 +187,13 @@ export function hisiAccVfSetDeviceState(
     case 'RUNNING>PRE_COPY':
       return openSavingMigf(hdev);
     case 'PRE_COPY>STOP_COPY':
-      stopped(hdev, () => {
+      hisiAccVfStopOrRestart(hdev, () => {
         hisiAccVfStopDevice(hdev);
         saveState(hdev);
       });
       return undefined;
     case 'RUNNING>STOP':
-      stopped(hdev, () => hisiAccVfStopDevice(hdev));
+      hisiAccVfStopOrRestart(hdev, () => hisiAccVfStopDevice(hdev));
       return undefined;
     case 'STOP>STOP_COPY': {
       const filp = openSavingMigf(hdev);
