@@ -594,7 +594,11 @@ export class IoPgtable {
    * The hot loop: 4 KiB leaves `first..last` of one table, in groups of 32 entries (one 32-bit word of a
    * 4 KiB-granular bitmap). Each group's dirty leaves come back as a mask from the encoding's scan
    * ({@link scanDirtyBit32} / {@link scanDbm32}: the format dispatch happens once per table, not per
-   * entry) and are recorded with one {@link IovaBitmap.recordPages32} and one gather update.
+   * entry). Masks are OR-ed straight into the bitmap's staged words ({@link IovaBitmap.stageWords}, once
+   * per table; {@link IovaBitmap.recordPages32} when the bitmap's words do not line up), and the table's
+   * dirty span goes into the gather once.
+   *
+   * Kernel counterpart: the leaf level of `read_and_clear_dirty` with `iommu_dirty_bitmap_record()`.
    */
   private racLeaves(c: Int32Array, to: number, base: number, first: number, last: number): void {
     const dlo = this.dirtyLo;
