@@ -30,7 +30,7 @@ const action: fc.Arbitrary<Action> = fc.oneof(
  * reference model of the kernel rules: each call's errno, the open count, the iommufd objects, where
  * the device's DMA goes (guest RAM, a fault, or the pre-bind port) and the guest RAM contents.
  */
-test.prop([fc.array(action, { maxLength: 40 })], { numRuns: 150 })(
+test.prop([fc.array(action, { maxLength: 40 })], { numRuns: Number(process.env.CDEV_PROPERTY_RUNS ?? 150) })(
   'the cdev bind/attach/detach/close rules hold for any sequence',
   (actions) => {
     const bed = cdevBed();
@@ -47,7 +47,7 @@ test.prop([fc.array(action, { maxLength: 40 })], { numRuns: 150 })(
     const bound = [false, false];
     let legacy: VfioDeviceHandle | undefined;
     let attached: 'none' | 'ioas' | 'hwpt' = 'none';
-    let claimed = false; // bound at least once: the pre-bind port is gone for good
+    let claimed = false; // bound now: DMA goes through the attached domain or is blocked
     const ram = new Map<number, number>();
 
     for (const a of actions) {
@@ -88,7 +88,11 @@ test.prop([fc.array(action, { maxLength: 40 })], { numRuns: 150 })(
           if (h === undefined) break;
           h.close();
           handles[a.slot] = undefined;
-          if (bound[a.slot]) attached = 'none';
+          if (bound[a.slot]) {
+            // Unbind: the domain is gone and the device gets back the port it had before the bind.
+            attached = 'none';
+            claimed = false;
+          }
           bound[a.slot] = false;
           break;
         }
