@@ -19,8 +19,11 @@ export { CpuDirtyLog } from './dirty/cpu-dirty-log.js';
 export { DeviceDmaPort } from './dirty/device-dma-port.js';
 export { DirtySync, type DirtySyncOptions, type DirtySyncResult } from './dirty/dirty-sync.js';
 export { PageBitmap } from './dirty/page-bitmap.js';
+export { ACCEL_KINDS, accelJobs, createAccelWorkload } from './guest/accel-workload.js';
 export { type GuestRamDmaMap, mapGuestRamForDma } from './guest/guest-ram-dma-map.js';
+export { hpreJobs } from './guest/hpre-jobs.js';
 export { type JobStream, type JobStreamOptions, startJobStream } from './guest/job-stream.js';
+export { type SecJobsOptions, secJobs } from './guest/sec-jobs.js';
 export {
   attachVf,
   guestVfDriverOptions,
@@ -30,7 +33,9 @@ export {
   type VfPassthrough,
 } from './guest/vf-passthrough.js';
 export { type VcpuState, Vm, type VmOptions } from './guest/vm.js';
-export { type Side, type WorkloadTally, ZipWorkload, type ZipWorkloadOptions } from './guest/zip-workload.js';
+export { type Side, Workload, type WorkloadJobs, type WorkloadTally } from './guest/workload.js';
+export { type ZipJobsOptions, zipDeflateJobs } from './guest/zip-jobs.js';
+export { ZipWorkload, type ZipWorkloadOptions } from './guest/zip-workload.js';
 export { createHost, type Host, type HostOptions, QM_PF_PCI_NAME } from './host/host.js';
 export { DEFAULT_IOMMU_FORMAT, type HostIommu, IOMMU_FORMATS, openHostIommu } from './host/host-iommu.js';
 export { type LayerStatus, layerStatus } from './layers.js';

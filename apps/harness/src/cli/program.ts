@@ -2,8 +2,10 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
 import type { IoPgtableFormatName } from '@vfio-sim/iommufd';
 import { MemoryTraceSink, toChromeTrace, validateChromeTrace } from '@vfio-sim/platform';
+import type { QmKind } from '@vfio-sim/qm-hw';
 import { formatDemoReport, runDemo } from '../demo/demo.js';
 import { MAX_DEMO_JOBS, MIGRATION_PROTOCOLS, type MigrationProtocol } from '../demo/migration-demo.js';
+import { ACCEL_KINDS } from '../guest/accel-workload.js';
 import { DEFAULT_IOMMU_FORMAT, IOMMU_FORMATS } from '../host/host-iommu.js';
 
 /** Where the program writes, and how it reports its exit status (a process, or a test). */
@@ -63,7 +65,7 @@ export function createProgram(io: CliIo = PROCESS_IO): Command {
   program
     .command('demo')
     .description(
-      'live-migrate a guest running ZIP jobs between two in-process hosts (v1 region or v2 state machine, QEMU client, RAM pre-copy with IOMMU + CPU dirty tracking) and verify every job and guest RAM',
+      'live-migrate a guest running ZIP, SEC or HPRE jobs between two in-process hosts (v1 region or v2 state machine, QEMU client, RAM pre-copy with IOMMU + CPU dirty tracking) and verify every job and guest RAM',
     )
     .addOption(
       new Option(
@@ -72,6 +74,14 @@ export function createProgram(io: CliIo = PROCESS_IO): Command {
       )
         .choices(MIGRATION_PROTOCOLS as readonly MigrationProtocol[])
         .default('v1' as MigrationProtocol),
+    )
+    .addOption(
+      new Option(
+        '--kind <accelerator>',
+        "both hosts' accelerator and the guest's jobs: zip (deflate), sec (AES-128-CBC / SHA-256 / HMAC-SHA-256) or hpre (modexp)",
+      )
+        .choices(ACCEL_KINDS as readonly QmKind[])
+        .default('zip' as QmKind),
     )
     .option('--seed <n>', 'seed for every random choice', parseSeed, 1)
     .option(
@@ -113,6 +123,7 @@ export function createProgram(io: CliIo = PROCESS_IO): Command {
         precopy: opts.precopy === 'on',
         iommu: opts.iommu as IoPgtableFormatName,
         protocol: opts.protocol as MigrationProtocol,
+        kind: opts.kind as QmKind,
         ...(sink !== undefined ? { traceSink: sink } : {}),
       });
       io.stdout(opts.json === true ? `${JSON.stringify(report, null, 2)}\n` : formatDemoReport(report));
@@ -122,6 +133,7 @@ export function createProgram(io: CliIo = PROCESS_IO): Command {
           tool: 'vfio-sim demo',
           seed: report.seed,
           protocol: report.protocol,
+          kind: report.kind,
           iommu: report.iommu,
           ram: report.ram.mode,
           result: report.result,

@@ -1,5 +1,6 @@
 import type { IoPgtableFormatName } from '@vfio-sim/iommufd';
 import type { TraceSink } from '@vfio-sim/platform';
+import type { QmKind } from '@vfio-sim/qm-hw';
 import { DEFAULT_IOMMU_FORMAT } from '../host/host-iommu.js';
 import { type LayerStatus, layerStatus } from '../layers.js';
 import type { DeviceStateStep, MigrationPhaseName } from '../migration/migration-report.js';
@@ -22,6 +23,8 @@ export interface DemoOptions {
   readonly iommu?: IoPgtableFormatName;
   /** The VFIO migration protocol (default `v1`). */
   readonly protocol?: MigrationProtocol;
+  /** Both hosts' accelerator and the guest's jobs (default `zip`). */
+  readonly kind?: QmKind;
   /** Trace the main run (not the comparison runs) into this sink; the report is the same without it. */
   readonly traceSink?: TraceSink;
 }
@@ -50,6 +53,8 @@ export interface DemoReport {
   readonly iommu: IoPgtableFormatName;
   /** The VFIO migration protocol of this run. */
   readonly protocol: MigrationProtocol;
+  /** Both hosts' accelerator. */
+  readonly kind: QmKind;
   /** What only a v2 migration has (null for v1). */
   readonly v2: {
     readonly switchoverAck: boolean;
@@ -132,12 +137,16 @@ export interface DemoReport {
     readonly completedOnSource: number;
     readonly completedOnDestination: number;
     readonly verified: number;
+    /** The engine the jobs ran on (e.g. `ZIP deflate`). */
+    readonly engine: string;
+    /** What each output was checked against, run directly on the same inputs. */
+    readonly reference: string;
   };
   readonly layers: readonly (LayerStatus & { readonly usedByDemo: boolean })[];
 }
 
 /**
- * Run the demo (a v1 or v2 live migration of a guest running ZIP jobs, RAM by pre-copy or whole), run
+ * Run the demo (a v1 or v2 live migration of a guest running ZIP, SEC or HPRE jobs, RAM by pre-copy or whole), run
  * the same seed again with the other RAM mode and with the other protocol for the downtime
  * comparisons, and summarise. Every run must pass.
  */
@@ -146,7 +155,8 @@ export function runDemo(options: DemoOptions): DemoReport {
   const iommu = options.iommu ?? DEFAULT_IOMMU_FORMAT;
   const protocol = options.protocol ?? 'v1';
   const otherProtocol: MigrationProtocol = protocol === 'v1' ? 'v2' : 'v1';
-  const base = { seed: options.seed, jobs: options.jobs, iommu };
+  const kind = options.kind ?? 'zip';
+  const base = { seed: options.seed, jobs: options.jobs, iommu, kind };
   const r = runMigrationDemo({
     ...base,
     precopy,
@@ -173,6 +183,7 @@ export function runDemo(options: DemoOptions): DemoReport {
     failures,
     iommu,
     protocol,
+    kind,
     v2:
       v2 === null
         ? null
@@ -240,6 +251,8 @@ export function runDemo(options: DemoOptions): DemoReport {
       completedOnSource: t.completedOnSource,
       completedOnDestination: t.completedOnDestination,
       verified: t.verified,
+      engine: r.engine.name,
+      reference: r.engine.reference,
     },
     layers: layerStatus().map((l) => ({ ...l, usedByDemo: USED_BY_DEMO.has(l.name) })),
   };
@@ -267,7 +280,7 @@ export function formatDemoReport(r: DemoReport): string {
   const precopy = ram.mode === 'precopy';
   const v2 = r.v2;
   const lines = [
-    `vfio-sim demo (seed ${r.seed}): ${r.protocol} live migration of a guest using a HiSilicon ZIP VF`,
+    `vfio-sim demo (seed ${r.seed}): ${r.protocol} live migration of a guest using a HiSilicon ${r.kind.toUpperCase()} VF`,
     `  two in-process hosts, VF 0 on each bound to hisi-acc-vfio-pci; QEMU's ${r.protocol} client drives both`,
     ...(v2 !== null
       ? [
@@ -345,7 +358,7 @@ export function formatDemoReport(r: DemoReport): string {
     `Downtime, same seed and RAM mode: ${r.protocol} ${time.downtime} µs, ${r.otherProtocol.protocol} ${r.otherProtocol.downtimeUs} µs ` +
       `(total ${time.total} µs against ${r.otherProtocol.totalUs} µs; comparison run ${r.otherProtocol.protocol}: ${r.otherProtocol.result})`,
     '',
-    'Jobs (ZIP deflate, each output checked against node:zlib deflateRawSync)',
+    `Jobs (${j.engine}, each output checked against ${j.reference})`,
     `  submitted              ${j.submitted} (${j.submittedOnSource} on the source — ${j.submittedDuringMigration} of them while the migration ran — ${j.submittedOnDestination} on the destination after it)`,
     `  in flight at the stop  ${j.inFlightAtStop} (${j.completedBeforeMigration} done before the migration started${j.inFlightAtStop === 0 ? '; every job finished before the stop' : ''})`,
     `  completed              ${j.completedOnSource} on the source, ${j.completedOnDestination} on the destination`,

@@ -1,10 +1,11 @@
 import type { IoPgtableFormatName } from '@vfio-sim/iommufd';
 import { KernelError, Prng, Tracer, type TraceSink, VirtualClock } from '@vfio-sim/platform';
-import type { GuestVfDriver } from '@vfio-sim/qm-hw';
+import type { GuestVfDriver, QmKind } from '@vfio-sim/qm-hw';
+import { createAccelWorkload } from '../guest/accel-workload.js';
 import { startJobStream } from '../guest/job-stream.js';
 import { attachVf, probeGuestVfDriver } from '../guest/vf-passthrough.js';
 import { Vm } from '../guest/vm.js';
-import { type WorkloadTally, ZipWorkload } from '../guest/zip-workload.js';
+import type { WorkloadTally } from '../guest/workload.js';
 import { createHost } from '../host/host.js';
 import { DEFAULT_IOMMU_FORMAT } from '../host/host-iommu.js';
 import { LINK_10GBIT_BYTES_PER_US, MigrationLink } from '../migration/link.js';
@@ -37,6 +38,11 @@ export interface MigrationDemoOptions {
    * data fds, PRE_COPY and switchover-ack, and QEMU's v2 client (QEMU 9.1's pairing with iommufd).
    */
   readonly protocol?: MigrationProtocol;
+  /**
+   * Both hosts' accelerator and the guest's jobs (default `zip`): ZIP deflate, the SEC
+   * AES-128-CBC / SHA-256 / HMAC-SHA-256 mix, or HPRE modular exponentiation.
+   */
+  readonly kind?: QmKind;
   /** Jobs submitted on the source before the migration (1..{@link MAX_DEMO_JOBS}). */
   readonly jobs: number;
   /** Guest RAM by iterative pre-copy with dirty tracking (default true), or copied whole while stopped. */
@@ -61,6 +67,9 @@ export interface MigrationDemoResult {
   readonly inFlightAtStop: number;
   readonly linkBytesPerUs: number;
   readonly protocol: MigrationProtocol;
+  readonly kind: QmKind;
+  /** The engine the jobs ran on and what their outputs were checked against (for the summary). */
+  readonly engine: { readonly name: string; readonly reference: string };
   readonly migration: LiveMigrationReport;
   /** The v2 specifics of the migration (null for v1). */
   readonly v2: LiveMigrationV2Report | null;
@@ -71,12 +80,13 @@ export interface MigrationDemoResult {
 }
 
 /**
- * The demo scenario: two hosts with a ZIP accelerator behind an IOMMU, VF 0 on each bound to
- * hisi-acc-vfio-pci, a guest on the source whose VF driver runs seeded ZIP deflate jobs, a v1 or v2 live
+ * The demo scenario: two hosts with a ZIP, SEC or HPRE accelerator behind an IOMMU, VF 0 on each bound
+ * to hisi-acc-vfio-pci, a guest on the source whose VF driver runs seeded jobs of that engine, a v1 or v2 live
  * migration started after a seeded number of jobs finished (so others are in flight) while the guest
  * keeps submitting jobs ({@link DEMO_STREAM_PERIOD_US}) until its vCPUs stop, guest RAM moved by
  * pre-copy with dirty tracking (or whole while stopped), the rest finishing on the destination,
- * {@link DESTINATION_JOBS} more jobs there, every job checked exactly once against node:zlib, and
+ * {@link DESTINATION_JOBS} more jobs there, every job checked exactly once against node:zlib /
+ * node:crypto / bigint arithmetic on the same inputs, and
  * guest RAM compared page by page at the switch-over.
  *
  * Everything runs in virtual time on one clock: same seed, same result.
@@ -91,14 +101,15 @@ export function runMigrationDemo(options: MigrationDemoOptions): MigrationDemoRe
   const clock = new VirtualClock();
   const iommu = options.iommu ?? DEFAULT_IOMMU_FORMAT;
   const protocol = options.protocol ?? 'v1';
+  const kind = options.kind ?? 'zip';
   const sink = options.traceSink;
   const traced = (name: string) =>
     sink !== undefined ? { tracer: Tracer.create(clock, sink, name, 'qemu') } : {};
-  const source = createHost({ name: 'source', clock, kind: 'zip', numVfs: 2, iommu, ...traced('source') });
+  const source = createHost({ name: 'source', clock, kind, numVfs: 2, iommu, ...traced('source') });
   const destination = createHost({
     name: 'destination',
     clock,
-    kind: 'zip',
+    kind,
     numVfs: 2,
     iommu,
     ...traced('destination'),
@@ -111,7 +122,7 @@ export function runMigrationDemo(options: MigrationDemoOptions): MigrationDemoRe
   });
   const vf = attachVf(vm, source);
   const driver = probeGuestVfDriver(vf);
-  const workload = new ZipWorkload({ seed: prng.nextU32() });
+  const workload = createAccelWorkload(kind, prng.nextU32());
   workload.watch(driver, 'source');
 
   workload.submit(driver, 'source', jobs);
@@ -161,6 +172,8 @@ export function runMigrationDemo(options: MigrationDemoOptions): MigrationDemoRe
     inFlightAtStop,
     linkBytesPerUs: link.bytesPerUs,
     protocol,
+    kind,
+    engine: { name: workload.jobs.engine, reference: workload.jobs.reference },
     migration: report,
     v2: report.protocol === 'v2' ? (report as LiveMigrationV2Report) : null,
     jobs: tally,

@@ -1,13 +1,13 @@
 import { errnoOf, KernelError } from '@vfio-sim/platform';
 import type { GuestVfDriver } from '@vfio-sim/qm-hw';
 import type { Vm } from './vm.js';
-import type { Side, ZipWorkload } from './zip-workload.js';
+import type { Side, Workload } from './workload.js';
 
 /** Options of {@link startJobStream}. */
 export interface JobStreamOptions {
   readonly vm: Vm;
   readonly driver: GuestVfDriver;
-  readonly workload: ZipWorkload;
+  readonly workload: Workload;
   readonly side: Side;
   /** Virtual time between submissions (µs, ≥ 1). */
   readonly periodUs: number;
@@ -30,7 +30,7 @@ export interface JobStream {
  * (EBUSY) or the queue stopped (EAGAIN) is skipped. The stream ends for good at the first tick after the vCPUs stopped, or after `limit`
  * jobs, so the clock goes idle.
  *
- * Kernel counterpart: a user of the guest's hisi_zip (the acomp API) submitting at a steady rate.
+ * Kernel counterpart: a user of the guest's hisi_zip / hisi_sec2 / hisi_hpre submitting at a steady rate.
  * @throws KernelError EINVAL for a period below 1 µs or a negative limit.
  */
 export function startJobStream(options: JobStreamOptions): JobStream {

@@ -1,16 +1,17 @@
 /**
  * Test scaffolding shared by the live-migration tests of both device protocols (not part of the
- * package API): a guest running a ZIP workload on a source host's VF with a destination host beside
+ * package API): a guest running a workload (ZIP by default) on a source host's VF with a destination host beside
  * it, a migration under load, and the checks every protocol's run must pass.
  */
 import type { IoPgtableFormatName } from '@vfio-sim/iommufd';
 import { errnoOf, VirtualClock } from '@vfio-sim/platform';
-import { QM_QUE_ISO_CFG_V } from '@vfio-sim/qm-hw';
+import { QM_QUE_ISO_CFG_V, type QmKind } from '@vfio-sim/qm-hw';
 import { expect } from 'vitest';
+import { createAccelWorkload } from '../../guest/accel-workload.js';
 import { startJobStream } from '../../guest/job-stream.js';
 import { attachVf, probeGuestVfDriver } from '../../guest/vf-passthrough.js';
 import { Vm } from '../../guest/vm.js';
-import { type WorkloadTally, ZipWorkload } from '../../guest/zip-workload.js';
+import type { Workload, WorkloadTally } from '../../guest/workload.js';
 import { createHost } from '../../host/host.js';
 import { DEFAULT_IOMMU_FORMAT } from '../../host/host-iommu.js';
 import type { LiveMigrationOptions } from '../live-migration-options.js';
@@ -20,25 +21,28 @@ import type { LiveMigrationReport, LiveMigrationResult } from '../migration-repo
 export interface ScenarioOptions {
   /** The workload's seed. */
   readonly seed: number;
-  /** The destination's accelerator (default zip, like the source). */
-  readonly dst?: 'zip' | 'sec';
+  /** The source's accelerator and the workload's jobs (default zip). */
+  readonly kind?: QmKind;
+  /** The destination's accelerator (default the source's). */
+  readonly dst?: QmKind;
   /** Both hosts' IOMMU format (default the hosts' default). */
   readonly iommu?: IoPgtableFormatName;
 }
 
 /**
  * Two hosts with two VFs each on one clock, a 64 MiB guest on the source's VF 0 with its VF driver
- * probed, and a ZIP workload watching it.
+ * probed, and a workload of its accelerator's jobs watching it.
  */
 export function migrationScenario(o: ScenarioOptions) {
   const clock = new VirtualClock();
   const iommu = o.iommu ?? DEFAULT_IOMMU_FORMAT;
-  const src = createHost({ name: 'source', clock, kind: 'zip', numVfs: 2, iommu });
-  const dst = createHost({ name: 'destination', clock, kind: o.dst ?? 'zip', numVfs: 2, iommu });
+  const kind = o.kind ?? 'zip';
+  const src = createHost({ name: 'source', clock, kind, numVfs: 2, iommu });
+  const dst = createHost({ name: 'destination', clock, kind: o.dst ?? kind, numVfs: 2, iommu });
   const vm = Vm.create({ name: 'guest', clock, memorySize: 64 << 20 });
   const vf = attachVf(vm, src);
   const driver = probeGuestVfDriver(vf);
-  const workload = new ZipWorkload({ seed: o.seed });
+  const workload = createAccelWorkload(kind, o.seed);
   workload.watch(driver, 'source');
   return { clock, src, dst, vm, vf, driver, workload };
 }
@@ -47,7 +51,7 @@ export function migrationScenario(o: ScenarioOptions) {
 export type MigrationScenario = ReturnType<typeof migrationScenario>;
 
 /** Run the clock event by event until `n` jobs completed. */
-export function runUntilCompleted(clock: VirtualClock, workload: ZipWorkload, n: number): void {
+export function runUntilCompleted(clock: VirtualClock, workload: Workload, n: number): void {
   while (workload.completed < n) {
     const next = clock.nextEventTime();
     if (next === undefined) throw new Error('the clock went idle first');

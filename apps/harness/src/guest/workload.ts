@@ -1,0 +1,159 @@
+import { KernelError, Prng } from '@vfio-sim/platform';
+import { type GuestJobResult, type GuestVfDriver, QM_SQE_STATUS_OK, type QmJob } from '@vfio-sim/qm-hw';
+
+/** Which side of a migration a guest driver runs on. */
+export type Side = 'source' | 'destination';
+
+/**
+ * One accelerator's jobs for a {@link Workload}: how to draw the next job from the workload's seeded
+ * generator, and what its output must be, computed directly (node:crypto, node:zlib, bigint) on the
+ * same inputs without the device.
+ */
+export interface WorkloadJobs {
+  /** The engine, for a summary (e.g. `ZIP deflate`). */
+  readonly engine: string;
+  /** How outputs are checked, for a summary (e.g. `node:zlib deflateRawSync`). */
+  readonly reference: string;
+  /** The next job; every random choice comes from `prng`, so the same seed gives the same jobs. */
+  next(prng: Prng): QmJob;
+  /** The output the engine must produce for `job`. */
+  expected(job: QmJob): Uint8Array;
+}
+
+/** The exactly-once verdict over every job of a {@link Workload}. */
+export interface WorkloadTally {
+  readonly submitted: number;
+  readonly submittedOnSource: number;
+  readonly submittedOnDestination: number;
+  /** Completions handled by the guest driver while it ran on the source. */
+  readonly completedOnSource: number;
+  /** Completions handled by the guest driver after it resumed on the destination. */
+  readonly completedOnDestination: number;
+  /** Jobs completed exactly once, with status OK and the expected output. */
+  readonly verified: number;
+  /** Job ids submitted and never completed. */
+  readonly lost: readonly number[];
+  /** Job ids completed more than once. */
+  readonly duplicated: readonly number[];
+  /** Job ids completed with a bad status or a wrong output. */
+  readonly corrupt: readonly number[];
+  /** Completions for job ids never submitted. */
+  readonly unknown: readonly number[];
+}
+
+interface JobRecord {
+  readonly job: QmJob;
+  readonly side: Side;
+  readonly results: { readonly result: GuestJobResult; readonly side: Side }[];
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return Buffer.from(a.buffer, a.byteOffset, a.length).equals(b);
+}
+
+/**
+ * A guest workload with exactly-once accounting: seeded jobs of one accelerator ({@link WorkloadJobs}),
+ * every completion any guest driver reports recorded by job id and side, and {@link tally} checking
+ * each job completed once, with status OK and the output computed directly for its inputs.
+ *
+ * Job ids come from the guest driver, whose state lives in guest memory, so they continue across a
+ * migration and one id space covers source and destination.
+ *
+ * Kernel counterpart: a user of the guest's hisi_zip / hisi_sec2 / hisi_hpre (the crypto API)
+ * checking its results.
+ */
+export class Workload {
+  private readonly prng: Prng;
+  private readonly records = new Map<number, JobRecord>();
+  private readonly strays = new Map<number, number>();
+
+  constructor(
+    seed: number,
+    /** The accelerator's jobs. */
+    readonly jobs: WorkloadJobs,
+  ) {
+    this.prng = new Prng(seed);
+  }
+
+  /** Record every completion `driver` reports from now on as happening on `side`. */
+  watch(driver: GuestVfDriver, side: Side): void {
+    driver.onJobDone((result) => this.record(result, side));
+  }
+
+  /**
+   * Submit `count` new jobs through `driver` (running on `side`).
+   * @returns their job ids.
+   * @throws KernelError from `GuestVfDriver.submit` (EBUSY when its job buffers are all in use); the
+   * jobs submitted before the failure stay recorded.
+   */
+  submit(driver: GuestVfDriver, side: Side, count: number): number[] {
+    if (!Number.isInteger(count) || count < 0) throw new KernelError('EINVAL', `job count ${count}`);
+    const ids: number[] = [];
+    for (let i = 0; i < count; i++) {
+      const job = this.jobs.next(this.prng);
+      const id = driver.submit(job);
+      this.records.set(id, { job, side, results: [] });
+      ids.push(id);
+    }
+    return ids;
+  }
+
+  /** Jobs submitted and not completed yet. */
+  get outstanding(): number {
+    let n = 0;
+    for (const job of this.records.values()) if (job.results.length === 0) n++;
+    return n;
+  }
+
+  /** Completions recorded so far (on both sides). */
+  get completed(): number {
+    let n = 0;
+    for (const job of this.records.values()) n += job.results.length;
+    for (const count of this.strays.values()) n += count;
+    return n;
+  }
+
+  /** Check every job: completed exactly once, status OK, output equal to the expected one. */
+  tally(): WorkloadTally {
+    let submittedOnSource = 0;
+    let completedOnSource = 0;
+    let completedOnDestination = 0;
+    let verified = 0;
+    const lost: number[] = [];
+    const duplicated: number[] = [];
+    const corrupt: number[] = [];
+    for (const [id, rec] of this.records) {
+      if (rec.side === 'source') submittedOnSource++;
+      for (const r of rec.results) {
+        if (r.side === 'source') completedOnSource++;
+        else completedOnDestination++;
+      }
+      if (rec.results.length === 0) lost.push(id);
+      if (rec.results.length > 1) duplicated.push(id);
+      const expected = this.jobs.expected(rec.job);
+      const bad = rec.results.some(
+        ({ result }) => result.status !== QM_SQE_STATUS_OK || !sameBytes(expected, result.output),
+      );
+      if (bad) corrupt.push(id);
+      if (rec.results.length === 1 && !bad) verified++;
+    }
+    return {
+      submitted: this.records.size,
+      submittedOnSource,
+      submittedOnDestination: this.records.size - submittedOnSource,
+      completedOnSource,
+      completedOnDestination,
+      verified,
+      lost,
+      duplicated,
+      corrupt,
+      unknown: [...this.strays.keys()],
+    };
+  }
+
+  private record(result: GuestJobResult, side: Side): void {
+    const rec = this.records.get(result.jobId);
+    if (rec === undefined) this.strays.set(result.jobId, (this.strays.get(result.jobId) ?? 0) + 1);
+    else rec.results.push({ result, side });
+  }
+}
