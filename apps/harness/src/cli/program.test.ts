@@ -59,6 +59,48 @@ describe('vfio-sim CLI', () => {
     });
   });
 
+  it.each([
+    ['sec', 'v1', 'on', 'SEC AES-128-CBC encrypt / SHA-256 / HMAC-SHA-256', 'node:crypto'],
+    ['hpre', 'v2', 'off', 'HPRE modular exponentiation', 'bigint'],
+  ])(
+    'demo --kind %s --protocol %s --precopy %s runs that engine and verifies every job',
+    async (kind, protocol, precopy, engine, ref) => {
+      const r = await run(
+        'demo',
+        '--kind',
+        kind,
+        '--protocol',
+        protocol,
+        '--precopy',
+        precopy,
+        '--jobs',
+        '6',
+        '--seed',
+        '4',
+      );
+      expect(r.error).toBeUndefined();
+      expect(r.exitCode).toBe(0);
+      expect(r.stdout).toContain(`using a HiSilicon ${kind.toUpperCase()} VF`);
+      expect(r.stdout).toContain(`Jobs (${engine}, each output checked against ${ref}`);
+      expect(r.stdout).toMatch(/verified exactly once {2}(\d+) \/ \1\n/);
+      expect(r.stdout).toContain('PASS: every job');
+    },
+  );
+
+  it('demo --kind is deterministic per seed and rejects an unknown accelerator', async () => {
+    const a = await run('demo', '--json', '--kind', 'hpre', '--jobs', '4', '--seed', '9');
+    const b = await run('demo', '--json', '--kind', 'hpre', '--jobs', '4', '--seed', '9');
+    expect(a.stdout).toBe(b.stdout);
+    expect(JSON.parse(a.stdout)).toMatchObject({
+      kind: 'hpre',
+      result: 'PASS',
+      jobs: { engine: 'HPRE modular exponentiation' },
+    });
+    const bad = await run('demo', '--kind', 'rde');
+    expect(bad.error).toBeInstanceOf(CommanderError);
+    expect(bad.stderr).toContain('--kind');
+  });
+
   it('demo prints the human summary', async () => {
     const r = await run('demo', '--jobs', '4');
     expect(r.stdout).toContain('vfio-sim demo (seed 1)');

@@ -56,6 +56,18 @@ describe('liveMigrateV1', () => {
     },
   );
 
+  it.each(['sec', 'hpre'] as const)(
+    'moves a running %s workload with jobs in flight: exactly once, outputs verified, RAM identical',
+    (kind) => {
+      const run = migrateUnderLoad(migrationScenario({ seed: 11, kind }), 40, (o) => liveMigrateV1(o), 4);
+      expectEveryJobOnce(run); // each output checked against node:crypto / bigint arithmetic
+      expect(run.tally.completedOnDestination).toBe(run.total - run.tally.completedOnSource);
+      expect(run.report.destinationStates.map((s) => s.name)).toEqual(['running', 'resuming', 'running']);
+      expect(run.report.deviceBytesLoaded).toBe(run.report.deviceBytesSaved);
+      expectPhasesAddUp(run.report);
+    },
+  );
+
   it('a destination with another accelerator rejects the state: the source runs on, nothing lost', () => {
     const sc = scenario({ dst: 'sec' });
     const { dst, vf, driver, workload } = sc;

@@ -85,6 +85,20 @@ describe('liveMigrateV2', () => {
     },
   );
 
+  it.each(['sec', 'hpre'] as const)(
+    'moves a running %s workload with jobs in flight: exactly once, outputs verified, RAM identical',
+    (kind) => {
+      const run = migrateUnderLoad(migrationScenario({ seed: 13, kind }), 80, (o) => liveMigrateV2(o), 4);
+      expectEveryJobOnce(run); // each output checked against node:crypto / bigint arithmetic
+      expect(run.tally.completedOnDestination).toBe(run.total - run.tally.completedOnSource);
+      expect(run.report.protocol).toBe('v2');
+      expect(run.report.ram.converged).toBe(true);
+      expect(run.report.destinationStartPath).toEqual(['RESUMING', 'STOP', 'RUNNING']);
+      expect(run.report.deviceBytesLoaded).toBe(run.report.deviceBytesSaved);
+      expectPhasesAddUp(run.report);
+    },
+  );
+
   it('is deterministic: the same scenario gives the same report', () => {
     const run = () => {
       const { clock, dst, vm, vf, driver, workload } = scenario();

@@ -68,7 +68,7 @@ export type UnderLoadOptions = Required<
 export interface UnderLoadRun<R extends LiveMigrationReport> {
   readonly report: R;
   readonly tally: WorkloadTally;
-  /** Jobs submitted in all (20 + the stream's + 3 on the destination). */
+  /** Jobs submitted in all (20 + the stream's + the burst before the stop + 3 on the destination). */
   readonly total: number;
   /** Jobs outstanding just before the VM stopped. */
   readonly inFlightAtStop: number;
@@ -76,13 +76,16 @@ export interface UnderLoadRun<R extends LiveMigrationReport> {
 
 /**
  * A migration with jobs in flight: 20 jobs submitted, 5 of them completed, then a job stream (one
- * every 6 µs, at most `streamLimit`) while `migrate` runs; the workload watches the resumed driver,
+ * every 6 µs, at most `streamLimit`) while `migrate` runs, and `burstBeforeStop` more jobs submitted
+ * just before the vCPUs stop (SEC and HPRE jobs are short — 5 µs + 1 µs per KiB of input — so their
+ * backlog drains before pre-copy converges; the burst keeps jobs in flight at the stop); the workload watches the resumed driver,
  * which gets 3 more jobs after the migration, and the clock runs until idle.
  */
 export function migrateUnderLoad<R extends LiveMigrationReport>(
   sc: MigrationScenario,
   streamLimit: number,
   migrate: (options: UnderLoadOptions) => LiveMigrationResult<R>,
+  burstBeforeStop = 0,
 ): UnderLoadRun<R> {
   const { clock, dst, vm, vf, driver, workload } = sc;
   workload.submit(driver, 'source', 20);
@@ -94,6 +97,7 @@ export function migrateUnderLoad<R extends LiveMigrationReport>(
     source: vf,
     destination: dst,
     beforeStop: () => {
+      workload.submit(driver, 'source', burstBeforeStop); // the vCPUs still run
       inFlightAtStop = workload.outstanding;
     },
     onGuestResumed: (d) => workload.watch(d, 'destination'),
@@ -101,7 +105,7 @@ export function migrateUnderLoad<R extends LiveMigrationReport>(
   clock.runUntilIdle();
   workload.submit(resumed, 'destination', 3);
   clock.runUntilIdle();
-  return { report, tally: workload.tally(), total: 23 + stream.submitted, inFlightAtStop };
+  return { report, tally: workload.tally(), total: 23 + stream.submitted + burstBeforeStop, inFlightAtStop };
 }
 
 /**
