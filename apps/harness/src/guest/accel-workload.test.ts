@@ -1,4 +1,5 @@
 import { deflateRawSync } from 'node:zlib';
+import { errnoOf } from '@vfio-sim/platform';
 import type { GuestJobResult, GuestVfDriver, QmJob } from '@vfio-sim/qm-hw';
 import { describe, expect, it } from 'vitest';
 import { ACCEL_KINDS, accelJobs, createAccelWorkload } from './accel-workload.js';
@@ -40,6 +41,14 @@ describe('createAccelWorkload', () => {
     const t = w.tally();
     expect([t.verified, t.corrupt]).toEqual([3, [4]]);
     expect(w.jobs.engine).toMatch(new RegExp(kind, 'i'));
+  });
+
+  it('submit rejects a bad count (EINVAL) and submits nothing', () => {
+    const w = createAccelWorkload('sec', 1);
+    const d = recordingDriver();
+    for (const n of [-1, 1.5]) expect(errnoOf(() => w.submit(d.driver, 'source', n))).toBe('EINVAL');
+    expect(d.submitted).toEqual([]);
+    expect(w.tally().submitted).toBe(0);
   });
 
   it('zip expects node:zlib deflateRawSync', () => {

@@ -65,6 +65,10 @@ describe('secJobs', () => {
     );
   });
 
+  it('expected() rejects an opcode it never draws (EINVAL)', () => {
+    expect(errnoOf(() => secJobs().expected({ opcode: 0x11, input: new Uint8Array(16) }))).toBe('EINVAL');
+  });
+
   it('rejects an empty size range (EINVAL)', () => {
     expect(errnoOf(() => secJobs({ minBytes: 10, maxBytes: 5 }))).toBe('EINVAL');
     expect(errnoOf(() => secJobs({ minBytes: 0 }))).toBe('EINVAL');

@@ -28,7 +28,8 @@ const AES_BLOCK_BYTES = 16;
  * input, key and IV.
  *
  * Kernel counterpart: hisi_sec2's skcipher "cbc(aes)" and ahash "sha256" / "hmac(sha256)" requests.
- * @throws KernelError EINVAL for an empty or negative size range.
+ * @throws KernelError EINVAL for an empty or negative size range; `expected` throws EINVAL for an opcode
+ * it does not draw.
  */
 export function secJobs(options: SecJobsOptions = {}): WorkloadJobs {
   const minBytes = options.minBytes ?? 64;
@@ -59,8 +60,13 @@ export function secJobs(options: SecJobsOptions = {}): WorkloadJobs {
         }
         case QM_SQE_OP_SEC_SHA256:
           return createHash('sha256').update(job.input).digest();
-        default:
+        case QM_SQE_OP_SEC_HMAC_SHA256:
           return createHmac('sha256', job.key!).update(job.input).digest();
+        default:
+          throw new KernelError(
+            'EINVAL',
+            `not a SEC job of this workload: opcode 0x${job.opcode.toString(16)}`,
+          );
       }
     },
   };

@@ -83,8 +83,9 @@ export class Workload {
   /**
    * Submit `count` new jobs through `driver` (running on `side`).
    * @returns their job ids.
-   * @throws KernelError from `GuestVfDriver.submit` (EBUSY when its job buffers are all in use); the
-   * jobs submitted before the failure stay recorded.
+   * @throws KernelError EINVAL for a count that is not a non-negative integer (nothing submitted);
+   * from `GuestVfDriver.submit` (EBUSY when its job buffers are all in use) — the jobs submitted
+   * before the failure stay recorded.
    */
   submit(driver: GuestVfDriver, side: Side, count: number): number[] {
     if (!Number.isInteger(count) || count < 0) throw new KernelError('EINVAL', `job count ${count}`);
