@@ -12,10 +12,10 @@ describe('iommufdCtxFromFile (iommufd_ctx_from_file)', () => {
     const dev = new IommuDevice(new IommuHw({ format: 'amd-v1' }), 'vf0');
     const id = ctx.bindDevice(dev);
     const ioas = ctx.allocIoas();
-    ctx.attachDevice(id, ioas);
+    const hwpt = ctx.attachDevice(id, ioas); // an automatic domain for the IOAS
     file.put(); // the fd's reference: the binding's keeps the context
     expect(file.released).toBe(false);
-    expect(dev.domain).toBeDefined();
+    expect(dev.domain).toBe(ctx.hwpt(hwpt).domain);
     file.put(); // the last reference: release detaches and frees everything
     expect(file.released).toBe(true);
     expect(dev.domain).toBeUndefined();

@@ -1,6 +1,11 @@
 import { errnoOf, KernelError, Process, UserMemory } from '@vfio-sim/platform';
 import { describe, expect, it } from 'vitest';
-import { FIXTURE_OPS, type FixtureVfDevice, testbed } from '../__fixtures__/variant-driver.js';
+import {
+  FIXTURE_DRIVER,
+  FIXTURE_OPS,
+  type FixtureVfDevice,
+  testbed,
+} from '../__fixtures__/variant-driver.js';
 import { vfioPciCoreProbe, vfioPciCoreRegisterDevice } from '../pci-core/register.js';
 import { VfioPciCoreDevice } from '../pci-core/vfio-pci-core-device.js';
 import { VFIO_MIGRATION_PRE_COPY, VFIO_MIGRATION_STOP_COPY } from '../uapi/device-feature.js';
@@ -48,7 +53,7 @@ describe('device fd lifecycle', () => {
         },
       },
     });
-    expect(vf.driver).toBeDefined();
+    expect(vf.driver?.name).toBe(FIXTURE_DRIVER);
     expect(errnoOf(() => vfio.openDevice(process, '0000:75:00.1'))).toBe('EIO');
     expect((vf.drvdata as FixtureVfDevice).openCount).toBe(0);
     expect(process.openFds()).toEqual([]);
