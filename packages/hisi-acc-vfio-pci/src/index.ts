@@ -67,11 +67,12 @@ export {
   decodeAccVfDataV1,
   encodeAccVfData,
   encodeAccVfDataV1,
+  xqcDmaAddr,
 } from './state/acc-vf-state.js';
 export { vfQmCheckMatch } from './state/check-match.js';
 export { vfQmLoadData } from './state/load-data.js';
 export { vfQmGetMatchData } from './state/match-data.js';
 export { hisiAccVfStartDevice, qmDevCmdInit } from './state/start-device.js';
-export { vfQmStateSave, xqcDmaAddr } from './state/state-save.js';
+export { vfQmStateSave } from './state/state-save.js';
 export { hisiAccVfStopDevice } from './state/stop-device.js';
 export { hisiAccVfStopOrRestart } from './state/stop-or-restart.js';

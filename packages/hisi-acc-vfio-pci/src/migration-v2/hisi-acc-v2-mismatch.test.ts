@@ -17,7 +17,7 @@ import {
 import { migrationPair, v2Client } from '../__fixtures__/testbed.js';
 import { resumeFd, sourceStream, writeData as write } from '../__fixtures__/v2-data.js';
 import { ACC_DEV_MAGIC, acc_vf_data } from '../state/acc-vf-data.js';
-import { xqcDmaAddr } from '../state/state-save.js';
+import { xqcDmaAddr } from '../state/acc-vf-state.js';
 
 describe.each(MISMATCHED_DESTINATIONS)('resume refuses %s', (_what, dstOptions) => {
   it('the pre-copy data already fails the data fd write with EFAULT; destination untouched; the source resumes', () => {

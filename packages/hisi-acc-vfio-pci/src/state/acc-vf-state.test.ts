@@ -10,8 +10,8 @@ import {
   decodeAccVfDataV1,
   encodeAccVfData,
   encodeAccVfDataV1,
+  xqcDmaAddr,
 } from './acc-vf-state.js';
-import { xqcDmaAddr } from './state-save.js';
 
 const u32 = fc.integer({ min: 0, max: 0xffff_ffff });
 const u64 = fc.bigInt({ min: 0n, max: (1n << 64n) - 1n });

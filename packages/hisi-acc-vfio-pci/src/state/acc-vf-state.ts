@@ -60,10 +60,7 @@ export interface AccVfState {
 /** The RFC stream: match data only (32 bytes) or the full 168-byte `acc_vf_data`. */
 export function encodeAccVfDataV1(state: AccVfState): Uint8Array {
   const v = acc_vf_data_v1.zero();
-  v.qp_num = state.match.qpNum;
-  v.dev_id = state.match.devId;
-  v.que_iso_cfg = state.match.queIsoCfg;
-  v.qp_base = state.match.qpBase;
+  putMatch(v, state.match);
   if (state.regs === undefined) return acc_vf_data_v1.encode(v).slice(0, QM_MATCH_SIZE_V1);
   putRegs(v, state.regs);
   v.vf_state = state.vfQmState;
@@ -84,7 +81,7 @@ export function decodeAccVfDataV1(bytes: Uint8Array): AccVfState {
   const full = new Uint8Array(acc_vf_data_v1.size);
   full.set(bytes);
   const v = acc_vf_data_v1.decode(full);
-  const match = { qpNum: v.qp_num, devId: v.dev_id, queIsoCfg: v.que_iso_cfg, qpBase: v.qp_base };
+  const match = matchOf(v);
   if (bytes.length === QM_MATCH_SIZE_V1) return { match, vfQmState: QM_NOT_READY };
   if (v.vf_state !== QM_READY) {
     throw new KernelError('EINVAL', `full acc_vf_data with vf_state ${v.vf_state} (expected QM_READY)`);
@@ -99,10 +96,7 @@ export function decodeAccVfDataV1(bytes: Uint8Array): AccVfState {
 export function encodeAccVfData(state: AccVfState): Uint8Array {
   const v = acc_vf_data.zero();
   v.acc_magic = ACC_DEV_MAGIC_V2;
-  v.qp_num = state.match.qpNum;
-  v.dev_id = state.match.devId;
-  v.que_iso_cfg = state.match.queIsoCfg;
-  v.qp_base = state.match.qpBase;
+  putMatch(v, state.match);
   v.vf_qm_state = state.vfQmState;
   v.qm_rsv_state = [ACC_DRV_MAJOR_VER | (ACC_DRV_MINOR_VER << 16), 0, 0];
   if (state.regs === undefined) return acc_vf_data.encode(v).slice(0, QM_MATCH_SIZE);
@@ -133,7 +127,7 @@ export function decodeAccVfDataHeader(bytes: Uint8Array): AccVfDataHeader {
   const full = new Uint8Array(acc_vf_data.size);
   full.set(bytes.subarray(0, QM_MATCH_SIZE));
   const v = acc_vf_data.decode(full);
-  const match = { qpNum: v.qp_num, devId: v.dev_id, queIsoCfg: v.que_iso_cfg, qpBase: v.qp_base };
+  const match = matchOf(v);
   if (v.acc_magic === ACC_DEV_MAGIC) return { magic: 'v1', majorVer: 0, minorVer: 0, match };
   if (v.acc_magic !== ACC_DEV_MAGIC_V2) {
     throw new KernelError('EINVAL', `acc_vf_data: bad magic 0x${v.acc_magic.toString(16)}`);
@@ -171,14 +165,18 @@ export function decodeAccVfData(bytes: Uint8Array): AccVfState {
     return {
       match: header.match,
       vfQmState: QM_READY,
-      regs: { ...regs, eqeDma: xqcAddr(regs.eqcDw), aeqeDma: xqcAddr(regs.aeqcDw) },
+      regs: { ...regs, eqeDma: xqcDmaAddr(regs.eqcDw), aeqeDma: xqcDmaAddr(regs.aeqcDw) },
     };
   }
   return { match: header.match, vfQmState: QM_READY, regs };
 }
 
 /** `dw[2] << 32 | dw[1]` (struct qm_eqc / qm_aeqc: base_l, base_h after the head/tail dword). */
-function xqcAddr(dw: readonly number[]): bigint {
+/**
+ * The ring address in an EQC/AEQC image: base_l in dword 1, base_h in dword 2 (`struct qm_eqc`). The
+ * v6.16 fix of the EQE/AEQE DMA address (v5.18–v6.15 used dw[1] << 32 | dw[0]).
+ */
+export function xqcDmaAddr(dw: readonly number[]): bigint {
   return (BigInt((dw[2] ?? 0) >>> 0) << 32n) | BigInt((dw[1] ?? 0) >>> 0);
 }
 
@@ -186,6 +184,25 @@ function xqcAddr(dw: readonly number[]): bigint {
 export const ACC_DRV_MAJOR_VER = 1;
 /** `ACC_DRV_MINOR_VER` (v6.16+). */
 export const ACC_DRV_MINOR_VER = 0;
+
+/** The match fields both layouts share, under the C names. */
+interface MatchFields {
+  qp_num: number;
+  dev_id: number;
+  que_iso_cfg: number;
+  qp_base: number;
+}
+
+function putMatch(v: MatchFields, m: AccVfMatch): void {
+  v.qp_num = m.qpNum;
+  v.dev_id = m.devId;
+  v.que_iso_cfg = m.queIsoCfg;
+  v.qp_base = m.qpBase;
+}
+
+function matchOf(v: MatchFields): AccVfMatch {
+  return { qpNum: v.qp_num, devId: v.dev_id, queIsoCfg: v.que_iso_cfg, qpBase: v.qp_base };
+}
 
 /** The register fields both layouts share, under the C names. */
 interface RegFields {

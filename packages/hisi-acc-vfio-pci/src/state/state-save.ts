@@ -17,7 +17,7 @@ import {
   qmWaitDevNotReady,
 } from '@vfio-sim/qm-hw';
 import type { HisiAccVfCoreDevice } from '../core/hisi-acc-vf-core-device.js';
-import type { AccVfMatch, AccVfRegs, AccVfState } from './acc-vf-state.js';
+import { type AccVfMatch, type AccVfRegs, type AccVfState, xqcDmaAddr } from './acc-vf-state.js';
 
 /** Dwords of one EQC/AEQC image in the migration half of BAR2. */
 const QM_XQC_DWORDS = 7;
@@ -60,11 +60,6 @@ export function vfQmStateSave(hdev: HisiAccVfCoreDevice, match: AccVfMatch): Acc
   };
   hdev.vfQmState = QM_READY;
   return { match, vfQmState: QM_READY, regs };
-}
-
-/** The ring address in an EQC/AEQC image: base_l in dword 1, base_h in dword 2 (struct qm_eqc). */
-export function xqcDmaAddr(dw: readonly number[]): bigint {
-  return (BigInt((dw[2] ?? 0) >>> 0) << 32n) | BigInt((dw[1] ?? 0) >>> 0);
 }
 
 function readRegs(hdev: HisiAccVfCoreDevice, base: number): number[] {
