@@ -46,6 +46,9 @@ const BUSY = 1 << QM_MB_BUSY_SHIFT;
 export class QmMailbox {
   /** The 16 bytes at 0x300 as dwords (word 0 = w0 | queue_num << 16). */
   readonly words = new Uint32Array(4);
+  /** Scratch for an SQC/CQC (32 bytes) or EQC/AEQC (28 bytes) read by DMA; the loaders copy it. */
+  private readonly qcBuf = new Uint8Array(32);
+  private readonly eqcBuf = new Uint8Array(28);
   private timer: TimerHandle | undefined;
   private stuck = false;
 
@@ -154,7 +157,7 @@ export class QmMailbox {
           const img = isSq ? q.currentSqc() : q.currentCqc();
           return f.dmaWrite(addr, img) ? QM_MB_STATUS_OK : QM_MB_STATUS_DMA_FAULT;
         }
-        const buf = new Uint8Array(32);
+        const buf = this.qcBuf;
         if (!f.dmaRead(addr, buf)) return QM_MB_STATUS_DMA_FAULT;
         if (isSq) q.loadSqc(buf, f.device.version);
         else q.loadCqc(buf, f.device.version);
@@ -164,7 +167,7 @@ export class QmMailbox {
       case QM_MB_CMD_AEQC: {
         const eq = cmd === QM_MB_CMD_EQC ? f.eq : f.aeq;
         if (op === 1) return f.dmaWrite(addr, eq.bytes()) ? QM_MB_STATUS_OK : QM_MB_STATUS_DMA_FAULT;
-        const buf = new Uint8Array(28);
+        const buf = this.eqcBuf;
         if (!f.dmaRead(addr, buf)) return QM_MB_STATUS_DMA_FAULT;
         eq.load(buf);
         return QM_MB_STATUS_OK;
