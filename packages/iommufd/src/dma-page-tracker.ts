@@ -1,8 +1,8 @@
-import { type DmaPort, KernelError } from '@vfio-sim/platform';
+import { type DmaPort, KernelError, PAGE_SIZE } from '@vfio-sim/platform';
 import type { IovaBitmap } from './iova-bitmap.js';
 
 /** `LOG_MAX_RANGES` of vfio_main.c: what fits in one kernel page of `struct vfio_device_feature_dma_logging_range`. */
-export const LOG_MAX_RANGES = 4096 / 16;
+export const LOG_MAX_RANGES = PAGE_SIZE / 16;
 
 /** One IOVA range to track (`struct vfio_device_feature_dma_logging_range`). */
 export interface DmaLoggingRange {

@@ -1,4 +1,4 @@
-import { type GuestMemory, KernelError } from '@vfio-sim/platform';
+import { type GuestMemory, KernelError, PAGE_SIZE } from '@vfio-sim/platform';
 import { IO_PGTABLE_IOVA_LIMIT, IotlbGather } from './io-pgtable.js';
 import type { IommuProt } from './io-pgtable-format.js';
 import type { IommuDomain } from './iommu-domain.js';
@@ -7,7 +7,6 @@ import { hostPhysMap, type PhysMap } from './phys-map.js';
 
 /** Largest IOVA (exclusive) the model represents exactly (the kernel allows up to ULONG_MAX). */
 export const IOAS_IOVA_MODEL_LIMIT = 2 ** 53;
-const PAGE_SIZE = 4096;
 
 /** One mapping of the IOAS (kernel `struct iopt_area` over `struct iopt_pages`). */
 export interface IoptArea {
