@@ -1,5 +1,5 @@
-import { IovaBitmap } from '@vfio-sim/iommufd';
-import { KernelError, PAGE_SIZE, type Task } from '@vfio-sim/platform';
+import { IovaBitmap, LOG_MAX_RANGES } from '@vfio-sim/iommufd';
+import { KernelError, type Task } from '@vfio-sim/platform';
 import {
   VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT,
   VFIO_DEVICE_FEATURE_DMA_LOGGING_START,
@@ -21,8 +21,8 @@ import {
 } from '../uapi/device-feature.js';
 import type { VfioDevice, VfioLogOps, VfioLogRange, VfioMigrationOps } from './vfio-device.js';
 
-/** Most ranges one DMA_LOGGING_START takes (`LOG_MAX_RANGES` = PAGE_SIZE / sizeof(range)). */
-export const LOG_MAX_RANGES = PAGE_SIZE / vfio_device_feature_dma_logging_range.size;
+/** Most ranges one DMA_LOGGING_START takes (`LOG_MAX_RANGES` = PAGE_SIZE / sizeof(range)); iommufd's. */
+export { LOG_MAX_RANGES };
 
 const HEADER = vfio_device_feature.size;
 const KNOWN_FLAGS =

@@ -1,4 +1,4 @@
-import type { IommufdCtx, IovaBitmap } from '@vfio-sim/iommufd';
+import type { DmaLoggingRange, IommufdCtx, IovaBitmap } from '@vfio-sim/iommufd';
 import {
   type FilePosition,
   KernelError,
@@ -178,11 +178,11 @@ export interface VfioMigrationOps<D extends VfioDevice = VfioDevice> {
   migrationGetDataSize(vdev: D): number;
 }
 
-/** One IOVA range given to {@link VfioLogOps.logStart} (sorted by iova, non-overlapping). */
-export interface VfioLogRange {
-  readonly iova: number;
-  readonly length: number;
-}
+/**
+ * One IOVA range given to {@link VfioLogOps.logStart} (sorted by iova, non-overlapping): iommufd's
+ * {@link DmaLoggingRange}, so a `DmaPageTracker` takes the ranges as they come.
+ */
+export type VfioLogRange = DmaLoggingRange;
 
 /**
  * Device DMA dirty-logging callbacks (kernel `struct vfio_log_ops`). The core keeps no logging state:
