@@ -94,11 +94,7 @@ export class DirtySync {
     const dmaDirtyPages = this.dma.count();
     into.or(this.cpu);
     into.or(this.dma);
-    let both = 0;
-    const c = this.cpu.words;
-    const d = this.dma.words;
-    for (let i = 0; i < c.length; i++) if ((c[i]! & d[i]!) !== 0) both += popcount(c[i]! & d[i]!);
-    return { cpuDirtyPages, dmaDirtyPages, bothDirtyPages: both };
+    return { cpuDirtyPages, dmaDirtyPages, bothDirtyPages: this.cpu.countShared(this.dma) };
   }
 
   /**
@@ -129,13 +125,4 @@ export class DirtySync {
     mm.read(this.bitmapVa, this.bitmapBytes);
     into.orBytes(this.bitmapBytes);
   }
-}
-
-function popcount(v: number): number {
-  let n = 0;
-  while (v !== 0) {
-    v &= v - 1;
-    n++;
-  }
-  return n;
 }

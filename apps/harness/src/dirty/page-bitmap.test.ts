@@ -30,6 +30,18 @@ describe('PageBitmap', () => {
     expect(seen).toEqual([0, 7, 16, 17, 18, 19]);
   });
 
+  it('counts the pages set in both bitmaps across words', () => {
+    const a = new PageBitmap(100);
+    const b = new PageBitmap(100);
+    a.setRange(0, 40);
+    a.set(99);
+    b.setRange(31, 70);
+    b.set(99);
+    expect(a.countShared(b)).toBe(11);
+    expect(b.countShared(a)).toBe(11);
+    expect(a.countShared(new PageBitmap(100))).toBe(0);
+  });
+
   it('matches a Set of pages (property)', () => {
     fc.assert(
       fc.property(fc.array(fc.integer({ min: 0, max: 199 })), (pages) => {
@@ -49,6 +61,8 @@ describe('PageBitmap', () => {
     const a = new PageBitmap(64);
     a.set(3);
     expect(errnoOf(() => a.or(new PageBitmap(65)))).toBe('EINVAL');
+    expect(a.count()).toBe(1);
+    expect(errnoOf(() => a.countShared(new PageBitmap(65)))).toBe('EINVAL');
     expect(a.count()).toBe(1);
   });
 });

@@ -44,6 +44,18 @@ export class PageBitmap {
     return n;
   }
 
+  /**
+   * Number of pages set both here and in `other` (allocates nothing).
+   * @throws KernelError EINVAL if the sizes differ.
+   */
+  countShared(other: PageBitmap): number {
+    if (other.pages !== this.pages)
+      throw new KernelError('EINVAL', `bitmaps of ${other.pages} and ${this.pages} pages`);
+    let n = 0;
+    for (let i = 0; i < this.words.length; i++) n += popcount32(this.words[i]! & other.words[i]!);
+    return n;
+  }
+
   /** OR `other`'s bits into this bitmap. @throws KernelError EINVAL if the sizes differ. */
   or(other: PageBitmap): void {
     if (other.pages !== this.pages)
