@@ -142,15 +142,8 @@ export class HisiAccMigrationV1 implements MigrationV1Driver {
   private restore(start: boolean): void {
     const hdev = this.hdev;
     const state = this.loaded;
-    if (state !== undefined) {
-      try {
-        vfQmLoadData(hdev, state);
-      } catch (e) {
-        // Registers may be half written: the device state is lost (only a reset recovers).
-        this.region?.setError();
-        throw e;
-      }
-    }
+    // Registers half written by a failed restore: the region's error state (only a reset recovers).
+    if (state !== undefined) vfQmLoadData(hdev, state, () => this.region?.setError());
     this.loaded = undefined;
     if (start) {
       hisiAccVfStartDevice(hdev);

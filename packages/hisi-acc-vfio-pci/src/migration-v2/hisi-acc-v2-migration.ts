@@ -9,7 +9,7 @@ import {
   vfioMigSetStateLoop,
 } from '@vfio-sim/migration-v2';
 import { KernelError, type KernelFile } from '@vfio-sim/platform';
-import { QM_NOT_READY, QM_READY, qmWaitMbReady } from '@vfio-sim/qm-hw';
+import { QM_NOT_READY, QM_READY } from '@vfio-sim/qm-hw';
 import type { VfioMigrationOps } from '@vfio-sim/vfio-core';
 import type { HisiAccVfCoreDevice } from '../core/hisi-acc-vf-core-device.js';
 import { acc_vf_data, QM_MATCH_SIZE } from '../state/acc-vf-data.js';
@@ -135,26 +135,11 @@ function openResumingMigf(hdev: HisiAccVfCoreDevice): KernelFile<unknown> {
  * restored VF.
  */
 function loadState(hdev: HisiAccVfCoreDevice): void {
-  const migf = hdev.resumingMigf!;
   // Every accepted write passed the match check, so the bytes here are checked already.
-  const state = decodeAccVfData(migf.bytes);
-  if (state.regs === undefined) {
-    hdev.vfQmState = QM_NOT_READY;
-    hdev.vfQm.qpBase = state.match.qpBase;
-    hdev.vfQm.qpNum = state.match.qpNum;
-    return;
-  }
-  try {
-    qmWaitMbReady(hdev.vfQm);
-  } catch (e) {
-    throw new KernelError('EBUSY', `${hdev.name}: QM device is not ready to write`, { cause: String(e) });
-  }
-  try {
-    vfQmLoadData(hdev, state);
-  } catch (e) {
+  const state = decodeAccVfData(hdev.resumingMigf!.bytes);
+  vfQmLoadData(hdev, state, () => {
     hdev.migState = ERROR;
-    throw e;
-  }
+  });
 }
 
 /**
