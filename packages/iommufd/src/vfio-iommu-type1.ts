@@ -369,7 +369,7 @@ export class VfioIommuType1 {
       }
       case VFIO_IOMMU_DIRTY_PAGES: {
         const h = mm.readStruct(vfio_iommu_type1_dirty_bitmap, arg);
-        if (!this.v2) throw new KernelError('EACCES', 'no dirty tracking on a type1 v1 container');
+        this.checkV2();
         const mask =
           VFIO_IOMMU_DIRTY_PAGES_FLAG_START |
           VFIO_IOMMU_DIRTY_PAGES_FLAG_STOP |
