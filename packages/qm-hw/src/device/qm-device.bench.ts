@@ -1,6 +1,12 @@
 import { deflateRawSync } from 'node:zlib';
 import { bench, describe } from 'vitest';
-import { QM_CACHE_WB_DONE, QM_PAGE_SIZE, QM_VF_EQ_INT_MASK } from '../regs/registers.js';
+import { QM_DOORBELL_CMD_CQ, type QmDoorbell, qmDbV2, qmDbV2Decode } from '../regs/doorbell.js';
+import {
+  QM_CACHE_WB_DONE,
+  QM_DOORBELL_SQ_CQ_BASE_V2,
+  QM_PAGE_SIZE,
+  QM_VF_EQ_INT_MASK,
+} from '../regs/registers.js';
 import { QM_SQE_OP_ZIP_DEFLATE } from '../regs/sqe.js';
 import { DEPTH, layout, makeDevice, putSqe, ringSq, startFunction } from './__fixtures__/qm-setup.js';
 
@@ -26,6 +32,29 @@ describe('BAR2 register access, 1M accesses', () => {
       s += bar.readl(QM_VF_EQ_INT_MASK) + bar.readl(QM_CACHE_WB_DONE);
     }
     out.sink ^= s;
+  });
+});
+
+describe('VF CQ doorbell (8-byte BAR2 write), 100k', () => {
+  const VF = 0x100_0000;
+  const r = makeDevice('zip', 1);
+  const vf = r.vfs[0]!;
+  startFunction(r.clock, r.mem, vf, VF, 1);
+  const bar = vf.bar2;
+  const d = qmDbV2(0, QM_DOORBELL_CMD_CQ, 0, 0);
+  const bytes = new Uint8Array(8);
+  new DataView(bytes.buffer).setUint32(0, d.lo, true);
+  new DataView(bytes.buffer).setUint32(4, d.hi, true);
+  const db: QmDoorbell = { qn: 0, cmd: 0, index: 0, priority: 0, rand: 0 };
+  const N = 100_000;
+  bench('baseline qmDbV2Decode into a reused object', () => {
+    let s = 0;
+    for (let i = 0; i < N; i++) s += qmDbV2Decode(d.lo, d.hi + (i & 1), db).index;
+    out.sink ^= s;
+  });
+  bench('QmFunction bar2.write CQ doorbell (VF: queue found through the VFT)', () => {
+    for (let i = 0; i < N; i++) bar.write(QM_DOORBELL_SQ_CQ_BASE_V2, bytes);
+    out.sink ^= vf.queueFor(0)!.cqHead;
   });
 });
 

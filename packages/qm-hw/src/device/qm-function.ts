@@ -245,9 +245,9 @@ export class QmFunction {
   queueFor(qn: number): QmQueue | undefined {
     let abs = qn;
     if (this.fun !== 0) {
-      const range = this.device.vft.range(this.fun);
-      if (range === undefined || qn >= range.number) return undefined;
-      abs = range.base + qn;
+      const vft = this.device.vft;
+      if (qn >= vft.qpNum(this.fun)) return undefined;
+      abs = vft.qpBase(this.fun) + qn;
     } else if (qn >= this.device.maxQpNum) return undefined;
     const q = this.device.queue(abs);
     q.qn = qn;

@@ -1,8 +1,6 @@
 import type { Tracer, VirtualClock } from '@vfio-sim/platform';
 import {
-  QM_CQC_VFT,
   QM_SHAPER_VFT,
-  QM_SQC_VFT,
   QM_VFT_CFG,
   QM_VFT_CFG_DATA_H,
   QM_VFT_CFG_DATA_L,
@@ -12,7 +10,7 @@ import {
   QM_VFT_CFG_TYPE,
 } from '../regs/registers.js';
 import { QM_HW_V1 } from '../regs/versions.js';
-import { qmSqcVftV2Decode, qmSqcVftValid } from '../regs/vft.js';
+import { qmSqcVftV2Base, qmSqcVftV2Number, qmSqcVftValid } from '../regs/vft.js';
 
 /** Most functions one QM addresses (PF + 63 VFs). */
 export const QM_MAX_FUNCTIONS = 64;
@@ -142,16 +140,38 @@ export class QmVftTable {
 
   /** The queue range of function `fun`, or undefined if its SQC/CQC VFT is not valid. */
   range(fun: number): QmQueueRange | undefined {
-    if (fun < 0 || fun >= QM_MAX_FUNCTIONS) return undefined;
-    const at = fun * 6 + QM_SQC_VFT * 2;
-    const lo = this.data[at]!;
-    const hi = this.data[at + 1]!;
-    if (!qmSqcVftValid(hi)) return undefined;
-    const cq = fun * 6 + QM_CQC_VFT * 2;
-    if (this.data[cq] === 0 && this.data[cq + 1] === 0) return undefined;
-    const { base, number } = qmSqcVftV2Decode(lo, hi);
-    if (this.version === QM_HW_V1) return { base, number: Math.max(0, this.totalQueues - base) };
-    return { base, number: Math.min(number, Math.max(0, this.totalQueues - base)) };
+    if (!this.valid(fun)) return undefined;
+    return { base: this.qpBase(fun), number: this.qpNum(fun) };
+  }
+
+  /**
+   * First (absolute) queue of function `fun`, or -1 if its SQC/CQC VFT is not valid. Allocation-free,
+   * for the per-doorbell queue lookup.
+   */
+  qpBase(fun: number): number {
+    if (!this.valid(fun)) return -1;
+    const at = fun * 6; // QM_SQC_VFT = 0
+    return qmSqcVftV2Base(this.data[at]!, this.data[at + 1]!);
+  }
+
+  /**
+   * Number of queues of function `fun` (clipped to the device's queues; V1: all from the base on), 0 if
+   * its SQC/CQC VFT is not valid. Allocation-free, for the per-doorbell queue lookup.
+   */
+  qpNum(fun: number): number {
+    if (!this.valid(fun)) return 0;
+    const at = fun * 6; // QM_SQC_VFT = 0
+    const room = Math.max(0, this.totalQueues - qmSqcVftV2Base(this.data[at]!, this.data[at + 1]!));
+    if (this.version === QM_HW_V1) return room;
+    return Math.min(qmSqcVftV2Number(this.data[at + 1]!), room);
+  }
+
+  /** SQC VFT valid and CQC VFT non-zero. */
+  private valid(fun: number): boolean {
+    if (fun < 0 || fun >= QM_MAX_FUNCTIONS) return false;
+    const at = fun * 6;
+    if (!qmSqcVftValid(this.data[at + 1]!)) return false; // QM_SQC_VFT = 0
+    return this.data[at + 2] !== 0 || this.data[at + 3] !== 0; // QM_CQC_VFT = 1
   }
 
   /** Clear the whole table (PF reset). */

@@ -58,10 +58,17 @@ export function qmSqcVftV2Encode(base: number, number: number): U32Pair {
  * Kernel counterpart: `qm_get_vft_v2()`.
  */
 export function qmSqcVftV2Decode(lo: number, hi: number): QmVft {
-  return {
-    base: ((lo >>> 28) | ((hi & 0xfff) << 4)) & QM_SQC_VFT_BASE_MASK_V2,
-    number: ((hi >>> (QM_SQC_VFT_NUM_SHIFT_V2 - 32)) & QM_SQC_VFT_NUM_MASK_V2) + 1,
-  };
+  return { base: qmSqcVftV2Base(lo, hi), number: qmSqcVftV2Number(hi) };
+}
+
+/** The base field of a V2 SQC VFT given as halves (allocation-free half of {@link qmSqcVftV2Decode}). */
+export function qmSqcVftV2Base(lo: number, hi: number): number {
+  return ((lo >>> 28) | ((hi & 0xfff) << 4)) & QM_SQC_VFT_BASE_MASK_V2;
+}
+
+/** The number field of a V2 SQC VFT (high half; allocation-free half of {@link qmSqcVftV2Decode}). */
+export function qmSqcVftV2Number(hi: number): number {
+  return ((hi >>> (QM_SQC_VFT_NUM_SHIFT_V2 - 32)) & QM_SQC_VFT_NUM_MASK_V2) + 1;
 }
 
 /** Valid bit (44) of an SQC VFT given as halves. */
