@@ -230,12 +230,7 @@ export class VfioIommuType1 {
       if (bitmap === undefined) throw new KernelError('EINVAL', 'GET_DIRTY_BITMAP without a vfio_bitmap');
       this.checkBitmap(mm, size, bitmap);
     }
-    const end = iova + size;
-    const victims = this.dmas.filter((d) => d.iova < end && iova < d.iova + d.size);
-    for (const d of victims) {
-      if (d.iova < iova || d.iova + d.size > end)
-        throw new KernelError('EINVAL', 'UNMAP_DMA bisects a mapping');
-    }
+    const victims = this.wholeDmasIn(iova, size, 'UNMAP_DMA');
     if (getDirty && bitmap !== undefined) {
       for (const d of victims) this.copyOut(mm, d, iova, bitmap);
     }
@@ -278,13 +273,7 @@ export class VfioIommuType1 {
       throw new KernelError('EINVAL', 'GET_BITMAP iova/size not aligned to the IOMMU page size');
     }
     if (!this.tracking) throw new KernelError('EINVAL', 'dirty page tracking not started');
-    const end = iova + size;
-    const inRange = this.dmas.filter((d) => d.iova < end && iova < d.iova + d.size);
-    for (const d of inRange) {
-      if (d.iova < iova || d.iova + d.size > end)
-        throw new KernelError('EINVAL', 'GET_BITMAP bisects a mapping');
-    }
-    for (const d of inRange) this.copyOut(mm, d, iova, bitmap);
+    for (const d of this.wholeDmasIn(iova, size, 'GET_BITMAP')) this.copyOut(mm, d, iova, bitmap);
   }
 
   /** `vfio_pin_pages`: a vendor driver pins `npage` pages at `iova` (they count as dirty while pinned). */
@@ -416,6 +405,19 @@ export class VfioIommuType1 {
     } catch {
       throw new KernelError('EINVAL', 'bitmap not accessible');
     }
+  }
+
+  /**
+   * The mappings overlapping `[iova, iova + size)`, each of which must lie wholly inside it.
+   * @throws KernelError EINVAL (`op` would bisect a mapping)
+   */
+  private wholeDmasIn(iova: number, size: number, op: string): VfioDma[] {
+    const end = iova + size;
+    const inRange = this.dmas.filter((d) => d.iova < end && iova < d.iova + d.size);
+    for (const d of inRange) {
+      if (d.iova < iova || d.iova + d.size > end) throw new KernelError('EINVAL', `${op} bisects a mapping`);
+    }
+    return inRange;
   }
 
   private perpetuallyDirty(): boolean {
