@@ -6,7 +6,6 @@ import {
   PCI_DEVICE_ID_HUAWEI_ZIP_VF,
   PCI_VENDOR_ID_HUAWEI,
   QM_HW_V3,
-  QM_NOT_READY,
   type QmKind,
 } from '@vfio-sim/qm-hw';
 import {
@@ -82,7 +81,6 @@ export function hisiAccGetPfQm(pdev: PciDev): HisiQm | undefined {
 function hisiAccVfioPciOpenDevice(hdev: HisiAccVfCoreDevice): void {
   vfioPciCoreEnable(hdev);
   hisiAccVfReset(hdev);
-  hdev.vfQmState = QM_NOT_READY;
   hisiAccV1RegionInit(hdev);
   vfioPciCoreFinishEnable(hdev);
 }

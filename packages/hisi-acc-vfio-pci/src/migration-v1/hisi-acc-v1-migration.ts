@@ -131,12 +131,10 @@ export class HisiAccMigrationV1 implements MigrationV1Driver {
     this.loaded = state;
   }
 
+  /** The v1 session ends; the device-level reset (state, window, pause) is `hisiAccVfReset`'s. */
   reset(): void {
     this.pending = undefined;
     this.loaded = undefined;
-    this.hdev.vfQmState = QM_NOT_READY;
-    this.hdev.paused = false;
-    this.hdev.window.unmap();
   }
 
   private restore(start: boolean): void {
