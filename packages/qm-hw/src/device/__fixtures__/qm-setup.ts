@@ -1,4 +1,6 @@
 import { GuestMemory, IdentityDmaPort, type MmioRegion, VirtualClock, writeq } from '@vfio-sim/platform';
+import { HisiQm } from '../../driver/hisi-qm.js';
+import { qmSetVftCommon } from '../../driver/vft.js';
 import { QM_EQE_SIZE, qm_cqc, qm_eqc, qm_sqc, qmMkCqcDw3V2, qmMkSqcDw3V2 } from '../../regs/contexts.js';
 import { QM_DOORBELL_CMD_SQ, qmDbV2 } from '../../regs/doorbell.js';
 import {
@@ -20,17 +22,9 @@ import {
   QM_VF_AEQ_INT_MASK,
   QM_VF_EQ_INT_MASK,
   QM_VF_STATE,
-  QM_VFT_CFG,
-  QM_VFT_CFG_DATA_H,
-  QM_VFT_CFG_DATA_L,
-  QM_VFT_CFG_OP_ENABLE,
-  QM_VFT_CFG_OP_WR,
-  QM_VFT_CFG_RDY,
-  QM_VFT_CFG_TYPE,
 } from '../../regs/registers.js';
 import { QM_SQE_SIZE, qm_sqe } from '../../regs/sqe.js';
 import type { QmKind } from '../../regs/versions.js';
-import { qmCqcVftV2Encode, qmSqcVftV2Encode } from '../../regs/vft.js';
 import { QmDevice, type QmDeviceOptions } from '../qm-device.js';
 import type { QmFunction } from '../qm-function.js';
 
@@ -70,19 +64,14 @@ export function mb(
   return bar.readl(QM_MB_CMD_SEND_BASE);
 }
 
-/** Program one VFT (SQC and CQC) from the PF, running the RDY handshake. */
+/**
+ * Program one function's VFT (SQC then CQC) from the PF with the driver library's
+ * {@link qmSetVftCommon} (the RDY handshake included), without its range check against `ctrl_qp_num`.
+ */
 export function setVft(clock: VirtualClock, pf: QmFunction, fun: number, base: number, num: number): void {
-  for (const type of [QM_SQC_VFT, QM_CQC_VFT]) {
-    const d = type === QM_SQC_VFT ? qmSqcVftV2Encode(base, num) : qmCqcVftV2Encode(num);
-    pf.bar2.writel(QM_VFT_CFG_OP_WR, 0);
-    pf.bar2.writel(QM_VFT_CFG_TYPE, type);
-    pf.bar2.writel(QM_VFT_CFG, fun);
-    pf.bar2.writel(QM_VFT_CFG_DATA_L, d.lo);
-    pf.bar2.writel(QM_VFT_CFG_DATA_H, d.hi);
-    pf.bar2.writel(QM_VFT_CFG_RDY, 0);
-    pf.bar2.writel(QM_VFT_CFG_OP_ENABLE, 1);
-    clock.udelay(50);
-  }
+  const qm = new HisiQm({ ioBase: pf.bar2, clock, funType: 'PF', ver: pf.device.version });
+  qmSetVftCommon(qm, QM_SQC_VFT, fun, base, num);
+  qmSetVftCommon(qm, QM_CQC_VFT, fun, base, num);
 }
 
 /** A device with `numVfs` VFs of `qpsPerVf` queues each (PF owns the first `qpsPerVf`), identity DMA. */
