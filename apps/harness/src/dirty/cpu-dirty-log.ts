@@ -24,10 +24,13 @@ export class CpuDirtyLog {
   private logging = false;
   private dmaDepth = 0;
 
-  /** Attach the log to `memory` (its write observer); logging starts with {@link start}. */
+  /**
+   * A log for `memory`; logging starts with {@link start}. The log is `memory`'s write observer only
+   * while logging, so writes outside a migration (and every write into a memory that never logs, such
+   * as the incoming VM's) cost nothing.
+   */
   constructor(readonly memory: GuestMemory) {
     this.bitmap = new PageBitmap(memory.size / PAGE_SIZE);
-    memory.setWriteObserver((gpa, length) => this.observe(gpa, length));
   }
 
   /** Whether writes are being logged. */
@@ -42,11 +45,13 @@ export class CpuDirtyLog {
   start(): void {
     this.bitmap.clear();
     this.logging = true;
+    this.memory.setWriteObserver(this.observe);
   }
 
   /** Stop logging; the log keeps what it holds. */
   stop(): void {
     this.logging = false;
+    this.memory.setWriteObserver(undefined);
   }
 
   /** A device DMA access begins: writes until {@link endDeviceDma} are not CPU writes. */
@@ -72,12 +77,13 @@ export class CpuDirtyLog {
     return n;
   }
 
-  private observe(gpa: number, length: number): void {
-    if (!this.logging || this.dmaDepth !== 0 || length === 0) return;
+  /** The write observer, installed while logging: marks the pages of a CPU write. */
+  private readonly observe = (gpa: number, length: number): void => {
+    if (this.dmaDepth !== 0 || length === 0) return;
     const words = this.bitmap.words;
     const first = Math.floor(gpa / PAGE_BYTES);
     const last = Math.floor((gpa + length - 1) / PAGE_BYTES);
     words[first >>> 5]! |= 1 << (first & 31);
     for (let p = first + 1; p <= last; p++) words[p >>> 5]! |= 1 << (p & 31);
-  }
+  };
 }
