@@ -1,4 +1,4 @@
-import { QM_EQC_PHASE_SHIFT, QM_EQE_SIZE } from '../regs/contexts.js';
+import { QM_EQC_PHASE_SHIFT, QM_EQE_SIZE, qmEqcDepth } from '../regs/contexts.js';
 
 /**
  * An event queue (EQ or AEQ) as the hardware holds it: the 7-dword context image (the same words VF
@@ -33,7 +33,7 @@ export class QmEventQueue {
   }
 
   get depth(): number {
-    return (this.image[6]! & 0xffff) + 1;
+    return qmEqcDepth(this.image[6]!);
   }
 
   get phase(): number {

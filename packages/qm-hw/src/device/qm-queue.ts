@@ -1,4 +1,4 @@
-import { QM_CQ_FLAG_SHIFT, QM_CQ_PHASE_SHIFT, QM_SQ_SQE_SIZE_SHIFT } from '../regs/contexts.js';
+import { QM_CQ_FLAG_SHIFT, QM_CQ_PHASE_SHIFT, QM_SQ_SQE_SIZE_SHIFT, qmQcDepthV2 } from '../regs/contexts.js';
 import { QM_HW_V1 } from '../regs/versions.js';
 
 /** Plain view of one queue pair for snapshots. */
@@ -57,7 +57,7 @@ export class QmQueue {
     this.sqTail = v.getUint16(2, true);
     this.sqBase = v.getUint32(8, true) * 0x1_0000_0000 + v.getUint32(4, true);
     const dw3 = v.getUint32(12, true);
-    this.sqDepth = ver === QM_HW_V1 ? v.getUint16(16, true) + 1 : (dw3 & 0xfff) + 1;
+    this.sqDepth = ver === QM_HW_V1 ? v.getUint16(16, true) + 1 : qmQcDepthV2(dw3);
     this.sqeSize = 1 << ((dw3 >>> QM_SQ_SQE_SIZE_SHIFT) & 0xf);
     this.cqNum = v.getUint16(24, true);
     this.hasSqc = true;
@@ -74,7 +74,7 @@ export class QmQueue {
     this.cqTail = v.getUint16(2, true);
     this.cqBase = v.getUint32(8, true) * 0x1_0000_0000 + v.getUint32(4, true);
     const dw3 = v.getUint32(12, true);
-    this.cqDepth = ver === QM_HW_V1 ? v.getUint16(16, true) + 1 : (dw3 & 0xfff) + 1;
+    this.cqDepth = ver === QM_HW_V1 ? v.getUint16(16, true) + 1 : qmQcDepthV2(dw3);
     this.cqPhase = (v.getUint32(24, true) >>> QM_CQ_PHASE_SHIFT) & 1;
     this.hasCqc = true;
     if (this.cqHead >= this.cqDepth) this.cqHead %= this.cqDepth;
