@@ -1,9 +1,6 @@
 import { fc, test } from '@fast-check/vitest';
-import { GuestMemory, Process, UserMemory } from '@vfio-sim/platform';
 import { expect } from 'vitest';
-import { IommuDevice, IommuHw } from './iommu-hw.js';
-import { IommufdClient } from './iommufd-client.js';
-import { openIommufd } from './iommufd-ctx.js';
+import { iommufdBed } from './__fixtures__/iommufd-bed.js';
 import { hostPhysMap } from './phys-map.js';
 import * as u from './uapi.js';
 
@@ -52,15 +49,13 @@ test.prop(
   [fc.constantFrom('amd-v1', 'vtd-ss', 'arm-smmuv3-s1'), fc.array(opArb, { minLength: 10, maxLength: 50 })],
   { numRuns: 80 },
 )('reported bitmap = written pages rounded to their leaves', (format, ops) => {
-  const mm = new UserMemory(4 * MiB);
-  const proc = new Process(mm);
-  const guest = new GuestMemory(8 * MiB);
-  const ramVa = mm.mmap(guest);
+  const { mm, guest, ramVa, file, client, dev, devId } = iommufdBed({
+    format,
+    ramSize: 8 * MiB,
+    heapSize: 4 * MiB,
+    devName: 'dev',
+  });
   const pa0 = hostPhysMap.baseOf(guest);
-  const file = openIommufd();
-  const client = new IommufdClient(proc, proc.install(file));
-  const dev = new IommuDevice(new IommuHw({ format }), 'dev');
-  const devId = file.privateData.bindDevice(dev);
   const ioas = client.ioasAlloc();
   const hwpt = client.hwptAlloc(devId, ioas, u.IOMMU_HWPT_ALLOC_DIRTY_TRACKING);
   file.privateData.attachDevice(devId, hwpt);

@@ -1,10 +1,9 @@
-import { errnoOf, GuestMemory, Process, UserMemory } from '@vfio-sim/platform';
+import { errnoOf, type UserMemory } from '@vfio-sim/platform';
 import { describe, expect, it } from 'vitest';
+import { iommufdBed } from './__fixtures__/iommufd-bed.js';
 import { IotlbGather } from './io-pgtable.js';
 import type { IoPgtableFormatName } from './io-pgtable-format.js';
 import { IommuDevice, IommuHw } from './iommu-hw.js';
-import { IommufdClient } from './iommufd-client.js';
-import { openIommufd } from './iommufd-ctx.js';
 import * as u from './uapi.js';
 
 const MiB = 1 << 20;
@@ -13,15 +12,12 @@ const BASE = 1 << 24; // MOCK_APERTURE_START
 
 function setup(format: IoPgtableFormatName = 'amd-v1', opts: { size?: number; huge?: boolean } = {}) {
   const size = opts.size ?? 16 * MiB;
-  const mm = new UserMemory(8 * MiB);
-  const proc = new Process(mm);
-  const guest = new GuestMemory(Math.max(size, 2 * MiB));
-  const ramVa = mm.mmap(guest);
-  const file = openIommufd();
-  const ctx = file.privateData;
-  const client = new IommufdClient(proc, proc.install(file));
-  const dev = new IommuDevice(new IommuHw({ format }), 'dev');
-  const devId = ctx.bindDevice(dev);
+  const { mm, proc, guest, ramVa, ctx, client, dev, devId } = iommufdBed({
+    format,
+    ramSize: Math.max(size, 2 * MiB),
+    heapSize: 8 * MiB,
+    devName: 'dev',
+  });
   const ioas = client.ioasAlloc();
   if (!(opts.huge ?? false)) client.setHugePages(ioas, false);
   client.ioasMap(ioas, ramVa, size, { iova: BASE });

@@ -1,26 +1,17 @@
-import { errnoOf, GuestMemory, Process, UserMemory } from '@vfio-sim/platform';
+import { errnoOf, GuestMemory } from '@vfio-sim/platform';
 import { describe, expect, it } from 'vitest';
+import { iommufdBed } from './__fixtures__/iommufd-bed.js';
 import { IommuDevice, IommuHw } from './iommu-hw.js';
-import { IommufdClient } from './iommufd-client.js';
-import { openIommufd } from './iommufd-ctx.js';
 import * as u from './uapi.js';
 
 const MiB = 1 << 20;
 const PS = 4096;
 
 function fixture() {
-  const mm = new UserMemory();
-  const proc = new Process(mm);
-  const ramVa = mm.mmap(new GuestMemory(16 * MiB));
-  const file = openIommufd();
-  const fd = proc.install(file);
-  const ctx = file.privateData;
-  const client = new IommufdClient(proc, fd);
-  const dev = new IommuDevice(new IommuHw({ format: 'amd-v1' }), 'vf0');
-  const devId = ctx.bindDevice(dev);
-  const ioas = client.ioasAlloc();
-  const ioctl = (cmd: number, va: number) => errnoOf(() => proc.ioctl(fd, cmd, va));
-  return { mm, proc, fd, ramVa, file, ctx, client, dev, devId, ioas, ioctl };
+  const bed = iommufdBed({ ramSize: 16 * MiB });
+  const ioas = bed.client.ioasAlloc();
+  const ioctl = (cmd: number, va: number) => errnoOf(() => bed.proc.ioctl(bed.fd, cmd, va));
+  return { ...bed, ioas, ioctl };
 }
 
 describe('cmd_length (selftest iommufd.cmd_length)', () => {

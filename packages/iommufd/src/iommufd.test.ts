@@ -1,9 +1,8 @@
-import { errnoOf, GuestMemory, Process, UserMemory } from '@vfio-sim/platform';
+import { errnoOf } from '@vfio-sim/platform';
 import { describe, expect, it } from 'vitest';
+import { iommufdBed } from './__fixtures__/iommufd-bed.js';
 import type { IoPgtableFormatName } from './io-pgtable-format.js';
 import { IommuDevice, IommuHw } from './iommu-hw.js';
-import { IommufdClient } from './iommufd-client.js';
-import { type IommufdCtx, openIommufd } from './iommufd-ctx.js';
 import * as u from './uapi.js';
 
 const MiB = 1 << 20;
@@ -11,18 +10,7 @@ const PS = 4096;
 
 /** The selftest fixture: an iommufd, a VMM process with guest RAM mapped, one bound device. */
 function fixture(format: IoPgtableFormatName = 'amd-v1', ramSize = 64 * MiB) {
-  const mm = new UserMemory();
-  const proc = new Process(mm);
-  const guest = new GuestMemory(ramSize);
-  const ramVa = mm.mmap(guest);
-  const file = openIommufd();
-  const fd = proc.install(file);
-  const ctx: IommufdCtx = file.privateData;
-  const hw = new IommuHw({ format });
-  const dev = new IommuDevice(hw, 'vf0');
-  const devId = ctx.bindDevice(dev);
-  const client = new IommufdClient(proc, fd);
-  return { mm, proc, guest, ramVa, file, fd, ctx, hw, dev, devId, client };
+  return iommufdBed({ format, ramSize });
 }
 
 describe('iommufd uAPI', () => {
