@@ -1,4 +1,4 @@
-import { defineStruct } from '@vfio-sim/platform';
+import { defineStruct, PAGE_SIZE } from '@vfio-sim/platform';
 import { QM_CQE_SIZE, QM_EQE_SIZE, qm_cqc, qm_sqc } from '../regs/contexts.js';
 import { QM_SQE_SIZE } from '../regs/sqe.js';
 import { QM_EQ_DEPTH, QM_Q_DEPTH } from '../regs/versions.js';
@@ -96,19 +96,19 @@ export function guestVfLayout(
   bufferSize: number,
 ): GuestVfLayout {
   const a = new BumpAllocator(allocBase, limit);
-  const ctrl = a.alloc(4096, 4096);
-  const eqe = a.alloc(QM_EQE_SIZE * QM_EQ_DEPTH, 4096);
+  const ctrl = a.alloc(PAGE_SIZE, PAGE_SIZE);
+  const eqe = a.alloc(QM_EQE_SIZE * QM_EQ_DEPTH, PAGE_SIZE);
   const aeqe = a.alloc(QM_EQE_SIZE * QM_Q_DEPTH, 32);
   const sqc = a.alloc(qm_sqc.size * qpNum, 32);
   const cqc = a.alloc(qm_cqc.size * qpNum, 32);
   const qdmaEnd = cqc + qm_cqc.size * qpNum;
   const eqc = a.alloc(32, 32);
   const aeqc = a.alloc(32, 32);
-  const sqe = a.alloc(QM_SQE_SIZE * QM_Q_DEPTH, 4096);
-  const cqe = a.alloc(QM_CQE_SIZE * QM_Q_DEPTH, 4096);
-  const slots = a.alloc(guest_job_slot.size * bufferSlots, 4096);
-  const bufferStride = Math.ceil((2 * bufferSize + 2 * GUEST_JOB_KEY_SIZE) / 4096) * 4096;
-  const buffers = a.alloc(bufferStride * bufferSlots, 4096);
+  const sqe = a.alloc(QM_SQE_SIZE * QM_Q_DEPTH, PAGE_SIZE);
+  const cqe = a.alloc(QM_CQE_SIZE * QM_Q_DEPTH, PAGE_SIZE);
+  const slots = a.alloc(guest_job_slot.size * bufferSlots, PAGE_SIZE);
+  const bufferStride = Math.ceil((2 * bufferSize + 2 * GUEST_JOB_KEY_SIZE) / PAGE_SIZE) * PAGE_SIZE;
+  const buffers = a.alloc(bufferStride * bufferSlots, PAGE_SIZE);
   return {
     ctrl,
     qdma: { dma: eqe, size: qdmaEnd - eqe },

@@ -4,6 +4,7 @@ import {
   IdentityDmaPort,
   KernelError,
   type MmioRegion,
+  PAGE_SIZE,
   pollTimeout,
   type Tracer,
   type VirtualClock,
@@ -174,8 +175,8 @@ export class PfDriver {
   /** Place the PF's EQE/AEQE rings and SQC/CQC arrays in host memory (`hisi_qm_memory_init`). */
   private static memoryInit(qm: HisiQm): void {
     const mem = qm.memory as GuestMemory;
-    const a = new BumpAllocator(0x1000, mem.size);
-    qm.eqeDma = a.alloc(QM_EQE_SIZE * QM_EQ_DEPTH, 4096);
+    const a = new BumpAllocator(PAGE_SIZE, mem.size);
+    qm.eqeDma = a.alloc(QM_EQE_SIZE * QM_EQ_DEPTH, PAGE_SIZE);
     qm.aeqeDma = a.alloc(QM_EQE_SIZE * QM_Q_DEPTH, 32);
     qm.sqcDma = a.alloc(qm_sqc.size * qm.qpNum, 32);
     qm.cqcDma = a.alloc(qm_cqc.size * qm.qpNum, 32);
