@@ -3,8 +3,12 @@ import type { TraceSink } from '@vfio-sim/platform';
 import type { QmKind } from '@vfio-sim/qm-hw';
 import { DEFAULT_IOMMU_FORMAT } from '../host/host-iommu.js';
 import { type LayerStatus, layerStatus } from '../layers.js';
-import type { DeviceStateStep, MigrationPhaseName } from '../migration/migration-report.js';
-import type { RamRound } from '../migration/ram-precopy.js';
+import type { LiveMigrationV2Report } from '../migration/live-migration-v2.js';
+import type {
+  DeviceStateStep,
+  MigrationPhaseName,
+  RamMigrationReport,
+} from '../migration/migration-report.js';
 import {
   DESTINATION_JOBS,
   type MigrationDemoResult,
@@ -30,7 +34,7 @@ export interface DemoOptions {
 }
 
 /** How guest RAM moved, in the demo's summary. */
-export type RamMode = 'precopy' | 'stop-and-copy';
+export type RamMode = RamMigrationReport['mode'];
 
 /** The layers the demo runs on; the others are built but not part of it yet. */
 const USED_BY_DEMO = new Set([
@@ -56,30 +60,18 @@ export interface DemoReport {
   /** Both hosts' accelerator. */
   readonly kind: QmKind;
   /** What only a v2 migration has (null for v1). */
-  readonly v2: {
-    readonly switchoverAck: boolean;
-    /** Virtual time the destination approved the switch-over (µs; null without switchover-ack). */
-    readonly switchoverApprovedUs: number | null;
-    /** MIG_DATA_SIZE (hisi_acc: sizeof(struct acc_vf_data) = 176). */
-    readonly stopCopySize: number;
-    /** Device data read in PRE_COPY (the match data) and at STOP_COPY (the rest of the state). */
-    readonly precopyDeviceBytes: number;
-    readonly stopCopyDeviceBytes: number;
-    /** Pending bytes (dirty RAM + MIG_DATA_SIZE) at the last exact query and their expected downtime. */
-    readonly lastPending: { readonly bytes: number; readonly expectedDowntimeUs: number } | null;
-    /** The kernel's arcs for the destination's vm_start (RESUMING → STOP → RUNNING). */
-    readonly destinationStartPath: readonly string[];
-  } | null;
-  /** Guest RAM in this run. */
-  readonly ram: {
-    readonly mode: RamMode;
-    readonly downtimeLimitUs: number;
-    readonly maxRounds: number;
-    /** Pre-copy rounds, then the round while stopped (empty in stop-and-copy mode). */
-    readonly rounds: readonly RamRound[];
-    readonly converged: boolean;
-    readonly precopyBytes: number;
-    readonly stoppedBytes: number;
+  readonly v2:
+    | (Pick<
+        LiveMigrationV2Report,
+        'switchoverAck' | 'switchoverApprovedUs' | 'stopCopySize' | 'lastPending' | 'destinationStartPath'
+      > & {
+        /** Device data read in PRE_COPY (the match data) and at STOP_COPY (the rest of the state). */
+        readonly precopyDeviceBytes: number;
+        readonly stopCopyDeviceBytes: number;
+      })
+    | null;
+  /** Guest RAM in this run: the migration's RAM report without the IOMMU format, mismatches counted. */
+  readonly ram: Omit<RamMigrationReport, 'iommuFormat' | 'check'> & {
     /** Source against destination RAM at the switch-over. */
     readonly check: { readonly pagesCompared: number; readonly mismatchedPages: number };
   };
