@@ -148,7 +148,7 @@ export class DmaPageTracker {
         word &= mask;
         if (word === 0) continue;
         r.bits[w] = r.bits[w]! & ~word;
-        for (let b = 0; b < 32; b++) if ((word >>> b) & 1) bitmap.record(r.iova + (lo + b) * ps, ps);
+        bitmap.recordPages32(r.iova + lo * ps, ps, word);
       }
     }
     bitmap.flush();
