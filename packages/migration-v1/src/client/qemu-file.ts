@@ -18,13 +18,12 @@ export class QemuFileWriter {
   putBe64(value: bigint): void {
     const b = new Uint8Array(8);
     new DataView(b.buffer).setBigUint64(0, BigInt.asUintN(64, value), false);
-    this.putBuffer(b);
+    this.append(b);
   }
 
-  /** `qemu_put_buffer`. */
+  /** `qemu_put_buffer` (the bytes are copied: the caller may reuse its buffer). */
   putBuffer(bytes: Uint8Array): void {
-    this.chunks.push(bytes.slice());
-    this.length += bytes.length;
+    this.append(bytes.slice());
   }
 
   /** Bytes written so far. */
@@ -41,6 +40,12 @@ export class QemuFileWriter {
       at += c.length;
     }
     return out;
+  }
+
+  /** Keep `chunk` (owned by the writer from now on). */
+  private append(chunk: Uint8Array): void {
+    this.chunks.push(chunk);
+    this.length += chunk.length;
   }
 }
 
