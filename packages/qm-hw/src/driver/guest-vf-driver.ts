@@ -37,6 +37,7 @@ import {
   qmMbCmdIrq,
   qmPingPf,
 } from './ifc.js';
+import { qmUseMemoryLayout } from './qm-memory.js';
 import { hisiQmSetState, hisiQmStart, hisiQmStop } from './qm-start-stop.js';
 import {
   HisiQp,
@@ -238,13 +239,7 @@ export class GuestVfDriver {
   }
 
   private static wire(qm: HisiQm, layout: GuestVfLayout): void {
-    qm.eqeDma = layout.eqe;
-    qm.aeqeDma = layout.aeqe;
-    qm.sqcDma = layout.sqc;
-    qm.cqcDma = layout.cqc;
-    qm.eqcDma = layout.eqc;
-    qm.aeqcDma = layout.aeqc;
-    qm.qdma = { ...layout.qdma };
+    qmUseMemoryLayout(qm, layout);
     qm.sqeSize = QM_SQE_SIZE;
   }
 

@@ -1,8 +1,9 @@
 import { defineStruct, PAGE_SIZE } from '@vfio-sim/platform';
-import { QM_CQE_SIZE, QM_EQE_SIZE, qm_cqc, qm_sqc } from '../regs/contexts.js';
+import { QM_CQE_SIZE } from '../regs/contexts.js';
 import { QM_SQE_SIZE } from '../regs/sqe.js';
-import { QM_EQ_DEPTH, QM_Q_DEPTH } from '../regs/versions.js';
+import { QM_Q_DEPTH } from '../regs/versions.js';
 import { BumpAllocator } from './bump-allocator.js';
+import { type QmMemoryLayout, qmMemoryLayout } from './qm-memory.js';
 
 /** Bytes reserved per job for a key and for an IV. */
 export const GUEST_JOB_KEY_SIZE = 256;
@@ -61,16 +62,8 @@ export const guest_job_slot = defineStruct(
 );
 
 /** Where everything of the guest VF driver lives (all guest-physical = DMA addresses). */
-export interface GuestVfLayout {
+export interface GuestVfLayout extends QmMemoryLayout {
   readonly ctrl: number;
-  /** Coherent block (`qdma`): EQEs, AEQEs, SQC array, CQC array. */
-  readonly qdma: { readonly dma: number; readonly size: number };
-  readonly eqe: number;
-  readonly aeqe: number;
-  readonly sqc: number;
-  readonly cqc: number;
-  readonly eqc: number;
-  readonly aeqc: number;
   readonly sqe: number;
   readonly cqe: number;
   readonly slots: number;
@@ -97,13 +90,7 @@ export function guestVfLayout(
 ): GuestVfLayout {
   const a = new BumpAllocator(allocBase, limit);
   const ctrl = a.alloc(PAGE_SIZE, PAGE_SIZE);
-  const eqe = a.alloc(QM_EQE_SIZE * QM_EQ_DEPTH, PAGE_SIZE);
-  const aeqe = a.alloc(QM_EQE_SIZE * QM_Q_DEPTH, 32);
-  const sqc = a.alloc(qm_sqc.size * qpNum, 32);
-  const cqc = a.alloc(qm_cqc.size * qpNum, 32);
-  const qdmaEnd = cqc + qm_cqc.size * qpNum;
-  const eqc = a.alloc(32, 32);
-  const aeqc = a.alloc(32, 32);
+  const qm = qmMemoryLayout(a, qpNum);
   const sqe = a.alloc(QM_SQE_SIZE * QM_Q_DEPTH, PAGE_SIZE);
   const cqe = a.alloc(QM_CQE_SIZE * QM_Q_DEPTH, PAGE_SIZE);
   const slots = a.alloc(guest_job_slot.size * bufferSlots, PAGE_SIZE);
@@ -111,13 +98,7 @@ export function guestVfLayout(
   const buffers = a.alloc(bufferStride * bufferSlots, PAGE_SIZE);
   return {
     ctrl,
-    qdma: { dma: eqe, size: qdmaEnd - eqe },
-    eqe,
-    aeqe,
-    sqc,
-    cqc,
-    eqc,
-    aeqc,
+    ...qm,
     sqe,
     cqe,
     slots,

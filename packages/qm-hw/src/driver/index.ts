@@ -11,6 +11,7 @@ export * from './int-state.js';
 export * from './mailbox.js';
 export * from './mailbox-lock.js';
 export * from './pf-driver.js';
+export * from './qm-memory.js';
 export * from './qm-start-stop.js';
 export * from './qp.js';
 export * from './vft.js';

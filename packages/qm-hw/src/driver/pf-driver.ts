@@ -9,18 +9,15 @@ import {
   type Tracer,
   type VirtualClock,
 } from '@vfio-sim/platform';
-import { QM_EQE_SIZE, qm_cqc, qm_sqc } from '../regs/contexts.js';
 import { POLL_PERIOD, POLL_TIMEOUT, QM_PF_SET_QOS, QM_VF_GET_QOS } from '../regs/mailbox.js';
 import { QM_CAPBILITY, QM_MEM_INIT_DONE, QM_MEM_START_INIT, QM_QUE_ISO_EN } from '../regs/registers.js';
 import {
   QM_ABNORMAL_EVENT_IRQ_VECTOR,
   QM_CMD_EVENT_IRQ_VECTOR,
-  QM_EQ_DEPTH,
   QM_EQ_EVENT_IRQ_VECTOR,
   QM_HW_V1,
   QM_HW_V2,
   QM_HW_V3,
-  QM_Q_DEPTH,
   QM_QNUM_V1,
   QM_QNUM_V2,
   type QmHwVer,
@@ -37,6 +34,7 @@ import {
   qmMbCmdIrq,
   qmPingSingleVf,
 } from './ifc.js';
+import { qmMemoryLayout, qmUseMemoryLayout } from './qm-memory.js';
 import { hisiQmStart } from './qm-start-stop.js';
 import { qmSetVft, qmVfQAssign } from './vft.js';
 
@@ -175,14 +173,7 @@ export class PfDriver {
   /** Place the PF's EQE/AEQE rings and SQC/CQC arrays in host memory (`hisi_qm_memory_init`). */
   private static memoryInit(qm: HisiQm): void {
     const mem = qm.memory as GuestMemory;
-    const a = new BumpAllocator(PAGE_SIZE, mem.size);
-    qm.eqeDma = a.alloc(QM_EQE_SIZE * QM_EQ_DEPTH, PAGE_SIZE);
-    qm.aeqeDma = a.alloc(QM_EQE_SIZE * QM_Q_DEPTH, 32);
-    qm.sqcDma = a.alloc(qm_sqc.size * qm.qpNum, 32);
-    qm.cqcDma = a.alloc(qm_cqc.size * qm.qpNum, 32);
-    qm.qdma = { dma: qm.eqeDma, size: qm.cqcDma + qm_cqc.size * qm.qpNum - qm.eqeDma };
-    qm.eqcDma = a.alloc(32, 32);
-    qm.aeqcDma = a.alloc(32, 32);
+    qmUseMemoryLayout(qm, qmMemoryLayout(new BumpAllocator(PAGE_SIZE, mem.size), qm.qpNum));
   }
 
   /**
