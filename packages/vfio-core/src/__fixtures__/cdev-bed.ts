@@ -139,3 +139,16 @@ export function cdevBed(options: CdevBedOptions = {}) {
     iommufd,
   };
 }
+
+/**
+ * A {@link cdevBed} with the dirty-capable VF opened as a device cdev and bound to the iommufd (`h`,
+ * `devid`), and the guest RAM mapped at IOVA 0 in a new IOAS (`ioas`, not attached yet).
+ */
+export function cdevBoundBed(options: CdevBedOptions = {}) {
+  const bed = cdevBed(options);
+  const h = bed.vfio.openDeviceCdev(bed.process, bed.dirty.pdev.name);
+  const devid = h.bindIommufd(bed.iommufdFd);
+  const ioas = bed.iommufd.ioasAlloc();
+  bed.iommufd.ioasMap(ioas, bed.ramVa, CDEV_RAM, { iova: 0 });
+  return { ...bed, h, devid, ioas };
+}

@@ -1,7 +1,7 @@
 import { IOMMU_HWPT_ALLOC_DIRTY_TRACKING } from '@vfio-sim/iommufd';
 import { errnoOf, GuestMemory, IdentityDmaPort, Process } from '@vfio-sim/platform';
 import { describe, expect, it } from 'vitest';
-import { CDEV_RAM, cdevBed } from '../__fixtures__/cdev-bed.js';
+import { CDEV_RAM, cdevBed, cdevBoundBed } from '../__fixtures__/cdev-bed.js';
 import { BlockedDmaPort } from '../pci/blocked-dma-port.js';
 import { vfioPciCoreUnregisterDevice } from '../pci-core/register.js';
 import {
@@ -171,19 +171,9 @@ describe('VFIO_DEVICE_BIND_IOMMUFD', () => {
   });
 });
 
-/** A bed with the dirty-capable VF bound and guest RAM mapped at IOVA 0 in a new IOAS. */
-function boundBed() {
-  const bed = cdevBed();
-  const h = bed.vfio.openDeviceCdev(bed.process, bed.dirty.pdev.name);
-  const devid = h.bindIommufd(bed.iommufdFd);
-  const ioas = bed.iommufd.ioasAlloc();
-  bed.iommufd.ioasMap(ioas, bed.ramVa, CDEV_RAM, { iova: 0 });
-  return { ...bed, h, devid, ioas };
-}
-
 describe('VFIO_DEVICE_ATTACH_IOMMUFD_PT / DETACH_IOMMUFD_PT', () => {
   it('attaching to an IOAS translates the device DMA through an automatic domain; detach blocks it', () => {
-    const bed = boundBed();
+    const bed = cdevBoundBed();
     const hwpt = bed.h.attachIommufdPt(bed.ioas);
     expect(hwpt).not.toBe(bed.ioas);
     expect(bed.ictx.objectIds().map((o) => o.type)).toEqual(['device', 'ioas', 'hwpt_paging']);
@@ -210,7 +200,7 @@ describe('VFIO_DEVICE_ATTACH_IOMMUFD_PT / DETACH_IOMMUFD_PT', () => {
   });
 
   it('checks argsz, flags, PASID and the id; a failed attach or replace keeps the current state', () => {
-    const bed = boundBed();
+    const bed = cdevBoundBed();
     const attach = (v: Partial<{ argsz: number; flags: number; pt_id: number }>) =>
       errnoOf(() =>
         bed.h.ioctl(VFIO_DEVICE_ATTACH_IOMMUFD_PT, vfio_device_attach_iommufd_pt, {
@@ -260,7 +250,7 @@ describe('VFIO_DEVICE_ATTACH_IOMMUFD_PT / DETACH_IOMMUFD_PT', () => {
   });
 
   it('a dirty-tracking HWPT: device writes land in guest RAM and set the bits GET_DIRTY_BITMAP reads', () => {
-    const bed = boundBed();
+    const bed = cdevBoundBed();
     const hwpt = bed.iommufd.hwptAlloc(bed.devid, bed.ioas, IOMMU_HWPT_ALLOC_DIRTY_TRACKING);
     expect(bed.h.attachIommufdPt(hwpt)).toBe(hwpt);
     bed.iommufd.setDirtyTracking(hwpt, true);
@@ -282,7 +272,7 @@ describe('VFIO_DEVICE_ATTACH_IOMMUFD_PT / DETACH_IOMMUFD_PT', () => {
   });
 
   it('the vendor refuses a dirty-tracking HWPT for a device whose IOMMU cannot track', () => {
-    const bed = boundBed();
+    const bed = cdevBoundBed();
     const p = bed.vfio.openDeviceCdev(bed.process, bed.plain.pdev.name);
     const plainId = p.bindIommufd(bed.iommufdFd);
     const objects = bed.ictx.objectIds();
@@ -331,11 +321,7 @@ describe('closing a bound device cdev fd', () => {
   });
 
   it('the binding holds the iommufd: closing its fd first keeps the context until the device closes', () => {
-    const bed = cdevBed();
-    const h = bed.vfio.openDeviceCdev(bed.process, bed.dirty.pdev.name);
-    h.bindIommufd(bed.iommufdFd);
-    const ioas = bed.iommufd.ioasAlloc();
-    bed.iommufd.ioasMap(ioas, bed.ramVa, CDEV_RAM, { iova: 0 });
+    const { h, ioas, ...bed } = cdevBoundBed();
     h.attachIommufdPt(ioas);
     bed.process.close(bed.iommufdFd);
     expect(bed.iommufdFile.released).toBe(false);

@@ -1,7 +1,7 @@
 import { DmaPageTracker } from '@vfio-sim/iommufd';
 import { errnoOf } from '@vfio-sim/platform';
 import { describe, expect, it } from 'vitest';
-import { CDEV_RAM, cdevBed } from '../__fixtures__/cdev-bed.js';
+import { CDEV_RAM, cdevBoundBed } from '../__fixtures__/cdev-bed.js';
 
 /** Indexes of the set bits of a little-endian bitmap. */
 function bits(bitmap: Uint8Array): number[] {
@@ -15,11 +15,7 @@ function bits(bitmap: Uint8Array): number[] {
 describe('vfioLogOpsFromTracker: device DMA logging through VFIO_DEVICE_FEATURE', () => {
   it('DMA_LOGGING_START / REPORT / STOP report exactly the pages the device wrote', () => {
     const tracker = new DmaPageTracker();
-    const bed = cdevBed({ tracker });
-    const h = bed.vfio.openDeviceCdev(bed.process, bed.dirty.pdev.name);
-    h.bindIommufd(bed.iommufdFd);
-    const ioas = bed.iommufd.ioasAlloc();
-    bed.iommufd.ioasMap(ioas, bed.ramVa, CDEV_RAM, { iova: 0 });
+    const { h, ioas, ...bed } = cdevBoundBed({ tracker });
     h.attachIommufdPt(ioas); // an automatic domain: no IOMMU dirty tracking, the device tracks itself
     const dma = () => bed.dirty.engine.port!;
     dma().writeU32(0x1000, 1); // before START: not logged
@@ -41,11 +37,7 @@ describe('vfioLogOpsFromTracker: device DMA logging through VFIO_DEVICE_FEATURE'
 
   it("a second START is the tracker's EINVAL and leaves the first log running", () => {
     const tracker = new DmaPageTracker();
-    const bed = cdevBed({ tracker });
-    const h = bed.vfio.openDeviceCdev(bed.process, bed.dirty.pdev.name);
-    h.bindIommufd(bed.iommufdFd);
-    const ioas = bed.iommufd.ioasAlloc();
-    bed.iommufd.ioasMap(ioas, bed.ramVa, CDEV_RAM, { iova: 0 });
+    const { h, ioas, ...bed } = cdevBoundBed({ tracker });
     h.attachIommufdPt(ioas);
     h.dmaLoggingStart([{ iova: 0, length: 0x10000 }], 4096);
     expect(errnoOf(() => h.dmaLoggingStart([{ iova: 0, length: CDEV_RAM }], 4096))).toBe('EINVAL');
