@@ -29,6 +29,8 @@ export type QmInterruptHandler = (vector: number) => void;
 
 const SCRATCH4 = new Uint8Array(4);
 const SCRATCH4_VIEW = new DataView(SCRATCH4.buffer);
+/** An SQC/CQC read from a base table on a doorbell (the queue's loaders copy it). */
+const SCRATCH_QC = new Uint8Array(32);
 
 /**
  * One PCI function of the QM (the PF is function 0, VF i is function i + 1): its BAR2 register file,
@@ -275,7 +277,7 @@ export class QmFunction {
   /** Reload `q`'s SQC/CQC from the base tables (restart, or a doorbell on a queue without context). */
   loadFromBaseTables(q: QmQueue): void {
     if (this.sqcBt === 0 || this.cqcBt === 0) return;
-    const buf = new Uint8Array(32);
+    const buf = SCRATCH_QC;
     if (!this.dmaRead(this.sqcBt + q.qn * 32, buf)) return;
     q.loadSqc(buf, this.device.version);
     if (!this.dmaRead(this.cqcBt + q.qn * 32, buf)) return;
