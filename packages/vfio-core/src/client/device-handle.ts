@@ -3,6 +3,7 @@ import {
   KernelError,
   MAP_SHARED,
   type MmioRegion,
+  PAGE_SIZE,
   PROT_READ,
   PROT_WRITE,
   type Process,
@@ -417,7 +418,7 @@ export class VfioDeviceHandle {
   /** A user buffer of at least `size` bytes (the scratch area, grown when needed). */
   private buffer(size: number): number {
     if (size > this.scratchSize) {
-      this.scratchSize = Math.ceil(size / 4096) * 4096;
+      this.scratchSize = Math.ceil(size / PAGE_SIZE) * PAGE_SIZE;
       this.scratch = this.process.mm.alloc(this.scratchSize, 8);
     }
     return this.scratch;
@@ -440,7 +441,7 @@ function decodeCaps(bytes: Uint8Array, offset: number): VfioRegionCap[] {
       const areas = Array.from({ length: c.nr_areas }, (_, i) => {
         const a = vfio_region_sparse_mmap_area.decode(
           bytes,
-          at + vfio_region_info_cap_sparse_mmap.size + i * 16,
+          at + vfio_region_info_cap_sparse_mmap.size + i * vfio_region_sparse_mmap_area.size,
         );
         return { offset: Number(a.offset), size: Number(a.size) };
       });
