@@ -1,4 +1,10 @@
-import { type FilePosition, KernelError, type MmioRegion, type Task } from '@vfio-sim/platform';
+import {
+  type FilePosition,
+  type GuestMemory,
+  KernelError,
+  type MmioRegion,
+  type Task,
+} from '@vfio-sim/platform';
 import type { PciConfigSpace } from '../pci/config-space.js';
 import { pciResourceLen } from '../pci/pci-dev.js';
 import {
@@ -113,17 +119,10 @@ export function vfioPciBarRw(
   return n;
 }
 
-interface Bytes {
-  readU32(at: number): number;
-  writeU32(at: number, v: number): void;
-  read(at: number, dst: Uint8Array): void;
-  write(at: number, src: Uint8Array): void;
-}
-
 /** `vfio_pci_core_do_io_rw`: naturally aligned transactions, widest first. */
 function doIoRw(
   region: MmioRegion,
-  mem: Bytes,
+  mem: GuestMemory,
   at: number,
   off: number,
   count: number,
