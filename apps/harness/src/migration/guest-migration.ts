@@ -8,7 +8,7 @@ import { copyGuestMemory, type GuestMemoryCopy } from './guest-memory-copy.js';
 import type { MigrationLink } from './link.js';
 import type { LiveMigrationOptions } from './live-migration-options.js';
 import type { RamMigrationReport } from './migration-report.js';
-import { RAM_DOWNTIME_LIMIT_US, RAM_MAX_ROUNDS, RamPrecopy } from './ram-precopy.js';
+import { RamPrecopy, ramPrecopyLimits } from './ram-precopy.js';
 
 /** What moved with the vCPUs stopped: guest RAM, the vCPU state, and the RAM comparison. */
 export interface StoppedGuestCopy {
@@ -140,8 +140,7 @@ export class GuestMigration {
     return {
       mode: ram !== undefined ? 'precopy' : 'stop-and-copy',
       iommuFormat: this.options.source.host.iommu.format,
-      downtimeLimitUs: this.options.ram?.downtimeLimitUs ?? RAM_DOWNTIME_LIMIT_US,
-      maxRounds: this.options.ram?.maxRounds ?? RAM_MAX_ROUNDS,
+      ...ramPrecopyLimits(this.options.ram),
       rounds: ram?.rounds ?? [],
       converged: ram?.converged ?? false,
       precopyBytes: ram?.precopyBytes ?? 0,

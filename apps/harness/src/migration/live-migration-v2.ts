@@ -16,7 +16,7 @@ import { MigrationLink } from './link.js';
 import type { LiveMigrationOptions } from './live-migration-options.js';
 import { MigrationPhases } from './migration-phases.js';
 import type { DeviceStateStep, LiveMigrationReport, LiveMigrationResult } from './migration-report.js';
-import { checkRamPrecopyOptions, RAM_DOWNTIME_LIMIT_US, RAM_MAX_ROUNDS } from './ram-precopy.js';
+import { checkRamPrecopyOptions } from './ram-precopy.js';
 import { openQemuV2Client } from './v2-client.js';
 import { VfioSectionStats } from './vfio-section-stats.js';
 
@@ -95,12 +95,10 @@ export function liveMigrateV2(options: LiveMigrationV2Options): LiveMigrationV2R
   const vm = source.vm;
   const clock = vm.clock;
   const precopy = options.precopy ?? true;
-  checkRamPrecopyOptions(options.ram);
+  const { downtimeLimitUs, maxRounds: maxIterations } = checkRamPrecopyOptions(options.ram);
   if (precopy) GuestMigration.checkDirtyTracking(options);
   const switchoverAck = options.switchoverAck ?? true;
   const link = options.link ?? new MigrationLink(clock);
-  const downtimeLimitUs = options.ram?.downtimeLimitUs ?? RAM_DOWNTIME_LIMIT_US;
-  const maxIterations = options.ram?.maxRounds ?? RAM_MAX_ROUNDS;
   const t0 = clock.now();
   const s = openQemuV2Client(source.host, { switchoverAck });
   const d = openQemuV2Client(destination, { switchoverAck });

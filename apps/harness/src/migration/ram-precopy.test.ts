@@ -8,6 +8,12 @@ import { ZipWorkload } from '../guest/zip-workload.js';
 import { createHost } from '../host/host.js';
 import { IOMMU_FORMATS } from '../host/host-iommu.js';
 import { type LiveMigrationV1Options, liveMigrateV1 } from './live-migration-v1.js';
+import {
+  checkRamPrecopyOptions,
+  RAM_DOWNTIME_LIMIT_US,
+  RAM_MAX_ROUNDS,
+  ramPrecopyLimits,
+} from './ram-precopy.js';
 import { openQemuV1Client } from './v1-region.js';
 
 /** A guest with 16 jobs in flight and a job stream (one every 20 µs) running while it migrates. */
@@ -156,5 +162,27 @@ describe('guest RAM pre-copy with dirty tracking', () => {
     clock.runUntilIdle();
     expect(report.ram.check.mismatchedPages).toEqual([]);
     expect(workload.tally().verified).toBe(4);
+  });
+});
+
+describe('ramPrecopyLimits / checkRamPrecopyOptions', () => {
+  it('fill in the defaults; the check returns the same limits', () => {
+    expect(ramPrecopyLimits()).toEqual({ downtimeLimitUs: RAM_DOWNTIME_LIMIT_US, maxRounds: RAM_MAX_ROUNDS });
+    expect(ramPrecopyLimits({ maxRounds: 3 })).toEqual({
+      downtimeLimitUs: RAM_DOWNTIME_LIMIT_US,
+      maxRounds: 3,
+    });
+    expect(checkRamPrecopyOptions({ downtimeLimitUs: 7 })).toEqual({
+      downtimeLimitUs: 7,
+      maxRounds: RAM_MAX_ROUNDS,
+    });
+  });
+
+  it('ramPrecopyLimits does not check (a report states what was asked); the check refuses it (EINVAL)', () => {
+    expect(ramPrecopyLimits({ maxRounds: 0 })).toEqual({
+      downtimeLimitUs: RAM_DOWNTIME_LIMIT_US,
+      maxRounds: 0,
+    });
+    expect(errnoOf(() => checkRamPrecopyOptions({ maxRounds: 0 }))).toBe('EINVAL');
   });
 });

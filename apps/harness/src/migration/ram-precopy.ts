@@ -42,20 +42,33 @@ export interface RamRound {
 }
 
 /**
- * Check {@link RamPrecopyOptions} before a migration touches anything.
+ * The limits of `options` with the defaults ({@link RAM_DOWNTIME_LIMIT_US}, {@link RAM_MAX_ROUNDS})
+ * filled in, unchecked ({@link checkRamPrecopyOptions} checks them).
+ */
+export function ramPrecopyLimits(options: RamPrecopyOptions = {}): Required<RamPrecopyOptions> {
+  return {
+    downtimeLimitUs: options.downtimeLimitUs ?? RAM_DOWNTIME_LIMIT_US,
+    maxRounds: options.maxRounds ?? RAM_MAX_ROUNDS,
+  };
+}
+
+/**
+ * Check {@link RamPrecopyOptions} before a migration touches anything; returns the limits with the
+ * defaults filled in ({@link ramPrecopyLimits}).
  *
  * VMM counterpart: QEMU's `migrate_params_check` (downtime-limit range) for the values it has; the
  * round limit is the model's own.
  * @throws KernelError EINVAL for a negative or non-finite downtime limit, or a round limit that is not
  *   a positive integer.
  */
-export function checkRamPrecopyOptions(options: RamPrecopyOptions = {}): void {
-  const limit = options.downtimeLimitUs ?? RAM_DOWNTIME_LIMIT_US;
-  const rounds = options.maxRounds ?? RAM_MAX_ROUNDS;
+export function checkRamPrecopyOptions(options: RamPrecopyOptions = {}): Required<RamPrecopyOptions> {
+  const limits = ramPrecopyLimits(options);
+  const { downtimeLimitUs: limit, maxRounds: rounds } = limits;
   if (!(Number.isFinite(limit) && limit >= 0))
     throw new KernelError('EINVAL', `downtime limit ${limit} µs is not a non-negative number`);
   if (!Number.isInteger(rounds) || rounds < 1)
     throw new KernelError('EINVAL', `round limit ${rounds} is not a positive integer`);
+  return limits;
 }
 
 /**
@@ -95,10 +108,10 @@ export class RamPrecopy {
     options: RamPrecopyOptions = {},
     tracer?: Tracer,
   ) {
-    checkRamPrecopyOptions(options);
+    const limits = checkRamPrecopyOptions(options);
     this.tracer = tracer ?? Tracer.disabled(src.clock);
-    this.downtimeLimitUs = options.downtimeLimitUs ?? RAM_DOWNTIME_LIMIT_US;
-    this.maxRounds = options.maxRounds ?? RAM_MAX_ROUNDS;
+    this.downtimeLimitUs = limits.downtimeLimitUs;
+    this.maxRounds = limits.maxRounds;
     this.pending = new PageBitmap(src.memory.size / PAGE_SIZE);
   }
 
