@@ -9,6 +9,7 @@ import {
   type UserMemory,
 } from '@vfio-sim/platform';
 import { IOAS_IOVA_MODEL_LIMIT, Ioas } from './io-pagetable.js';
+import type { IommuProt } from './io-pgtable-format.js';
 import { IommuDomain } from './iommu-domain.js';
 import type { IommuDevice } from './iommu-hw.js';
 import { IovaBitmap } from './iova-bitmap.js';
@@ -330,10 +331,7 @@ export class IommufdCtx {
       area.offset,
       area.length,
       fixed ? toModelIova(cmd.dst_iova) : undefined,
-      {
-        read: (cmd.flags & u.IOMMU_IOAS_MAP_READABLE) !== 0,
-        write: (cmd.flags & u.IOMMU_IOAS_MAP_WRITEABLE) !== 0,
-      },
+      convIommuProt(cmd.flags),
     );
     cmd.dst_iova = BigInt(iova);
     copyCmdToUser(mm, arg, u.iommu_ioas_copy, cmd, userSize);
@@ -381,10 +379,7 @@ export class IommufdCtx {
       throw new KernelError('EINVAL', 'IOAS_MAP beyond the IOVA the model represents');
     }
     const pinned = mm.resolve(toModelIova(cmd.user_va), length);
-    const iova = ioas.map(pinned.memory, pinned.offset, length, target, {
-      read: (cmd.flags & u.IOMMU_IOAS_MAP_READABLE) !== 0,
-      write: (cmd.flags & u.IOMMU_IOAS_MAP_WRITEABLE) !== 0,
-    });
+    const iova = ioas.map(pinned.memory, pinned.offset, length, target, convIommuProt(cmd.flags));
     cmd.iova = BigInt(iova);
     try {
       copyCmdToUser(mm, arg, u.iommu_ioas_map, cmd, userSize);
@@ -603,6 +598,14 @@ export class IommufdCtx {
     hwpt.ioas.removeDomain(hwpt.domain);
     this.objects.delete(hwpt.id);
   }
+}
+
+/** IOAS_MAP / IOAS_COPY flags → the mapping's protection (kernel `conv_iommu_prot`, ioas.c). */
+function convIommuProt(flags: number): IommuProt {
+  return {
+    read: (flags & u.IOMMU_IOAS_MAP_READABLE) !== 0,
+    write: (flags & u.IOMMU_IOAS_MAP_WRITEABLE) !== 0,
+  };
 }
 
 /** A u64 IOVA/length as a model number (values past 2^53 become the model limit, which maps nothing). */
