@@ -399,8 +399,8 @@ export class IommufdCtx {
     } else {
       if (cmd.length === 0n) throw new KernelError('EINVAL', 'IOAS_UNMAP length 0');
       if (cmd.iova + cmd.length - 1n > U64_MAX) throw new KernelError('EOVERFLOW', 'IOAS_UNMAP range wraps');
-      const iova = cmd.iova > SAFE ? IOAS_IOVA_MODEL_LIMIT : Number(cmd.iova);
-      const end = cmd.iova + cmd.length > SAFE ? IOAS_IOVA_MODEL_LIMIT : Number(cmd.iova + cmd.length);
+      const iova = toModelIova(cmd.iova);
+      const end = toModelIova(cmd.iova + cmd.length);
       unmapped = iova >= end ? 0 : ioas.unmap(iova, end - iova);
       if (unmapped === 0) throw new KernelError('ENOENT', 'IOAS_UNMAP: nothing mapped in the range');
     }
