@@ -46,6 +46,8 @@ export class FakeV2Device extends VfioDevice {
   buggyArc: string | undefined;
   /** `reset` answers this errno (a device that cannot be reset). */
   resetFails = false;
+  /** GET MIG_DATA_SIZE fails with EIO. */
+  dataSizeFails = false;
   saving: VfioMigrationFile | undefined;
   resuming: VfioMigrationFile | undefined;
   running = true;
@@ -160,7 +162,10 @@ export class FakeV2Device extends VfioDevice {
 const FAKE_MIG_OPS: VfioMigrationOps<FakeV2Device> = {
   migrationSetState: (dev, newState) => vfioMigSetStateLoop(dev, newState, (c, n) => dev.step(c, n)),
   migrationGetState: (dev) => dev.migState,
-  migrationGetDataSize: (dev) => dev.state.length,
+  migrationGetDataSize: (dev) => {
+    if (dev.dataSizeFails) throw new KernelError('EIO', 'injected MIG_DATA_SIZE failure');
+    return dev.state.length;
+  },
 };
 
 const FAKE_OPS: VfioDeviceOps<FakeV2Device> = {

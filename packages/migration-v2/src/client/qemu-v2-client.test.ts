@@ -12,7 +12,11 @@ import {
 } from '../__fixtures__/fake-v2-device.js';
 import { VFIO_MIGRATION_STOP_COPY } from '../fsm/mig-state.js';
 import { MigStreamReader, MigStreamWriter, VFIO_MIG_FLAG_DEV_INIT_DATA_SENT } from './qemu-file.js';
-import { QemuV2Client } from './qemu-v2-client.js';
+import {
+  QemuV2Client,
+  VFIO_MIG_DEFAULT_DATA_BUFFER_SIZE,
+  VFIO_MIG_STOP_COPY_SIZE,
+} from './qemu-v2-client.js';
 
 /** Run QEMU's save side to completion; returns the sections in stream order. */
 function save(c: QemuV2Client, iterations = 3): Uint8Array[] {
@@ -123,6 +127,28 @@ function save_rest(c: QemuV2Client): Uint8Array[] {
   c.saveCleanup();
   return out;
 }
+
+describe('QemuV2Client: MIG_DATA_SIZE (vfio_query_stop_copy_size)', () => {
+  it('sizes the data buffer at save_setup and answers the exact pending query', () => {
+    const src = fakeHost('src', { state: fakeState(300) });
+    const s = new QemuV2Client(src.handle);
+    s.saveSetup(new MigStreamWriter());
+    expect(s.stopCopySize).toBe(300);
+    expect(s.statePendingExact()).toBe(300);
+  });
+
+  it('a failing MIG_DATA_SIZE: save_setup keeps the default buffer size, the exact query assumes 100 GiB', () => {
+    const src = fakeHost('src', { state: fakeState(300) });
+    src.dev.dataSizeFails = true;
+    const s = new QemuV2Client(src.handle);
+    s.saveSetup(new MigStreamWriter());
+    expect(s.stopCopySize).toBe(VFIO_MIG_DEFAULT_DATA_BUFFER_SIZE);
+    expect(s.deviceState).toBe(PRE_COPY);
+    expect(s.statePendingExact()).toBe(VFIO_MIG_STOP_COPY_SIZE);
+    expect(s.stopCopySize).toBe(VFIO_MIG_DEFAULT_DATA_BUFFER_SIZE);
+    expect([s.precopyInitSize, s.precopyDirtySize]).toEqual([40, 0]);
+  });
+});
 
 describe('QemuV2Client: recovery rules (vfio_migration_set_state)', () => {
   it('a failed PRE_COPY at setup recovers to RUNNING and reports the original errno', () => {

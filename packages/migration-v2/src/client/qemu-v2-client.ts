@@ -153,11 +153,7 @@ export class QemuV2Client {
    */
   saveSetup(out: MigStreamWriter): void {
     out.putBe64(VFIO_MIG_FLAG_DEV_SETUP_STATE);
-    try {
-      this.stopCopySize = this.handle.getMigDataSize();
-    } catch (e) {
-      if (!(e instanceof KernelError)) throw e;
-    }
+    this.stopCopySize = this.queryStopCopySize(this.stopCopySize);
     this.dataBufferSize = Math.min(this.maxBufferSize, this.stopCopySize);
     if (this.dataBufferSize === 0) throw new KernelError('ENOMEM', 'zero-sized migration data buffer');
     this.dataBuffer = this.process.mm.alloc(this.dataBufferSize, 8);
@@ -182,12 +178,7 @@ export class QemuV2Client {
    * estimates when in pre-copy. Returns the stop-copy bytes.
    */
   statePendingExact(): number {
-    let size = VFIO_MIG_STOP_COPY_SIZE;
-    try {
-      size = this.handle.getMigDataSize();
-    } catch (e) {
-      if (!(e instanceof KernelError)) throw e;
-    }
+    const size = this.queryStopCopySize(VFIO_MIG_STOP_COPY_SIZE);
     if (this.inPrecopy) this.queryPrecopySize();
     return size;
   }
@@ -331,6 +322,19 @@ export class QemuV2Client {
     const fd = this.dataFd;
     this.dataFd = undefined;
     this.process.close(fd);
+  }
+
+  /**
+   * `vfio_query_stop_copy_size`: VFIO_DEVICE_FEATURE GET MIG_DATA_SIZE, or `fallback` if it fails
+   * (save_setup keeps its buffer size, the exact pending query assumes 100 GiB).
+   */
+  private queryStopCopySize(fallback: number): number {
+    try {
+      return this.handle.getMigDataSize();
+    } catch (e) {
+      if (!(e instanceof KernelError)) throw e;
+      return fallback;
+    }
   }
 
   /** `vfio_query_precopy_size`: PRECOPY_INFO on the data fd; any failure zeroes both estimates. */
