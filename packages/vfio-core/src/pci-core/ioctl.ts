@@ -19,6 +19,7 @@ import {
   VFIO_PCI_ROM_REGION_INDEX,
   VFIO_PCI_VGA_REGION_INDEX,
 } from '../uapi/regions.js';
+import { copyMinFromUser } from '../vfio/copy-min-from-user.js';
 import { VfioInfoCaps } from './info-caps.js';
 import type { VfioPciCoreDevice } from './vfio-pci-core-device.js';
 
@@ -50,9 +51,7 @@ export function vfioPciCoreIoctl(vdev: VfioPciCoreDevice, current: Task, cmd: nu
  * device-specific regions, num_irqs = 5. argsz below 16 → EINVAL; only minsz bytes are written back.
  */
 export function vfioPciIoctlGetInfo(vdev: VfioPciCoreDevice, current: Task, arg: number): number {
-  const info = vfio_device_info.decode(
-    padTo(current.mm.copyFromUser(arg, DEVICE_INFO_MINSZ), vfio_device_info.size),
-  );
+  const info = copyMinFromUser(current.mm, vfio_device_info, arg, DEVICE_INFO_MINSZ);
   if (info.argsz < DEVICE_INFO_MINSZ) {
     throw new KernelError('EINVAL', `vfio_device_info argsz ${info.argsz} < ${DEVICE_INFO_MINSZ}`);
   }
@@ -150,11 +149,4 @@ export function vfioPciCoreIoctlFeature(
   _argsz: number,
 ): number {
   throw new KernelError('ENOTTY', `${vdev.name}: device feature ${flags & 0xffff} not supported`);
-}
-
-function padTo(bytes: Uint8Array, size: number): Uint8Array {
-  if (bytes.length >= size) return bytes;
-  const out = new Uint8Array(size);
-  out.set(bytes);
-  return out;
 }

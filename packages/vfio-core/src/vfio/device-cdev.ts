@@ -1,13 +1,5 @@
 import { iommufdCtxFromFile } from '@vfio-sim/iommufd';
-import {
-  type FieldDecl,
-  KernelError,
-  type KernelFile,
-  type StructLayout,
-  type StructValue,
-  type Task,
-  type UserMemory,
-} from '@vfio-sim/platform';
+import { KernelError, type KernelFile, type Task } from '@vfio-sim/platform';
 import {
   VFIO_DEVICE_ATTACH_PASID,
   VFIO_DEVICE_DETACH_PASID,
@@ -15,6 +7,7 @@ import {
   vfio_device_bind_iommufd,
   vfio_device_detach_iommufd_pt,
 } from '../uapi/device-cdev.js';
+import { copyMinFromUser } from './copy-min-from-user.js';
 import { type VfioDeviceFile, vfioDfClose, vfioDfOpen } from './device-file.js';
 
 /** `minsz` of each command: offsetofend of its last required field. */
@@ -127,18 +120,6 @@ export function vfioDfIoctlDetachPt(df: VfioDeviceFile, current: Task, arg: numb
   }
   device.ops.detachIoas?.(device);
   return 0;
-}
-
-/** `copy_from_user(&s, arg, minsz)`: the first `minsz` bytes of the struct, the rest zero. */
-function copyMinFromUser<F extends readonly FieldDecl[]>(
-  mm: UserMemory,
-  layout: StructLayout<F>,
-  arg: number,
-  minsz: number,
-): StructValue<F> {
-  const bytes = new Uint8Array(layout.size);
-  bytes.set(mm.copyFromUser(arg, minsz));
-  return layout.decode(bytes);
 }
 
 /** `fget(fd)` in the caller's fd table. @throws KernelError EBADF */
