@@ -63,7 +63,7 @@ export class IommufdClient {
 
   /** IOMMU_IOAS_IOVA_RANGES: the allowed ranges and the IOVA alignment. */
   ioasIovaRanges(ioasId: number): { ranges: Array<{ start: bigint; last: bigint }>; alignment: number } {
-    const arr = this.process.mm.alloc(16 * 8, 8);
+    const arr = this.process.mm.alloc(u.iommu_iova_range.size * 8, 8);
     const va = this.push(u.iommu_ioas_iova_ranges, {
       size: 32,
       ioas_id: ioasId,
@@ -76,7 +76,7 @@ export class IommufdClient {
     const out = this.process.mm.readStruct(u.iommu_ioas_iova_ranges, va);
     const ranges = [];
     for (let i = 0; i < out.num_iovas; i++)
-      ranges.push(this.process.mm.readStruct(u.iommu_iova_range, arr + 16 * i));
+      ranges.push(this.process.mm.readStruct(u.iommu_iova_range, arr + u.iommu_iova_range.size * i));
     return { ranges, alignment: Number(out.out_iova_alignment) };
   }
 

@@ -289,7 +289,7 @@ export class IommufdCtx {
     const ioas = this.ioas(cmd.ioas_id);
     const ranges: Array<{ start: number; last: number }> = [];
     for (let i = 0; i < cmd.num_iovas; i++) {
-      const r = mm.readStruct(u.iommu_iova_range, Number(cmd.allowed_iovas) + i * 16);
+      const r = mm.readStruct(u.iommu_iova_range, Number(cmd.allowed_iovas) + i * u.iommu_iova_range.size);
       if (r.start > r.last) throw new KernelError('EINVAL', `allowed range ${i}: start > last`);
       ranges.push({
         start: Number(r.start > SAFE ? SAFE : r.start),
@@ -347,7 +347,7 @@ export class IommufdCtx {
     for (let i = 0; i < Math.min(room, ranges.length); i++) {
       const r = ranges[i]!;
       mm.copyToUser(
-        Number(cmd.allowed_iovas) + i * 16,
+        Number(cmd.allowed_iovas) + i * u.iommu_iova_range.size,
         u.iommu_iova_range.encode({ start: BigInt(r.start), last: BigInt(r.last) }),
       );
     }
