@@ -1,7 +1,7 @@
 import {
-  MigStreamReader,
-  MigStreamWriter,
   migStateName,
+  QemuFileReader,
+  QemuFileWriter,
   type QemuV2Client,
   VFIO_DEVICE_STATE_RESUMING,
   VFIO_DEVICE_STATE_RUNNING,
@@ -111,12 +111,12 @@ export function liveMigrateV2(options: LiveMigrationV2Options): LiveMigrationV2R
   let switchoverApprovedUs: number | null = null;
 
   /** One vfio section: written by `save` on the source, sent, loaded on the destination. */
-  const section = (save: (w: MigStreamWriter) => void): void => {
-    const w = new MigStreamWriter();
+  const section = (save: (w: QemuFileWriter) => void): void => {
+    const w = new QemuFileWriter();
     save(w);
     const bytes = w.toBytes();
     stats.sent(dataBytesOf(bytes), w.size);
-    const r = new MigStreamReader(bytes);
+    const r = new QemuFileReader(bytes);
     while (r.remaining > 0) stats.loaded(d.loadState(r));
     if (switchoverApprovedUs === null && d.switchoverApproved) {
       switchoverApprovedUs = clock.now();
@@ -265,7 +265,7 @@ function cancel(
 
 /** The device-data bytes (DATA record payloads) of one vfio section. */
 function dataBytesOf(section: Uint8Array): number {
-  const r = new MigStreamReader(section);
+  const r = new QemuFileReader(section);
   let total = 0;
   while (r.remaining > 0) {
     if (r.getBe64() !== VFIO_MIG_FLAG_DEV_DATA_STATE) continue;

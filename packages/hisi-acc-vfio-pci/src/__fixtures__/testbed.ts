@@ -1,11 +1,6 @@
 import { deflateRawSync } from 'node:zlib';
 import { ProcessRegionIo, QemuFileReader, QemuFileWriter, QemuV1Client } from '@vfio-sim/migration-v1';
-import {
-  MigStreamReader,
-  MigStreamWriter,
-  QemuV2Client,
-  type QemuV2ClientOptions,
-} from '@vfio-sim/migration-v2';
+import { QemuV2Client, type QemuV2ClientOptions } from '@vfio-sim/migration-v2';
 import { GuestMemory, IdentityDmaPort, Prng, Process, UserMemory, VirtualClock } from '@vfio-sim/platform';
 import {
   GuestVfDriver,
@@ -211,12 +206,12 @@ export function migrateV2(vm: Vm, src: Host, dst: Host, hooks: MigrateV2Hooks = 
   const d = v2Client(dst, { switchoverAck: ack });
   const sections: Uint8Array[] = [];
   d.loadSetup();
-  const section = (fn: (w: MigStreamWriter) => void) => {
-    const w = new MigStreamWriter();
+  const section = (fn: (w: QemuFileWriter) => void) => {
+    const w = new QemuFileWriter();
     fn(w);
     const bytes = w.toBytes();
     sections.push(bytes);
-    d.loadState(new MigStreamReader(bytes));
+    d.loadState(new QemuFileReader(bytes));
   };
   section((w) => s.saveSetup(w));
   for (let i = 0; i < (hooks.iterations ?? 2) && s.isActiveIterate(); i++) section((w) => s.saveIterate(w));

@@ -1,6 +1,6 @@
 import {
-  MigStreamReader,
-  MigStreamWriter,
+  QemuFileReader,
+  QemuFileWriter,
   VFIO_DEVICE_STATE_RESUMING as RESUMING,
   VFIO_DEVICE_STATE_RUNNING as RUNNING,
   VFIO_DEVICE_STATE_STOP as STOP,
@@ -26,14 +26,14 @@ describe.each(MISMATCHED_DESTINATIONS)('resume refuses %s', (_what, dstOptions) 
     const d = v2Client(dst, { switchoverAck: true });
     d.loadSetup();
     const expectDstUnchanged = expectVfStateKept(dst);
-    const setup = new MigStreamWriter();
+    const setup = new QemuFileWriter();
     s.saveSetup(setup);
-    d.loadState(new MigStreamReader(setup.toBytes()));
-    const iter = new MigStreamWriter();
+    d.loadState(new QemuFileReader(setup.toBytes()));
+    const iter = new QemuFileWriter();
     s.saveIterate(iter);
     let err: KernelError | undefined;
     try {
-      d.loadState(new MigStreamReader(iter.toBytes()));
+      d.loadState(new QemuFileReader(iter.toBytes()));
     } catch (e) {
       err = e as KernelError;
     }

@@ -9,6 +9,7 @@ import {
   Process,
   UserMemory,
 } from '@vfio-sim/platform';
+import { QemuFileReader, QemuFileWriter, VFIO_MIG_FLAG_DEV_DATA_STATE } from '@vfio-sim/vfio-core';
 import { describe, expect, it } from 'vitest';
 import { FakeDevice } from '../__fixtures__/fake-device.js';
 import { MigrationRegionV1 } from '../device/migration-region.js';
@@ -17,7 +18,6 @@ import {
   VFIO_DEVICE_STATE_V1_RUNNING as RUNNING,
   VFIO_DEVICE_STATE_IS_ERROR,
 } from '../uapi/device-state.js';
-import { QemuFileReader, QemuFileWriter, VFIO_MIG_FLAG_DEV_DATA_STATE } from './qemu-file.js';
 import { QemuV1Client } from './qemu-v1-client.js';
 import { ProcessRegionIo } from './region-io.js';
 

@@ -1,5 +1,13 @@
 import { KernelError } from '@vfio-sim/platform';
 import {
+  type QemuFileReader,
+  type QemuFileWriter,
+  VFIO_MIG_FLAG_DEV_CONFIG_STATE,
+  VFIO_MIG_FLAG_DEV_DATA_STATE,
+  VFIO_MIG_FLAG_DEV_SETUP_STATE,
+  VFIO_MIG_FLAG_END_OF_STATE,
+} from '@vfio-sim/vfio-core';
+import {
   VFIO_DEVICE_STATE_IS_ERROR,
   VFIO_DEVICE_STATE_MASK,
   VFIO_DEVICE_STATE_V1_RESUMING,
@@ -8,14 +16,6 @@ import {
   VFIO_DEVICE_STATE_VALID,
 } from '../uapi/device-state.js';
 import { vfio_device_migration_info } from '../uapi/migration-info.js';
-import {
-  type QemuFileReader,
-  type QemuFileWriter,
-  VFIO_MIG_FLAG_DEV_CONFIG_STATE,
-  VFIO_MIG_FLAG_DEV_DATA_STATE,
-  VFIO_MIG_FLAG_DEV_SETUP_STATE,
-  VFIO_MIG_FLAG_END_OF_STATE,
-} from './qemu-file.js';
 import type { RegionIo } from './region-io.js';
 
 const OFF_DEVICE_STATE = vfio_device_migration_info.offsetOf('device_state');

@@ -2,6 +2,8 @@ import { errnoOf, type MmioRegion, Process, UserMemory } from '@vfio-sim/platfor
 import {
   PCI_DRIVER_OVERRIDE_DEVICE_VFIO,
   PciHost,
+  QemuFileReader,
+  QemuFileWriter,
   VFIO_PCI_CORE_OPS,
   Vfio,
   type VfioPciCoreDevice,
@@ -11,7 +13,6 @@ import {
 } from '@vfio-sim/vfio-core';
 import { describe, expect, it } from 'vitest';
 import { FakeDevice } from '../__fixtures__/fake-device.js';
-import { QemuFileReader, QemuFileWriter } from '../client/qemu-file.js';
 import { QemuV1Client } from '../client/qemu-v1-client.js';
 import { ProcessRegionIo } from '../client/region-io.js';
 import { vfioPciRegisterMigrationRegionV1 } from './register.js';

@@ -1,4 +1,5 @@
 import { errnoOf, type KernelError } from '@vfio-sim/platform';
+import { QemuFileReader, QemuFileWriter, VFIO_MIG_FLAG_DEV_INIT_DATA_SENT } from '@vfio-sim/vfio-core';
 import { describe, expect, it } from 'vitest';
 import {
   FAKE_MAGIC,
@@ -11,7 +12,6 @@ import {
   STOP_COPY,
 } from '../__fixtures__/fake-v2-device.js';
 import { VFIO_MIGRATION_STOP_COPY } from '../fsm/mig-state.js';
-import { MigStreamReader, MigStreamWriter, VFIO_MIG_FLAG_DEV_INIT_DATA_SENT } from './qemu-file.js';
 import {
   QemuV2Client,
   VFIO_MIG_DEFAULT_DATA_BUFFER_SIZE,
@@ -21,8 +21,8 @@ import {
 /** Run QEMU's save side to completion; returns the sections in stream order. */
 function save(c: QemuV2Client, iterations = 3): Uint8Array[] {
   const sections: Uint8Array[] = [];
-  const section = (fn: (w: MigStreamWriter) => void) => {
-    const w = new MigStreamWriter();
+  const section = (fn: (w: QemuFileWriter) => void) => {
+    const w = new QemuFileWriter();
     fn(w);
     sections.push(w.toBytes());
   };
@@ -36,13 +36,13 @@ function save(c: QemuV2Client, iterations = 3): Uint8Array[] {
 }
 
 function loadAll(c: QemuV2Client, sections: Uint8Array[]): void {
-  for (const s of sections) c.loadState(new MigStreamReader(s));
+  for (const s of sections) c.loadState(new QemuFileReader(s));
 }
 
 function load(c: QemuV2Client, sections: Uint8Array[]): number {
   c.loadSetup();
   let n = 0;
-  for (const s of sections) n += c.loadState(new MigStreamReader(s));
+  for (const s of sections) n += c.loadState(new QemuFileReader(s));
   c.loadCleanup();
   c.vmStateChange(true);
   return n;
@@ -53,7 +53,7 @@ describe('QemuV2Client: a whole migration between two devices', () => {
     const src = fakeHost('src', { state: fakeState(300, 3), precopyBytes: 40 });
     const dst = fakeHost('dst', { state: fakeState(300, 9) });
     const s = new QemuV2Client(src.handle, { maxBufferSize: 64 });
-    const w = new MigStreamWriter();
+    const w = new QemuFileWriter();
     s.saveSetup(w);
     expect(s.deviceState).toBe(PRE_COPY);
     expect(src.handle.getMigState()).toBe(PRE_COPY);
@@ -105,9 +105,9 @@ describe('QemuV2Client: a whole migration between two devices', () => {
   it('ENOMSG at the temporary pre-copy end counts as "nothing for now"', () => {
     const src = fakeHost('src', { precopyEnomsg: true });
     const s = new QemuV2Client(src.handle);
-    s.saveSetup(new MigStreamWriter());
-    expect(s.saveIterate(new MigStreamWriter())).toBe(true);
-    const w = new MigStreamWriter();
+    s.saveSetup(new QemuFileWriter());
+    expect(s.saveIterate(new QemuFileWriter())).toBe(true);
+    const w = new QemuFileWriter();
     expect(s.saveIterate(w)).toBe(true);
     expect(w.size).toBe(8); // END_OF_STATE only
   });
@@ -116,12 +116,12 @@ describe('QemuV2Client: a whole migration between two devices', () => {
 function save_rest(c: QemuV2Client): Uint8Array[] {
   const out: Uint8Array[] = [];
   for (let i = 0; i < 3 && c.isActiveIterate(); i++) {
-    const w = new MigStreamWriter();
+    const w = new QemuFileWriter();
     c.saveIterate(w);
     out.push(w.toBytes());
   }
   c.vmStateChange(false, 'finish-migrate');
-  const w = new MigStreamWriter();
+  const w = new QemuFileWriter();
   c.saveComplete(w);
   out.push(w.toBytes());
   c.saveCleanup();
@@ -132,7 +132,7 @@ describe('QemuV2Client: MIG_DATA_SIZE (vfio_query_stop_copy_size)', () => {
   it('sizes the data buffer at save_setup and answers the exact pending query', () => {
     const src = fakeHost('src', { state: fakeState(300) });
     const s = new QemuV2Client(src.handle);
-    s.saveSetup(new MigStreamWriter());
+    s.saveSetup(new QemuFileWriter());
     expect(s.stopCopySize).toBe(300);
     expect(s.statePendingExact()).toBe(300);
   });
@@ -141,7 +141,7 @@ describe('QemuV2Client: MIG_DATA_SIZE (vfio_query_stop_copy_size)', () => {
     const src = fakeHost('src', { state: fakeState(300) });
     src.dev.dataSizeFails = true;
     const s = new QemuV2Client(src.handle);
-    s.saveSetup(new MigStreamWriter());
+    s.saveSetup(new QemuFileWriter());
     expect(s.stopCopySize).toBe(VFIO_MIG_DEFAULT_DATA_BUFFER_SIZE);
     expect(s.deviceState).toBe(PRE_COPY);
     expect(s.statePendingExact()).toBe(VFIO_MIG_STOP_COPY_SIZE);
@@ -155,7 +155,7 @@ describe('QemuV2Client: recovery rules (vfio_migration_set_state)', () => {
     const src = fakeHost('src');
     src.dev.failArcs.set('RUNNING>PRE_COPY', 'EBUSY');
     const s = new QemuV2Client(src.handle);
-    expect(errnoOf(() => s.saveSetup(new MigStreamWriter()))).toBe('EBUSY');
+    expect(errnoOf(() => s.saveSetup(new QemuFileWriter()))).toBe('EBUSY');
     expect(s.deviceState).toBe(RUNNING);
     expect(src.handle.getMigState()).toBe(RUNNING);
     expect(s.resets).toBe(0);
@@ -164,13 +164,13 @@ describe('QemuV2Client: recovery rules (vfio_migration_set_state)', () => {
   it('a failed VM-stop transition (recover ERROR) resets the device: RUNNING, fd dead', () => {
     const src = fakeHost('src');
     const s = new QemuV2Client(src.handle);
-    s.saveSetup(new MigStreamWriter());
+    s.saveSetup(new QemuFileWriter());
     src.dev.failArcs.set('PRE_COPY>STOP_COPY', 'EIO');
     expect(errnoOf(() => s.vmStateChange(false))).toBe('EIO');
     expect(s.resets).toBe(1);
     expect(s.deviceState).toBe(RUNNING);
     expect(src.handle.getMigState()).toBe(RUNNING);
-    expect(errnoOf(() => s.saveIterate(new MigStreamWriter()))).toBe('ENODEV'); // the old fd is disabled
+    expect(errnoOf(() => s.saveIterate(new QemuFileWriter()))).toBe('ENODEV'); // the old fd is disabled
     s.saveCleanup();
     expect(src.process.openFds()).toEqual([src.handle.fd]);
   });
@@ -179,13 +179,13 @@ describe('QemuV2Client: recovery rules (vfio_migration_set_state)', () => {
     const src = fakeHost('src');
     const s = new QemuV2Client(src.handle);
     s.vmStateChange(false, 'paused'); // RUNNING → STOP
-    s.saveSetup(new MigStreamWriter()); // STOP: no pre-copy
+    s.saveSetup(new QemuFileWriter()); // STOP: no pre-copy
     expect(s.deviceState).toBe(STOP);
     src.dev.failArcs.set('STOP>STOP_COPY', 'EBUSY');
     src.dev.resetFails = true;
     let err: KernelError | undefined;
     try {
-      s.saveComplete(new MigStreamWriter()); // recover = STOP: the device is still STOP, SET STOP is a no-op
+      s.saveComplete(new QemuFileWriter()); // recover = STOP: the device is still STOP, SET STOP is a no-op
     } catch (e) {
       err = e as KernelError;
     }
@@ -204,7 +204,7 @@ describe('QemuV2Client: recovery rules (vfio_migration_set_state)', () => {
   it('a data fd while one is held is closed and EBADF ("out of sync")', () => {
     const src = fakeHost('src');
     const s = new QemuV2Client(src.handle);
-    s.saveSetup(new MigStreamWriter());
+    s.saveSetup(new QemuFileWriter());
     const held = s.dataFd;
     src.handle.reset(); // asynchronous reset: the kernel is RUNNING, QEMU still thinks PRE_COPY
     s.deviceState = RUNNING;

@@ -3,10 +3,17 @@ import {
   VFIO_DEVICE_STATE_ERROR as ERROR,
   VFIO_DEVICE_STATE_PRE_COPY as PRE_COPY,
   VFIO_DEVICE_STATE_PRE_COPY_P2P as PRE_COPY_P2P,
+  type QemuFileReader,
+  type QemuFileWriter,
   VFIO_DEVICE_STATE_RESUMING as RESUMING,
   VFIO_DEVICE_STATE_RUNNING as RUNNING,
   VFIO_DEVICE_STATE_STOP as STOP,
   VFIO_DEVICE_STATE_STOP_COPY as STOP_COPY,
+  VFIO_MIG_FLAG_DEV_CONFIG_STATE,
+  VFIO_MIG_FLAG_DEV_DATA_STATE,
+  VFIO_MIG_FLAG_DEV_INIT_DATA_SENT,
+  VFIO_MIG_FLAG_DEV_SETUP_STATE,
+  VFIO_MIG_FLAG_END_OF_STATE,
   VFIO_MIG_GET_PRECOPY_INFO,
   VFIO_MIGRATION_PRE_COPY,
   VFIO_MIGRATION_STOP_COPY,
@@ -14,15 +21,6 @@ import {
 } from '@vfio-sim/vfio-core';
 import { migStateName } from '../fsm/mig-state.js';
 import { vfio_precopy_info } from '../uapi/precopy-info.js';
-import {
-  type MigStreamReader,
-  type MigStreamWriter,
-  VFIO_MIG_FLAG_DEV_CONFIG_STATE,
-  VFIO_MIG_FLAG_DEV_DATA_STATE,
-  VFIO_MIG_FLAG_DEV_INIT_DATA_SENT,
-  VFIO_MIG_FLAG_DEV_SETUP_STATE,
-  VFIO_MIG_FLAG_END_OF_STATE,
-} from './qemu-file.js';
 
 /** `VFIO_MIG_DEFAULT_DATA_BUFFER_SIZE`: 1 MiB. */
 export const VFIO_MIG_DEFAULT_DATA_BUFFER_SIZE = 1 << 20;
@@ -151,7 +149,7 @@ export class QemuV2Client {
    * RUNNING → PRE_COPY (recover RUNNING) and PRECOPY_INFO (a STOP device skips this; any other → EINVAL);
    * END_OF_STATE.
    */
-  saveSetup(out: MigStreamWriter): void {
+  saveSetup(out: QemuFileWriter): void {
     out.putBe64(VFIO_MIG_FLAG_DEV_SETUP_STATE);
     this.stopCopySize = this.queryStopCopySize(this.stopCopySize);
     this.dataBufferSize = Math.min(this.maxBufferSize, this.stopCopySize);
@@ -194,7 +192,7 @@ export class QemuV2Client {
    * @returns true when both estimates are 0 ("done for now").
    * @throws KernelError a read errno other than ENOMSG.
    */
-  saveIterate(out: MigStreamWriter): boolean {
+  saveIterate(out: QemuFileWriter): boolean {
     const n = this.saveBlock(out);
     if (n === 0) {
       this.precopyInitSize = 0;
@@ -230,7 +228,7 @@ export class QemuV2Client {
    * `vfio_save_complete_precopy`: → STOP_COPY (recover STOP; from STOP this opens the data fd), read the
    * fd until it returns 0 (DATA records), END_OF_STATE. Returns the device bytes moved.
    */
-  saveComplete(out: MigStreamWriter): number {
+  saveComplete(out: QemuFileWriter): number {
     this.setState(STOP_COPY, STOP);
     let total = 0;
     for (;;) {
@@ -243,7 +241,7 @@ export class QemuV2Client {
   }
 
   /** `vfio_save_state`: the CONFIG section (the device config vmstate is not modelled: empty). */
-  saveState(out: MigStreamWriter): void {
+  saveState(out: QemuFileWriter): void {
     out.putBe64(VFIO_MIG_FLAG_DEV_CONFIG_STATE);
     out.putBe64(VFIO_MIG_FLAG_END_OF_STATE);
   }
@@ -278,7 +276,7 @@ export class QemuV2Client {
    * @returns device bytes written.
    * @throws KernelError EINVAL for a malformed section or unknown tag; the data fd's write errno.
    */
-  loadState(input: MigStreamReader): number {
+  loadState(input: QemuFileReader): number {
     let total = 0;
     let tag = input.getBe64();
     while (tag !== VFIO_MIG_FLAG_END_OF_STATE) {
@@ -360,7 +358,7 @@ export class QemuV2Client {
   }
 
   /** `vfio_save_block`: one read; n > 0 → DATA, be64 n, bytes. ENOMSG counts as 0. */
-  private saveBlock(out: MigStreamWriter): number {
+  private saveBlock(out: QemuFileWriter): number {
     if (this.dataFd === undefined) throw new KernelError('EBADF', `${this.handle.name}: no data fd`);
     let n: number;
     try {

@@ -6,3 +6,12 @@ export {
   type VfioRegionInfo,
   type VfioUserMapping,
 } from './device-handle.js';
+export {
+  QemuFileReader,
+  QemuFileWriter,
+  VFIO_MIG_FLAG_DEV_CONFIG_STATE,
+  VFIO_MIG_FLAG_DEV_DATA_STATE,
+  VFIO_MIG_FLAG_DEV_INIT_DATA_SENT,
+  VFIO_MIG_FLAG_DEV_SETUP_STATE,
+  VFIO_MIG_FLAG_END_OF_STATE,
+} from './qemu-file.js';

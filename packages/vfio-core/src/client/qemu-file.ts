@@ -1,5 +1,11 @@
 import { KernelError } from '@vfio-sim/platform';
 
+/*
+ * QEMU's migration stream as a VMM writes and reads it for a vfio device (`QEMUFile` and the VFIO section
+ * markers of hw/vfio/migration.c). Both QEMU clients — the v1 region protocol and the v2 data-fd
+ * protocol — frame device sections the same way, so the framing lives here, on vfio-core's VMM side.
+ */
+
 /**
  * QEMU's VFIO section markers (hw/vfio/migration.c): big-endian u64 tags inside a device's sections of
  * the migration stream.
@@ -15,7 +21,7 @@ export const VFIO_MIG_FLAG_DEV_INIT_DATA_SENT = 0xffff_ffff_ef10_0005n;
  * A growable byte sink with QEMU's put helpers (`QEMUFile`, write side): what one handler call puts on
  * the wire (a section's payload).
  */
-export class MigStreamWriter {
+export class QemuFileWriter {
   private buf = new Uint8Array(256);
   private len = 0;
 
@@ -26,7 +32,7 @@ export class MigStreamWriter {
     this.len += 8;
   }
 
-  /** `qemu_put_buffer`. */
+  /** `qemu_put_buffer` (the bytes are copied: the caller may reuse its buffer). */
   putBuffer(bytes: Uint8Array): void {
     this.reserve(bytes.length);
     this.buf.set(bytes, this.len);
@@ -53,8 +59,8 @@ export class MigStreamWriter {
   }
 }
 
-/** The read side (`QEMUFile`, read direction) over one section's bytes. */
-export class MigStreamReader {
+/** The read side (`QEMUFile`, read direction) over one section's bytes (views, no copies). */
+export class QemuFileReader {
   private at = 0;
 
   constructor(private readonly bytes: Uint8Array) {}
