@@ -17,9 +17,23 @@ export const LAYERS = [
     mayImport: ['migration-v1', 'migration-v2', 'vfio-core', 'qm-hw', 'platform'],
   },
   {
+    name: 'vmm',
+    dir: 'packages/vmm',
+    mayImport: [
+      'hisi-acc-vfio-pci',
+      'migration-v1',
+      'migration-v2',
+      'vfio-core',
+      'iommufd',
+      'qm-hw',
+      'platform',
+    ],
+  },
+  {
     name: 'harness',
     dir: 'apps/harness',
     mayImport: [
+      'vmm',
       'hisi-acc-vfio-pci',
       'migration-v1',
       'migration-v2',

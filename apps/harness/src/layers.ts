@@ -5,6 +5,7 @@ import * as migrationV2 from '@vfio-sim/migration-v2';
 import * as platform from '@vfio-sim/platform';
 import * as qmHw from '@vfio-sim/qm-hw';
 import * as vfioCore from '@vfio-sim/vfio-core';
+import * as vmm from '@vfio-sim/vmm';
 
 /** What one layer of the stack offers today, read from the package itself (its export count). */
 export interface LayerStatus {
@@ -21,6 +22,7 @@ const PACKAGES: ReadonlyArray<[string, object]> = [
   ['@vfio-sim/migration-v1', migrationV1],
   ['@vfio-sim/migration-v2', migrationV2],
   ['@vfio-sim/hisi-acc-vfio-pci', hisiAccVfioPci],
+  ['@vfio-sim/vmm', vmm],
 ];
 
 /** Every layer, bottom to top, with what it exports now: a package that exports nothing is not built yet. */

@@ -3,10 +3,15 @@ import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typin
 import type { IoPgtableFormatName } from '@vfio-sim/iommufd';
 import { MemoryTraceSink, toChromeTrace, validateChromeTrace } from '@vfio-sim/platform';
 import type { QmKind } from '@vfio-sim/qm-hw';
+import {
+  ACCEL_KINDS,
+  DEFAULT_IOMMU_FORMAT,
+  IOMMU_FORMATS,
+  MIGRATION_PROTOCOLS,
+  type MigrationProtocol,
+} from '@vfio-sim/vmm';
 import { formatDemoReport, runDemo } from '../demo/demo.js';
-import { MAX_DEMO_JOBS, MIGRATION_PROTOCOLS, type MigrationProtocol } from '../demo/migration-demo.js';
-import { ACCEL_KINDS } from '../guest/accel-workload.js';
-import { DEFAULT_IOMMU_FORMAT, IOMMU_FORMATS } from '../host/host-iommu.js';
+import { MAX_DEMO_JOBS } from '../demo/migration-demo.js';
 
 /** Where the program writes, and how it reports its exit status (a process, or a test). */
 export interface CliIo {

@@ -1,7 +1,7 @@
 import { errnoOf, MemoryTraceSink, toChromeTrace, validateChromeTrace } from '@vfio-sim/platform';
+import { IOMMU_FORMATS } from '@vfio-sim/vmm';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { IOMMU_FORMATS } from '../host/host-iommu.js';
 import { formatDemoReport, runDemo } from './demo.js';
 import { runMigrationDemo } from './migration-demo.js';
 
@@ -161,7 +161,7 @@ describe('demo', () => {
       expect(ev.some((e) => e.ph === 'i' && e.cat === 'qm.db')).toBe(true);
       expect(ev.some((e) => e.ph === 'i' && e.cat === 'qm.mb')).toBe(true);
       const threads = ev.filter((e) => e.name === 'thread_name').map((e) => e.args!.name);
-      expect(threads).toEqual(expect.arrayContaining(['qemu', 'qm-hw', 'pf', 'vCPUs', 'vf driver']));
+      expect(threads).toEqual(expect.arrayContaining(['qemu', 'qm-hw', 'pf', 'vCPUs', 'vf0 driver']));
       // same run, same bytes
       const again = new MemoryTraceSink();
       runDemo({ seed: 2, jobs: 12, protocol, traceSink: again });

@@ -1,20 +1,16 @@
 import type { IoPgtableFormatName } from '@vfio-sim/iommufd';
 import type { TraceSink } from '@vfio-sim/platform';
 import type { QmKind } from '@vfio-sim/qm-hw';
-import { DEFAULT_IOMMU_FORMAT } from '../host/host-iommu.js';
-import { type LayerStatus, layerStatus } from '../layers.js';
-import type { LiveMigrationV2Report } from '../migration/live-migration-v2.js';
-import type {
-  DeviceStateStep,
-  MigrationPhaseName,
-  RamMigrationReport,
-} from '../migration/migration-report.js';
 import {
-  DESTINATION_JOBS,
-  type MigrationDemoResult,
+  DEFAULT_IOMMU_FORMAT,
+  type DeviceStateStep,
+  type LiveMigrationV2Report,
+  type MigrationPhaseName,
   type MigrationProtocol,
-  runMigrationDemo,
-} from './migration-demo.js';
+  type RamMigrationReport,
+} from '@vfio-sim/vmm';
+import { type LayerStatus, layerStatus } from '../layers.js';
+import { DESTINATION_JOBS, type MigrationDemoResult, runMigrationDemo } from './migration-demo.js';
 
 /** Options of {@link runDemo}. */
 export interface DemoOptions {
@@ -45,6 +41,7 @@ const USED_BY_DEMO = new Set([
   '@vfio-sim/migration-v1',
   '@vfio-sim/migration-v2',
   '@vfio-sim/hisi-acc-vfio-pci',
+  '@vfio-sim/vmm',
 ]);
 
 /** The demo's summary: what `vfio-sim demo` prints, and exactly what `--json` prints. */
@@ -167,7 +164,7 @@ export function runDemo(options: DemoOptions): DemoReport {
     ...other.failures.map((f) => `(comparison run, ${modeOf(other)}) ${f}`),
     ...cross.failures.map((f) => `(comparison run, ${otherProtocol}) ${f}`),
   ];
-  const v2 = r.v2;
+  const v2 = m.protocol === 'v2' ? m : null;
   const phaseBytes = (name: MigrationPhaseName) => m.phases.find((p) => p.name === name)?.deviceBytes ?? 0;
   return {
     seed: r.seed,
@@ -215,7 +212,10 @@ export function runDemo(options: DemoOptions): DemoReport {
       downtimeUs: cross.migration.downtimeUs,
       totalUs: cross.migration.totalUs,
     },
-    states: { source: walked(m.sourceStates), destination: walked(m.destinationStates) },
+    states: {
+      source: walked(m.devices[0]?.sourceStates ?? []),
+      destination: walked(m.devices[0]?.destinationStates ?? []),
+    },
     bytes: {
       deviceState: { saved: m.deviceBytesSaved, loaded: m.deviceBytesLoaded, stream: m.streamBytes },
       guestMemory: { pages: m.guestMemory.pages, bytes: m.guestMemory.bytes },

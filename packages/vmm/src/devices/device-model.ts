@@ -1,0 +1,29 @@
+import type { VfioPciDevice } from './vfio-pci-device.js';
+
+/**
+ * What a VMM needs to know about one kind of assignable device beyond the generic vfio uAPI: which
+ * regions QEMU maps for the guest at realize (its quirks), and the guest's own driver for it — how it
+ * boots, and how it continues on a destination from the guest RAM it left behind. Everything else
+ * (opening the device, iommufd, migration through the v1 region or the v2 state machine) is the same
+ * for every device, so a driver author plugs a new variant driver into the VMM with one of these.
+ *
+ * VMM counterpart: QEMU's `vfio-pci` device with its per-device quirks (hw/vfio/pci-quirks.c), plus the
+ * guest OS's driver for the device.
+ */
+export interface DeviceModel<Guest = unknown> {
+  /** The model's name, as options and reports spell it (e.g. `hisi-acc-vf`). */
+  readonly name: string;
+  /**
+   * QEMU's realize, after the device fd is open and its DMA attached: map what the guest sees (e.g. a
+   * BAR's mmap-able part).
+   * @throws KernelError from the mmap or a region query.
+   */
+  realize(dev: VfioPciDevice): void;
+  /** Boot the guest's driver for `dev` (the guest kernel probing the device). */
+  probeGuest(dev: VfioPciDevice): Guest;
+  /**
+   * The guest's driver continuing on a migration destination, rebuilt from the copied guest RAM
+   * without touching the device (the guest kernel does not know it moved).
+   */
+  resumeGuest(dev: VfioPciDevice): Guest;
+}

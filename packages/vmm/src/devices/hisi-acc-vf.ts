@@ -1,0 +1,59 @@
+import { KernelError } from '@vfio-sim/platform';
+import { GuestVfDriver, type GuestVfDriverOptions } from '@vfio-sim/qm-hw';
+import { VFIO_PCI_BAR2_REGION_INDEX } from '@vfio-sim/vfio-core';
+import type { DeviceModel } from './device-model.js';
+import type { VfioPciDevice } from './vfio-pci-device.js';
+
+/**
+ * Bytes of the VF's BAR2 the VMM maps for the guest: the functional half. The upper 32 KiB (migration
+ * control) stays with the host; hisi-acc-vfio-pci refuses to map it.
+ */
+export const VF_BAR2_GUEST_SIZE = 0x8000;
+
+/** The name of the {@link hisiAccVfModel}. */
+export const HISI_ACC_VF_MODEL = 'hisi-acc-vf';
+
+/** The options the guest's VF driver runs with on `dev` (its BAR2, the VM's RAM and clock). */
+export function guestVfDriverOptions(dev: VfioPciDevice): GuestVfDriverOptions {
+  const bar2 = dev.mappings.get(VFIO_PCI_BAR2_REGION_INDEX);
+  if (bar2 === undefined)
+    throw new KernelError('ENODEV', `${dev.host.name}: BAR2 is not mapped for the guest`);
+  const { vm } = dev;
+  return {
+    bar2,
+    memory: vm.memory,
+    clock: vm.clock,
+    deviceId: dev.host.pdev.device,
+    name: `${vm.name} vf${dev.line}`,
+    ...(vm.tracer.enabled ? { tracer: vm.tracer.forThread(`vf${dev.line} driver`) } : {}),
+  };
+}
+
+/** Install `driver`'s interrupt handler on the device's line and remember it as the device's guest. */
+function bind(dev: VfioPciDevice, driver: GuestVfDriver): GuestVfDriver {
+  dev.vm.setInterruptHandler(dev.line, (vector) => driver.handleInterrupt(vector));
+  dev.guest = driver;
+  return driver;
+}
+
+/**
+ * A HiSilicon accelerator VF (ZIP, SEC or HPRE) bound to hisi-acc-vfio-pci: QEMU maps BAR2's
+ * functional half (32 KiB) for the guest — the variant driver hides the migration half on every path —
+ * and the guest runs the accelerator's VF driver (qm-hw's {@link GuestVfDriver}), which places its
+ * rings and contexts in guest RAM and, after a migration, continues from them.
+ *
+ * VMM counterpart: QEMU's vfio-pci on a hisi VF; guest counterpart: hisi_zip / hisi_sec2 / hisi_hpre
+ * probing a VF.
+ */
+export const hisiAccVfModel: DeviceModel<GuestVfDriver> = {
+  name: HISI_ACC_VF_MODEL,
+  realize(dev) {
+    dev.mapRegion(VFIO_PCI_BAR2_REGION_INDEX, VF_BAR2_GUEST_SIZE);
+  },
+  probeGuest(dev) {
+    return bind(dev, GuestVfDriver.probe(guestVfDriverOptions(dev)));
+  },
+  resumeGuest(dev) {
+    return bind(dev, GuestVfDriver.resume(guestVfDriverOptions(dev)));
+  },
+};

@@ -1,0 +1,61 @@
+import { IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR } from '@vfio-sim/iommufd';
+import { errnoOf, VirtualClock } from '@vfio-sim/platform';
+import { describe, expect, it } from 'vitest';
+import { vfVm } from '../__fixtures__/vf-guest.js';
+import { createHost } from '../host/host.js';
+import { IOMMU_FORMATS } from '../host/host-iommu.js';
+import { realizeVfioPci } from './vfio-pci-device.js';
+
+describe('IommufdBackend (through realizeVfioPci)', () => {
+  it.each(IOMMU_FORMATS)('%s: the VF DMAs through a dirty-tracking HWPT at IOVA = GPA', (format) => {
+    const clock = new VirtualClock();
+    const host = createHost({ name: 'h', clock, kind: 'zip', numVfs: 1, iommu: format });
+    const { vm, vf } = vfVm(host, 4 << 20);
+    const backend = vm.iommufd!;
+    const { client } = backend;
+    expect(host.iommu.format.name).toBe(format);
+    expect(backend).toMatchObject({ iova: 0, length: 4 << 20 });
+    expect(backend.hwptList).toEqual([vf.iommufd!.hwpt]);
+    expect(vf.iommufd!.hwpt.dirtyTracking).toBe(true);
+    const iommuDev = vf.host.pdev.iommu!;
+    expect(iommuDev.domain).toBeDefined();
+
+    client.setDirtyTracking(vf.iommufd!.hwpt.id, true);
+    vm.dirtyLog.start();
+    iommuDev.dmaPort.writeU32(0x3_2000, 0xfeed); // the VF's DMA, as the device model issues it
+    expect(vm.memory.readU32(0x3_2000)).toBe(0xfeed);
+    const mm = client.process.mm;
+    const bitmap = mm.alloc(128, 8);
+    client.getDirtyBitmap(
+      vf.iommufd!.hwpt.id,
+      0,
+      4 << 20,
+      4096,
+      bitmap,
+      IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR,
+    );
+    const bytes = mm.copyFromUser(bitmap, 128);
+    const dirty = [...bytes].flatMap((b, i) =>
+      [0, 1, 2, 3, 4, 5, 6, 7].filter((k) => b & (1 << k)).map((k) => i * 8 + k),
+    );
+    expect(dirty).toEqual([0x32]);
+  });
+
+  it('two VFs behind the same IOMMU share one HWPT; RAM is mapped once', () => {
+    const host = createHost({ name: 'h', clock: new VirtualClock(), numVfs: 2 });
+    const { vm } = vfVm(host, 4 << 20);
+    const second = realizeVfioPci(vm, host.assignable[1]!);
+    expect(vm.iommufd!.hwptList).toHaveLength(1);
+    expect(second.iommufd!.hwpt).toBe(vm.devices[0]!.iommufd!.hwpt);
+    expect(vm.process.openFds()).toHaveLength(3);
+  });
+
+  it('a DMA outside guest RAM faults in the IOMMU (EFAULT) and writes nothing', () => {
+    const host = createHost({ name: 'h', clock: new VirtualClock(), kind: 'zip', numVfs: 1 });
+    const { vm, vf } = vfVm(host, 4 << 20);
+    const iommuDev = vf.host.pdev.iommu!;
+    expect(errnoOf(() => iommuDev.dmaPort.writeU32(4 << 20, 1))).toBe('EFAULT');
+    expect(iommuDev.faults).toBe(1);
+    expect(vm.memory.touchedPages()).toEqual([]);
+  });
+});

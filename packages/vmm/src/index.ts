@@ -1,0 +1,101 @@
+/**
+ * @packageDocumentation
+ * The VMM side of vfio-sim — QEMU's role: hosts prepared for passthrough, VMs with devices passed
+ * through on the iommufd backend, guest workloads with exactly-once accounting, live migration over the
+ * v1 region or the v2 state machine with RAM pre-copy under IOMMU + CPU dirty tracking, faults armed
+ * at any phase, and a typed report carrying the proof. Start with {@link Simulation} and {@link migrate}.
+ */
+
+// devices/: passthrough on the iommufd backend, and the device models.
+export type { AssignableDevice } from './devices/assignable-device.js';
+export { DeviceDmaPort } from './devices/device-dma-port.js';
+export type { DeviceModel } from './devices/device-model.js';
+export {
+  guestVfDriverOptions,
+  HISI_ACC_VF_MODEL,
+  hisiAccVfModel,
+  VF_BAR2_GUEST_SIZE,
+} from './devices/hisi-acc-vf.js';
+export { IommufdBackend, type VmHwpt } from './devices/iommufd-backend.js';
+export { realizeVfioPci, VfioPciDevice } from './devices/vfio-pci-device.js';
+// host/: a machine prepared for passthrough.
+export { createHost, type DeviceProvider, Host, type HostOptions, type HostPlatform } from './host/host.js';
+export { DEFAULT_IOMMU_FORMAT, IOMMU_FORMATS } from './host/host-iommu.js';
+export {
+  installQmAccelerator,
+  QM_PF_PCI_NAME,
+  type QmAccelerator,
+  type QmAcceleratorOptions,
+} from './host/qm-accelerator.js';
+// link/ and migration/: the stream, QEMU's migration, RAM, dirty sync, the vfio clients.
+export { LINK_10GBIT_BYTES_PER_US, MigrationLink } from './link/link.js';
+export { devicePairs, GuestMigration, type StoppedGuestCopy } from './migration/guest-migration.js';
+export type { LiveMigrationOptions } from './migration/live-migration-options.js';
+export {
+  type LiveMigrationV1Options,
+  type LiveMigrationV1Report,
+  type LiveMigrationV1Result,
+  liveMigrateV1,
+} from './migration/live-migration-v1.js';
+export {
+  type LiveMigrationV2Options,
+  type LiveMigrationV2Report,
+  type LiveMigrationV2Result,
+  liveMigrateV2,
+} from './migration/live-migration-v2.js';
+export { MigrationPhases } from './migration/migration-phases.js';
+export { DirtySync, type DirtySyncOptions, type DirtySyncResult } from './migration/ram/dirty-sync.js';
+export { compareGuestMemory, type GuestMemoryComparison } from './migration/ram/guest-memory-compare.js';
+export { copyGuestMemory, type GuestMemoryCopy } from './migration/ram/guest-memory-copy.js';
+export { sendRamPages } from './migration/ram/ram-pages.js';
+export {
+  checkRamPrecopyOptions,
+  RAM_DOWNTIME_LIMIT_US,
+  RAM_MAX_ROUNDS,
+  RamPrecopy,
+  type RamPrecopyOptions,
+  type RamRound,
+  ramPrecopyLimits,
+} from './migration/ram/ram-precopy.js';
+export { findV1MigrationRegion, openQemuV1Client } from './migration/vfio/v1-region.js';
+export { type OpenQemuV2ClientOptions, openQemuV2Client } from './migration/vfio/v2-client.js';
+export {
+  sumSectionTotals,
+  VfioSectionStats,
+  type VfioSectionTotals,
+} from './migration/vfio/vfio-section-stats.js';
+// report/: the typed report.
+export type {
+  DeviceMigrationReport,
+  DeviceStateStep,
+  LiveMigrationReport,
+  LiveMigrationResult,
+  MigrationPhase,
+  MigrationPhaseName,
+  RamMigrationReport,
+} from './report/migration-report.js';
+// The facade: a simulation, its hosts and guests, and migrate().
+export { FaultPlan, type FaultRecord, type FaultSpec, MIGRATION_PHASES } from './simulation/fault-plan.js';
+export { Guest, type GuestOptions, mergeTallies, type WorkloadOptions } from './simulation/guest.js';
+export {
+  MIGRATION_PROTOCOLS,
+  type MigrateOptions,
+  type MigrateReport,
+  type MigrationError,
+  type MigrationProtocol,
+  migrate,
+} from './simulation/migrate.js';
+export { type MigrationProof, migrationProof, proofFailures, type RamProof } from './simulation/proof.js';
+export { Simulation, type SimulationHostOptions, type SimulationOptions } from './simulation/simulation.js';
+// vm/: one QEMU/KVM instance.
+export { CpuDirtyLog } from './vm/cpu-dirty-log.js';
+export { PageBitmap } from './vm/page-bitmap.js';
+export { type PendingIrq, type VcpuState, Vm, type VmOptions } from './vm/vm.js';
+// workload/: guest jobs and their proof.
+export { ACCEL_KINDS, accelJobs, createAccelWorkload } from './workload/accel-workload.js';
+export { hpreJobs } from './workload/hpre-jobs.js';
+export { type JobStream, type JobStreamOptions, startJobStream } from './workload/job-stream.js';
+export { type SecJobsOptions, secJobs } from './workload/sec-jobs.js';
+export { type Side, Workload, type WorkloadJobs, type WorkloadTally } from './workload/workload.js';
+export { type ZipJobsOptions, zipDeflateJobs } from './workload/zip-jobs.js';
+export { ZipWorkload, type ZipWorkloadOptions } from './workload/zip-workload.js';

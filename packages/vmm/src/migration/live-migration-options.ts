@@ -1,0 +1,46 @@
+import type { Host } from '../host/host.js';
+import type { MigrationLink } from '../link/link.js';
+import type { MigrationPhaseName } from '../report/migration-report.js';
+import type { Vm } from '../vm/vm.js';
+import type { DirtySyncOptions } from './ram/dirty-sync.js';
+import type { RamPrecopyOptions } from './ram/ram-precopy.js';
+
+/**
+ * Options of a live migration, whichever device protocol moves the devices ({@link liveMigrateV1},
+ * {@link liveMigrateV2} add their own).
+ *
+ * VMM counterpart: QEMU's `migrate` command with its migration parameters and capabilities, and the
+ * destination QEMU started with `-incoming` on `destination`.
+ */
+export interface LiveMigrationOptions {
+  /** The running VM on the source host, with its devices. */
+  readonly source: Vm;
+  /**
+   * Where the VM goes: an incoming VM starts there and claims, for each source device, the first free
+   * device of the same model.
+   */
+  readonly destination: Host;
+  /** The channel (default: 10 Gbit/s on the source's clock). */
+  readonly link?: MigrationLink;
+  /**
+   * Guest RAM by iterative pre-copy with dirty tracking (default true); false copies every touched
+   * page while the VM is stopped (no dirty tracking). With v2 the devices' pre-copy runs either way.
+   */
+  readonly precopy?: boolean;
+  /**
+   * Downtime limit and round limit of the RAM pre-copy (v2: the iteration limit, RAM rounds and
+   * device iterations running together).
+   */
+  readonly ram?: RamPrecopyOptions;
+  /** Dirty sources the pre-copy reads (default both; for tests that switch one off). */
+  readonly dirtySources?: DirtySyncOptions['sources'];
+  /** Called just before the VM stops, while it still runs. */
+  readonly beforeStop?: () => void;
+  /**
+   * Called with the destination VM once the guest's drivers were resumed there (each device's
+   * `guest`), before its vCPUs start.
+   */
+  readonly onGuestResumed?: (vm: Vm) => void;
+  /** Called as each phase begins (before any of its work): where a test or a scenario arms a fault. */
+  readonly onPhase?: (phase: MigrationPhaseName) => void;
+}

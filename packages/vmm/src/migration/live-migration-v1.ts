@@ -1,0 +1,241 @@
+import { deviceStateName, QemuFileReader, QemuFileWriter, type QemuV1Client } from '@vfio-sim/migration-v1';
+import type { Tracer } from '@vfio-sim/platform';
+import type { VfioPciDevice } from '../devices/vfio-pci-device.js';
+import { MigrationLink } from '../link/link.js';
+import type {
+  DeviceMigrationReport,
+  DeviceStateStep,
+  LiveMigrationReport,
+  LiveMigrationResult,
+} from '../report/migration-report.js';
+import { devicePairs, GuestMigration } from './guest-migration.js';
+import type { LiveMigrationOptions } from './live-migration-options.js';
+import { MigrationPhases } from './migration-phases.js';
+import { checkRamPrecopyOptions } from './ram/ram-precopy.js';
+import { deviceStateStep } from './vfio/device-state-step.js';
+import { openQemuV1Client } from './vfio/v1-region.js';
+import { sumSectionTotals, VfioSectionStats } from './vfio/vfio-section-stats.js';
+
+/** What a v1 live migration did. */
+export interface LiveMigrationV1Report extends LiveMigrationReport {
+  readonly protocol: 'v1';
+}
+
+/** Options of {@link liveMigrateV1}. */
+export interface LiveMigrationV1Options extends LiveMigrationOptions {
+  /** Pre-copy iterations at most while a device still reports pending bytes (default 8). */
+  readonly maxPrecopyIterations?: number;
+}
+
+/** The destination side after a successful v1 migration, and the report. */
+export type LiveMigrationV1Result = LiveMigrationResult<LiveMigrationV1Report>;
+
+/**
+ * Live-migrate a VM over the v1 migration region, driven by QEMU's v1 client for every device on both
+ * hosts:
+ *
+ * 1. setup — the destination VM waits (`-incoming`) with its devices realized; load_setup per device
+ *    (RUNNING → RESUMING) there, save_setup per device (RUNNING → pre-copy) here; and guest RAM dirty
+ *    tracking starts (the CPU log and the source IOMMU's dirty bits, cleared);
+ * 2. pre-copy — iterations while a device reports pending bytes (the hisi driver's match data,
+ *    checked by the destination on arrival), then RAM rounds ({@link RamPrecopy}): every touched page,
+ *    then the pages found dirty, until the rest fits the downtime limit — the guest and its devices
+ *    running all along (each round's transfer time passes on the clock);
+ * 3. stop — the vCPUs stop, then each device (pre-copy → stop-and-copy: hisi_acc pauses the VF, its
+ *    cache write-back DMAs into guest RAM, and it saves its state);
+ * 4. stop-and-copy — save_live_complete moves each saved state (→ STOP);
+ * 5. guest memory — the final dirty sync (both sources) and the remaining dirty pages (with
+ *    `precopy: false`: every touched page), and the vCPU state (queued interrupts); then source and
+ *    destination RAM are compared page by page ({@link RamMigrationReport.check});
+ * 6. resume — the guest's drivers are resumed from the copied RAM, vm_start per device (RESUMING →
+ *    RUNNING: hisi_acc restores the registers and restarts the queues), the vCPUs start.
+ *
+ * `device_state` is read back after every step. If any step fails before the switch-over the
+ * migration is cancelled: the source devices go back to RUNNING, the source VM runs again, and the
+ * destination QEMU exits.
+ *
+ * VMM counterpart: QEMU's `migrate` with hw/vfio/migration.c (v1), RAM migration (migration/ram.c)
+ * and the iommufd dirty tracking of hw/vfio/iommufd.c.
+ * @throws KernelError EINVAL for bad RAM options, EOPNOTSUPP for pre-copy when a device's IOMMU cannot
+ *   track dirty pages (both before anything is touched); from the failing step, after the cancel.
+ */
+export function liveMigrateV1(options: LiveMigrationV1Options): LiveMigrationV1Result {
+  const { source: vm, destination } = options;
+  const clock = vm.clock;
+  const precopy = options.precopy ?? true;
+  if (precopy) {
+    checkRamPrecopyOptions(options.ram);
+    GuestMigration.checkDirtyTracking(options);
+  }
+  const link = options.link ?? new MigrationLink(clock);
+  const t0 = clock.now();
+  const tracer = vm.host.tracer;
+  const dstTracer = destination.tracer;
+  const phases = new MigrationPhases(clock, tracer, options.onPhase);
+
+  let guest: GuestMigration | undefined;
+  let devs: V1Device[] = [];
+  let switchedOver = false;
+  try {
+    phases.begin('setup');
+    guest = new GuestMigration(options, link);
+    devs = devicePairs(vm, guest.destination).map(({ src, dst }) =>
+      openDevice(src, dst, link, phases, tracer, dstTracer),
+    );
+    for (const dev of devs) {
+      dev.d.loadSetup();
+      dev.step('destination', 'load_setup');
+    }
+    for (const dev of devs) {
+      dev.section((w) => {
+        dev.s.saveSetup(w);
+        return 0;
+      });
+      dev.step('source', 'save_setup');
+    }
+    if (precopy) guest.startRamPrecopy(tracer);
+    phases.end();
+
+    phases.begin('pre-copy');
+    const maxIterations = options.maxPrecopyIterations ?? 8;
+    let precopyIterations = 0;
+    while (precopyIterations < maxIterations && devs.some((d) => d.s.savePending() > 0)) {
+      for (const dev of devs) {
+        if (dev.s.savePending() === 0) continue;
+        dev.section((w) => dev.s.saveIterate(w).bytes);
+        dev.iterations++;
+        dev.step('source', 'save_live_iterate');
+      }
+      precopyIterations++;
+    }
+    if (guest.ram !== undefined) {
+      guest.ram.iterate();
+      phases.addGuestMemoryBytes(guest.ram.precopyBytes);
+    }
+    phases.end();
+
+    phases.begin('stop');
+    options.beforeStop?.();
+    const stoppedAt = clock.now();
+    vm.stop();
+    for (const dev of devs) {
+      dev.s.vmStop();
+      dev.step('source', 'vm_stop');
+    }
+    phases.end();
+
+    phases.begin('stop-and-copy');
+    for (const dev of devs) {
+      dev.section((w) => dev.s.saveComplete(w));
+      dev.step('source', 'save_live_complete_precopy');
+    }
+    phases.end();
+
+    phases.begin('guest memory');
+    const stopped = guest.copyStopped();
+    phases.addGuestMemoryBytes(stopped.guestMemory.bytes);
+    phases.end();
+
+    phases.begin('resume');
+    const destinationVm = guest.resume(() => {
+      for (const dev of devs) {
+        dev.d.vmStart();
+        dev.step('destination', 'vm_start');
+      }
+      switchedOver = true;
+    });
+    const downtimeUs = clock.now() - stoppedAt;
+    phases.end();
+
+    const devices = devs.map((d) => d.report());
+    return {
+      destination: destinationVm,
+      report: {
+        protocol: 'v1',
+        devices,
+        phases: phases.list,
+        ...sumSectionTotals(devices),
+        guestMemory: stopped.guestMemory,
+        ram: guest.ramReport(stopped),
+        pendingIrqsMoved: stopped.pendingIrqsMoved,
+        precopyIterations,
+        downtimeUs,
+        totalUs: clock.now() - t0,
+      },
+    };
+  } catch (e) {
+    if (!switchedOver) {
+      // QEMU's migration failure path: dirty tracking stops, the source devices and vCPUs run again,
+      // the destination QEMU exits. A failing cancel must not hide the original error.
+      guest?.abort();
+      for (const dev of devs) {
+        try {
+          dev.s.cancel();
+        } catch {
+          // the first error is the one to report; the device may already be in the error state
+        }
+      }
+      vm.start();
+      guest?.discardDestination();
+    }
+    throw e;
+  }
+}
+
+/** One device's pair of v1 clients, its states walked and its section accounting. */
+interface V1Device {
+  readonly s: QemuV1Client;
+  readonly d: QemuV1Client;
+  iterations: number;
+  /** Read `device_state` of one side after client step `step` and record it. */
+  step(side: 'source' | 'destination', step: string): void;
+  /** One vfio section: written by `save` on the source (returning its device bytes), sent, loaded. */
+  section(save: (w: QemuFileWriter) => number): void;
+  report(): DeviceMigrationReport;
+}
+
+function openDevice(
+  src: VfioPciDevice,
+  dst: VfioPciDevice,
+  link: MigrationLink,
+  phases: MigrationPhases,
+  tracer: Tracer,
+  dstTracer: Tracer,
+): V1Device {
+  const s = openQemuV1Client(src);
+  const d = openQemuV1Client(dst);
+  const sourceStates: DeviceStateStep[] = [readState(s, tracer, 'open')];
+  const destinationStates: DeviceStateStep[] = [readState(d, dstTracer, 'open')];
+  const stats = new VfioSectionStats(link, phases);
+  const dev: V1Device = {
+    s,
+    d,
+    iterations: 0,
+    step(side, step) {
+      if (side === 'source') sourceStates.push(readState(s, tracer, step));
+      else destinationStates.push(readState(d, dstTracer, step));
+    },
+    section(save) {
+      const w = new QemuFileWriter();
+      stats.sent(save(w), w.size);
+      const r = new QemuFileReader(w.toBytes());
+      while (r.remaining > 0) stats.loaded(d.loadState(r));
+    },
+    report: () => ({
+      model: src.model,
+      source: src.host.name,
+      destination: dst.host.name,
+      sourceStates,
+      destinationStates,
+      ...stats.totals,
+      precopyIterations: dev.iterations,
+    }),
+  };
+  return dev;
+}
+
+/** The v1 region's `device_state` after a client step (traced as an instant). */
+function readState(client: QemuV1Client, tracer: Tracer, step: string): DeviceStateStep {
+  const state = client.deviceState();
+  return deviceStateStep(tracer, step, state, deviceStateName(state));
+}

@@ -1,0 +1,257 @@
+import { KernelError, type Prng, type Tracer } from '@vfio-sim/platform';
+import type { GuestVfDriver } from '@vfio-sim/qm-hw';
+import { HISI_ACC_VF_MODEL } from '../devices/hisi-acc-vf.js';
+import { realizeVfioPci, type VfioPciDevice } from '../devices/vfio-pci-device.js';
+import type { Host } from '../host/host.js';
+import { Vm } from '../vm/vm.js';
+import { accelJobs } from '../workload/accel-workload.js';
+import { type JobStream, startJobStream } from '../workload/job-stream.js';
+import { type Side, Workload, type WorkloadTally } from '../workload/workload.js';
+
+/** Options of {@link Guest.create}. */
+export interface GuestOptions {
+  /** The guest's name (default `guest`). */
+  readonly name?: string;
+  /** Where it boots. */
+  readonly host: Host;
+  /** Guest RAM in bytes (default 64 MiB; sparse: only touched pages cost memory). */
+  readonly memory?: number;
+  /**
+   * The devices passed through, by model, each the host's first free device of that model (default
+   * one accelerator VF: `['hisi-acc-vf']`).
+   */
+  readonly devices?: readonly string[];
+}
+
+/** Options of {@link Guest.startWorkload}. */
+export interface WorkloadOptions {
+  /** Jobs each accelerator VF's driver submits at once (default 16). */
+  readonly jobs?: number;
+  /** Then one more job every this many µs while the vCPUs run (default 20; 0 for none). */
+  readonly periodUs?: number;
+  /** Jobs the stream submits at most per device (default 64). */
+  readonly limit?: number;
+  /** The jobs' seed (default: drawn from the guest's generator). */
+  readonly seed?: number;
+}
+
+/** One accelerator VF's workload: the jobs and their exactly-once accounting, and its job stream. */
+interface DeviceWorkload {
+  readonly device: number;
+  readonly workload: Workload;
+  stream: JobStream | undefined;
+}
+
+/**
+ * A guest as its owner sees it, across hosts: booted on one host with its devices and their guest
+ * drivers probed, running workloads whose every job is accounted for, and — after a migration — the
+ * same guest on the destination VM. `vm` is the QEMU/KVM instance it runs in now.
+ *
+ * VMM counterpart: a libvirt domain (what `virsh migrate` moves), with the guest OS and its
+ * applications inside.
+ */
+export class Guest {
+  private current: Vm;
+  private moved = false;
+  /** Jobs submitted by streams that were replaced by a newer one. */
+  private streamedBefore = 0;
+  private readonly works: DeviceWorkload[] = [];
+
+  private constructor(
+    vm: Vm,
+    private readonly prng: Prng,
+  ) {
+    this.current = vm;
+  }
+
+  /**
+   * Boot a guest on `options.host`: the VM, its devices realized (each the host's first free device of
+   * the model named), each device's guest driver probed. `prng` gives the workloads' seeds; `tracer`
+   * (default none) is the guest's track.
+   * @throws KernelError ENODEV if the host has no free device of a model; EINVAL for a bad memory size;
+   *   from a realize or a probe (the VM quits again: nothing stays claimed).
+   */
+  static create(options: GuestOptions, prng: Prng, tracer?: Tracer): Guest {
+    const memory = options.memory ?? 64 << 20;
+    if (!Number.isInteger(memory) || memory <= 0 || memory % 4096 !== 0)
+      throw new KernelError('EINVAL', `guest memory ${memory} is not a positive multiple of 4 KiB`);
+    const { host } = options;
+    const vm = Vm.create({
+      name: options.name ?? 'guest',
+      host,
+      memorySize: memory,
+      ...(tracer !== undefined ? { tracer } : {}),
+    });
+    try {
+      for (const model of options.devices ?? [HISI_ACC_VF_MODEL]) {
+        const free = host.freeDevice(model);
+        if (free === undefined) throw new KernelError('ENODEV', `${host.name}: no free ${model} device`);
+        const dev = realizeVfioPci(vm, free);
+        free.model.probeGuest(dev);
+      }
+    } catch (e) {
+      vm.quit();
+      throw e;
+    }
+    return new Guest(vm, prng);
+  }
+
+  get name(): string {
+    return this.current.name;
+  }
+
+  /** The VM the guest runs in now. */
+  get vm(): Vm {
+    return this.current;
+  }
+
+  /** The host it runs on now. */
+  get host(): Host {
+    return this.current.host;
+  }
+
+  /** Its devices, in the VM's order. */
+  get devices(): readonly VfioPciDevice[] {
+    return this.current.devices;
+  }
+
+  /** The accelerator VF drivers of the guest, by device index (undefined for other devices). */
+  accelDriver(device: number): GuestVfDriver | undefined {
+    const dev = this.current.devices[device];
+    return dev?.model === HISI_ACC_VF_MODEL ? (dev.guest as GuestVfDriver) : undefined;
+  }
+
+  /**
+   * Start a workload on every accelerator VF of the guest: `jobs` submitted at once, then (unless
+   * `periodUs` is 0) a job stream ({@link startJobStream}). Every completion is recorded; {@link tally}
+   * checks each job completed exactly once with the output computed directly (node:zlib, node:crypto,
+   * bigint) on the same inputs.
+   * @throws KernelError EINVAL for bad counts or a workload already started (nothing started); EBUSY
+   *   from a submit when the driver's job buffers are all in use (jobs submitted so far stay recorded).
+   */
+  startWorkload(options: WorkloadOptions = {}): void {
+    const jobs = options.jobs ?? 16;
+    const periodUs = options.periodUs ?? 20;
+    const limit = options.limit ?? 64;
+    if (!Number.isInteger(jobs) || jobs < 0) throw new KernelError('EINVAL', `job count ${jobs}`);
+    checkStream(periodUs, limit);
+    if (this.works.length > 0) throw new KernelError('EINVAL', `${this.name}: the workload already runs`);
+    const seed = options.seed ?? this.prng.nextU32();
+    this.current.devices.forEach((dev, device) => {
+      const driver = this.accelDriver(device);
+      if (driver === undefined) return;
+      const workload = new Workload((seed + device) >>> 0, accelJobs(dev.vm.host.kind));
+      workload.watch(driver, 'source');
+      this.works.push({ device, workload, stream: undefined });
+      workload.submit(driver, 'source', jobs);
+    });
+    if (periodUs > 0 && limit > 0) this.startJobStream({ periodUs, limit });
+  }
+
+  /**
+   * A guest application that keeps every accelerator VF busy: one more job every `periodUs` while the
+   * vCPUs run, `limit` at most per device; it ends for good when the vCPUs stop ({@link startJobStream}).
+   * @throws KernelError EINVAL for a period below 1 µs, a negative limit, or no workload started.
+   */
+  startJobStream(options: { readonly periodUs: number; readonly limit: number }): void {
+    const { periodUs, limit } = options;
+    checkStream(periodUs, limit);
+    if (periodUs < 1) throw new KernelError('EINVAL', `job stream period ${periodUs} µs`);
+    if (this.works.length === 0) throw new KernelError('EINVAL', `${this.name}: no workload started`);
+    for (const work of this.works) {
+      const driver = this.accelDriver(work.device);
+      if (driver === undefined) continue;
+      this.streamedBefore += work.stream?.submitted ?? 0;
+      const side: Side = this.moved ? 'destination' : 'source';
+      work.stream = startJobStream({
+        vm: this.current,
+        driver,
+        workload: work.workload,
+        side,
+        periodUs,
+        limit,
+      });
+    }
+  }
+
+  /**
+   * Submit `count` more jobs on every accelerator VF, on the side the guest runs now (`destination`
+   * once it migrated).
+   * @throws KernelError EINVAL for a bad count or no workload started; EBUSY when a driver's job
+   *   buffers are all in use.
+   */
+  submit(count: number): void {
+    if (this.works.length === 0) throw new KernelError('EINVAL', `${this.name}: no workload started`);
+    const side: Side = this.moved ? 'destination' : 'source';
+    for (const w of this.works) {
+      const driver = this.accelDriver(w.device);
+      if (driver !== undefined) w.workload.submit(driver, side, count);
+    }
+  }
+
+  /** Jobs submitted and not completed yet, every workload together. */
+  get outstanding(): number {
+    return this.works.reduce((n, w) => n + w.workload.outstanding, 0);
+  }
+
+  /** Completions recorded so far, every workload together. */
+  get completed(): number {
+    return this.works.reduce((n, w) => n + w.workload.completed, 0);
+  }
+
+  /** Jobs the streams submitted so far (every stream started, on either side). */
+  get streamed(): number {
+    return this.streamedBefore + this.works.reduce((n, w) => n + (w.stream?.submitted ?? 0), 0);
+  }
+
+  /** The workloads (one per accelerator VF). */
+  get workloads(): readonly Workload[] {
+    return this.works.map((w) => w.workload);
+  }
+
+  /** The exactly-once verdict over every job of every workload ({@link mergeTallies}). */
+  tally(): WorkloadTally {
+    return mergeTallies(this.works.map((w) => ({ device: w.device, tally: w.workload.tally() })));
+  }
+
+  /**
+   * The guest now runs in `vm` (a migration's destination): its workloads watch the resumed drivers as
+   * the destination side.
+   */
+  movedTo(vm: Vm): void {
+    this.current = vm;
+    this.moved = true;
+    for (const w of this.works) {
+      const driver = this.accelDriver(w.device);
+      if (driver !== undefined) w.workload.watch(driver, 'destination');
+    }
+  }
+}
+
+/**
+ * Several workloads' tallies as one: counts added; with more than one device a job id is offset by its
+ * device index × 1,000,000 (plain ids for one device).
+ */
+export function mergeTallies(parts: readonly { device: number; tally: WorkloadTally }[]): WorkloadTally {
+  const one = parts.length === 1;
+  const ids = (device: number, xs: readonly number[]): number[] =>
+    one ? [...xs] : xs.map((x) => device * 1_000_000 + x);
+  const sum = (f: (t: WorkloadTally) => number) => parts.reduce((n, p) => n + f(p.tally), 0);
+  return {
+    submitted: sum((t) => t.submitted),
+    submittedOnSource: sum((t) => t.submittedOnSource),
+    submittedOnDestination: sum((t) => t.submittedOnDestination),
+    completedOnSource: sum((t) => t.completedOnSource),
+    completedOnDestination: sum((t) => t.completedOnDestination),
+    verified: sum((t) => t.verified),
+    lost: parts.flatMap((p) => ids(p.device, p.tally.lost)),
+    duplicated: parts.flatMap((p) => ids(p.device, p.tally.duplicated)),
+    corrupt: parts.flatMap((p) => ids(p.device, p.tally.corrupt)),
+    unknown: parts.flatMap((p) => ids(p.device, p.tally.unknown)),
+  };
+}
+
+function checkStream(periodUs: number, limit: number): void {
+  if (!(Number.isInteger(periodUs) && periodUs >= 0) || !(Number.isInteger(limit) && limit >= 0))
+    throw new KernelError('EINVAL', `job stream period ${periodUs} µs, limit ${limit}`);
+}

@@ -1,0 +1,71 @@
+import type { LiveMigrationReport } from '../report/migration-report.js';
+import type { WorkloadTally } from '../workload/workload.js';
+
+/** Guest RAM at the switch-over: source (stopped) against destination (not yet started). */
+export interface RamProof {
+  /** Pages compared: every page either side ever touched. */
+  readonly pagesCompared: number;
+  /** Page frame numbers whose contents differ, ascending. */
+  readonly mismatchedPages: readonly number[];
+  readonly identical: boolean;
+}
+
+/** What a migration proves: every job accounted for, and guest RAM moved intact. */
+export interface MigrationProof {
+  /** Every job of every workload, checked exactly once against an output computed without the device. */
+  readonly jobs: WorkloadTally;
+  /** Null when the migration never reached the switch-over (it was aborted). */
+  readonly ram: RamProof | null;
+}
+
+/** The proof of a migration: the workloads' tally and, if it got that far, the RAM comparison. */
+export function migrationProof(jobs: WorkloadTally, migration: LiveMigrationReport | null): MigrationProof {
+  const check = migration?.ram.check;
+  return {
+    jobs,
+    ram:
+      check === undefined
+        ? null
+        : {
+            pagesCompared: check.pagesCompared,
+            mismatchedPages: check.mismatchedPages,
+            identical: check.mismatchedPages.length === 0,
+          },
+  };
+}
+
+/**
+ * Why a migration's proof does not hold, each reason in words (empty: PASS): jobs lost, completed
+ * twice, wrong, unknown or unverified; guest RAM differing at the switch-over; device state saved and
+ * loaded in different amounts; a device not ending in STOP (source) / RUNNING (destination).
+ */
+export function proofFailures(proof: MigrationProof, migration: LiveMigrationReport | null): string[] {
+  const failures: string[] = [];
+  const t = proof.jobs;
+  const ids = (xs: readonly number[]) => xs.join(', ');
+  if (t.lost.length > 0) failures.push(`jobs never completed: ${ids(t.lost)}`);
+  if (t.duplicated.length > 0) failures.push(`jobs completed twice: ${ids(t.duplicated)}`);
+  if (t.corrupt.length > 0) failures.push(`jobs with a bad status or output: ${ids(t.corrupt)}`);
+  if (t.unknown.length > 0) failures.push(`completions of unknown jobs: ${ids(t.unknown)}`);
+  if (t.verified !== t.submitted) failures.push(`${t.verified} of ${t.submitted} jobs verified`);
+  const ram = proof.ram;
+  if (ram !== null && !ram.identical)
+    failures.push(
+      `guest RAM differs at the switch-over in ${ram.mismatchedPages.length} of ${ram.pagesCompared} pages (first pfn 0x${ram.mismatchedPages[0]?.toString(16)})`,
+    );
+  if (migration !== null) {
+    if (migration.deviceBytesLoaded !== migration.deviceBytesSaved)
+      failures.push(
+        `device state: ${migration.deviceBytesSaved} bytes saved, ${migration.deviceBytesLoaded} loaded`,
+      );
+    const last = (steps: readonly { name: string }[]) => steps[steps.length - 1]?.name.toLowerCase();
+    migration.devices.forEach((d, i) => {
+      const which = migration.devices.length > 1 ? `device ${i} (${d.model}): ` : '';
+      if (last(d.sourceStates) !== 'stop')
+        failures.push(`${which}source device ended in ${last(d.sourceStates)}`);
+      if (last(d.destinationStates) !== 'running')
+        failures.push(`${which}destination device ended in ${last(d.destinationStates)}`);
+    });
+  }
+  return failures;
+}
