@@ -1,0 +1,151 @@
+import { errnoOf } from '@vfio-sim/platform';
+import { describe, expect, it } from 'vitest';
+import { MIGRATION_PHASES } from './fault-plan.js';
+import { migrate } from './migrate.js';
+import { Simulation } from './simulation.js';
+
+/** Two hosts, a guest on the first with 16 jobs in flight and a job stream, 300 µs run. */
+function world(seed = 7, kind: 'zip' | 'sec' | 'hpre' = 'zip') {
+  const sim = new Simulation({ seed });
+  const source = sim.createHost({ name: 'source', kind, numVfs: 2 });
+  const destination = sim.createHost({ name: 'destination', kind, numVfs: 2 });
+  const guest = sim.createGuest({ host: source });
+  guest.startWorkload({ jobs: 16, periodUs: 20, limit: 64 });
+  sim.run(300);
+  return { sim, source, destination, guest };
+}
+
+describe('migrate', () => {
+  it.each([
+    ['v1', 'zip'],
+    ['v2', 'zip'],
+    ['v1', 'sec'],
+    ['v2', 'hpre'],
+  ] as const)('%s %s: the guest moves with jobs in flight; the proof holds', (protocol, kind) => {
+    const { source, destination, guest } = world(7, kind);
+    const before = guest.vm;
+    const report = migrate(guest, { to: destination, protocol, jobsAfter: 3 });
+    expect(report.failures).toEqual([]);
+    expect(report).toMatchObject({
+      result: 'PASS',
+      outcome: 'migrated',
+      protocol,
+      from: 'source',
+      to: 'destination',
+    });
+    expect(report.error).toBeNull();
+    const t = report.proof.jobs;
+    expect(t.verified).toBe(t.submitted);
+    expect(t.submittedOnDestination).toBe(3);
+    expect(report.proof.ram!.identical).toBe(true);
+    expect(report.proof.ram!.pagesCompared).toBeGreaterThan(0);
+    expect(report.migration!.protocol).toBe(protocol);
+    expect(report.inFlightAtStop).not.toBeNull();
+    expect(report.submittedDuringMigration).toBeGreaterThan(0);
+    // the guest runs on the destination; the source QEMU quit and its VF is free again
+    expect(guest.host).toBe(destination);
+    expect(guest.vm.isRunning).toBe(true);
+    expect(before.hasQuit).toBe(true);
+    expect(source.assignable.map((d) => d.owner)).toEqual([undefined, undefined]);
+    expect(destination.assignable[0]!.owner).toBe('guest');
+  });
+
+  it('is deterministic: the same seed gives the same report, byte for byte', () => {
+    const run = () => {
+      const { destination, guest } = world(11);
+      return JSON.stringify(migrate(guest, { to: destination, jobsAfter: 2 }));
+    };
+    expect(run()).toBe(run());
+  });
+
+  it('migrates back and forth: the source VF is reused after the first migration', () => {
+    const { source, destination, guest } = world(3);
+    expect(migrate(guest, { to: destination }).result).toBe('PASS');
+    const back = migrate(guest, { to: source, protocol: 'v1', jobsAfter: 2 });
+    expect(back.failures).toEqual([]);
+    expect(guest.host).toBe(source);
+    expect(back.proof.jobs.verified).toBe(back.proof.jobs.submitted);
+  });
+
+  it('a fault at the stop aborts with its errno in that phase; the guest runs on at the source', () => {
+    const { source, destination, guest } = world(7);
+    const report = migrate(guest, {
+      to: destination,
+      protocol: 'v1',
+      faults: [{ fault: { kind: 'mb-error' }, side: 'source', target: 'vf', at: 'stop' }],
+      jobsAfter: 2,
+    });
+    expect(report).toMatchObject({ outcome: 'aborted', result: 'FAIL', migration: null });
+    expect(report.error).toMatchObject({ errno: 'EIO', phase: 'stop' });
+    expect(report.failures[0]).toMatch(/^migration aborted in stop: EIO/);
+    expect(report.faults).toEqual([
+      expect.objectContaining({ side: 'source', target: 'vf', phase: 'stop', function: '0000:75:00.1' }),
+    ]);
+    expect(report.faults[0]!.clearedUs).not.toBeNull();
+    expect(report.proof.ram).toBeNull();
+    expect(guest.host).toBe(source);
+    expect(guest.vm.isRunning).toBe(true);
+    expect(destination.assignable.map((d) => d.owner)).toEqual([undefined, undefined]); // its QEMU exited
+    expect(source.qmFunction(0).faults.active()).toEqual([]);
+    expect(report.proof.jobs.verified).toBe(report.proof.jobs.submitted); // v1 restarts the VF: nothing lost
+  });
+
+  it('a timed fault fires at its virtual time after the start; a phase the protocol lacks never fires', () => {
+    const { destination, guest, sim } = world(5);
+    const t0 = sim.clock.now();
+    const report = migrate(guest, {
+      to: destination,
+      protocol: 'v1',
+      faults: [
+        { fault: { kind: 'ifc-pending' }, side: 'destination', at: { us: 5 }, clearAt: 'pre-copy' },
+        { fault: { kind: 'mb-error' }, at: 'cleanup' }, // v1 has no cleanup phase
+      ],
+    });
+    expect(report.faults).toHaveLength(1);
+    expect(report.faults[0]).toMatchObject({
+      side: 'destination',
+      injectedUs: t0 + 5,
+      function: '0000:75:00.1',
+    });
+    expect(report.faults[0]!.clearedUs).toBeGreaterThan(t0 + 5);
+  });
+
+  it('refuses bad options before touching anything (EINVAL)', () => {
+    const { destination, guest, sim } = world(2);
+    const t = sim.clock.now();
+    const bad = [
+      { to: destination, protocol: 'v3' as 'v1' },
+      { to: destination, jobsAfter: -1 },
+      { to: destination, faults: [{ fault: { kind: 'mb-error' as const }, at: 'teardown' as 'stop' }] },
+      { to: destination, faults: [{ fault: { kind: 'mb-error' as const }, at: { us: 1.5 } }] },
+      { to: destination, faults: [{ fault: { kind: 'mb-error' as const }, at: 'stop' as const, device: 3 }] },
+      { to: destination, link: { bytesPerUs: 0 } },
+    ];
+    for (const options of bad) expect(errnoOf(() => migrate(guest, options))).toBe('EINVAL');
+    expect(sim.clock.now()).toBe(t);
+    expect(guest.vm.isRunning).toBe(true);
+    expect(destination.assignable.map((d) => d.owner)).toEqual([undefined, undefined]);
+  });
+
+  it('a destination without a free device aborts in setup (ENODEV) and claims nothing', () => {
+    const { sim, destination, guest } = world(4);
+    sim.createGuest({ name: 'a', host: destination });
+    sim.createGuest({ name: 'b', host: destination });
+    const report = migrate(guest, { to: destination });
+    expect(report.error).toMatchObject({ errno: 'ENODEV', phase: 'setup' });
+    expect(destination.assignable.map((d) => d.owner)).toEqual(['a', 'b']);
+    expect(report.proof.jobs.verified).toBe(report.proof.jobs.submitted);
+  });
+
+  it('names every phase a fault can be armed at, in order', () => {
+    expect(MIGRATION_PHASES).toEqual([
+      'setup',
+      'pre-copy',
+      'stop',
+      'stop-and-copy',
+      'guest memory',
+      'resume',
+      'cleanup',
+    ]);
+  });
+});
