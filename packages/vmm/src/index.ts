@@ -11,6 +11,7 @@ export type { AssignableDevice } from './devices/assignable-device.js';
 export { DeviceDmaPort } from './devices/device-dma-port.js';
 export type { DeviceModel } from './devices/device-model.js';
 export {
+  GUEST_VF_DRIVER_RAM,
   guestVfDriverOptions,
   HISI_ACC_VF_MODEL,
   hisiAccVfModel,

@@ -10,6 +10,12 @@ import type { VfioPciDevice } from './vfio-pci-device.js';
  */
 export const VF_BAR2_GUEST_SIZE = 0x8000;
 
+/**
+ * Guest RAM each VF driver of a guest gets for its rings, contexts and job buffers: the guest kernel
+ * places the driver of the device on line `n` at 1 MiB + n × 8 MiB (a 32-slot driver needs ~4.3 MiB).
+ */
+export const GUEST_VF_DRIVER_RAM = 8 << 20;
+
 /** The name of the {@link hisiAccVfModel}. */
 export const HISI_ACC_VF_MODEL = 'hisi-acc-vf';
 
@@ -24,6 +30,7 @@ export function guestVfDriverOptions(dev: VfioPciDevice): GuestVfDriverOptions {
     memory: vm.memory,
     clock: vm.clock,
     deviceId: dev.host.pdev.device,
+    allocBase: (1 << 20) + dev.line * GUEST_VF_DRIVER_RAM,
     name: `${vm.name} vf${dev.line}`,
     ...(vm.tracer.enabled ? { tracer: vm.tracer.forThread(`vf${dev.line} driver`) } : {}),
   };

@@ -50,6 +50,29 @@ describe('migrate', () => {
     expect(destination.assignable[0]!.owner).toBe('guest');
   });
 
+  it.each(['v1', 'v2'] as const)(
+    '%s: a guest with two VFs moves both; each device reports its own states',
+    (protocol) => {
+      const sim = new Simulation({ seed: 9 });
+      const source = sim.createHost({ name: 'source', numVfs: 2 });
+      const destination = sim.createHost({ name: 'destination', numVfs: 3 });
+      const guest = sim.createGuest({ host: source, devices: ['hisi-acc-vf', 'hisi-acc-vf'] });
+      guest.startWorkload({ jobs: 8, periodUs: 15, limit: 20 });
+      sim.run(200);
+      const report = migrate(guest, { to: destination, protocol, jobsAfter: 2 });
+      expect(report.failures).toEqual([]);
+      const m = report.migration!;
+      expect(m.devices.map((d) => [d.source, d.destination])).toEqual([
+        ['0000:75:00.1', '0000:75:00.1'],
+        ['0000:75:00.2', '0000:75:00.2'],
+      ]);
+      expect(m.deviceBytesSaved).toBe(m.devices[0]!.deviceBytesSaved + m.devices[1]!.deviceBytesSaved);
+      expect(report.proof.jobs.submitted).toBeGreaterThan(2 * 10);
+      expect(report.proof.jobs.verified).toBe(report.proof.jobs.submitted);
+      expect(destination.assignable.map((d) => d.owner)).toEqual(['guest', 'guest', undefined]);
+    },
+  );
+
   it('is deterministic: the same seed gives the same report, byte for byte', () => {
     const run = () => {
       const { destination, guest } = world(11);
