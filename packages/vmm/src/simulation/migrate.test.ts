@@ -70,9 +70,21 @@ describe('migrate', () => {
       expect(m.deviceBytesSaved).toBe(m.devices[0]!.deviceBytesSaved + m.devices[1]!.deviceBytesSaved);
       expect(report.proof.jobs.submitted).toBeGreaterThan(2 * 10);
       expect(report.proof.jobs.verified).toBe(report.proof.jobs.submitted);
-      expect(destination.assignable.map((d) => d.owner)).toEqual(['guest', 'guest', undefined]);
+      expect(destination.assignable.map((d) => d.owner)).toEqual(['guest', 'guest']);
     },
   );
+
+  it('a destination whose VFs have another queue count is refused on the match data (EINVAL in pre-copy)', () => {
+    const sim = new Simulation({ seed: 9 });
+    const source = sim.createHost({ name: 'source', numVfs: 2 });
+    const destination = sim.createHost({ name: 'destination', numVfs: 3 });
+    const guest = sim.createGuest({ host: source });
+    guest.startWorkload({ jobs: 4, periodUs: 0 });
+    const report = migrate(guest, { to: destination, protocol: 'v1' });
+    expect(report.error).toMatchObject({ errno: 'EINVAL', phase: 'pre-copy' });
+    expect(report.error!.message).toMatch(/failed to match VF qp num \(stream 480, VFT 320\)/);
+    expect(report.proof.jobs.verified).toBe(4);
+  });
 
   it('is deterministic: the same seed gives the same report, byte for byte', () => {
     const run = () => {
