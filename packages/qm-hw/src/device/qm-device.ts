@@ -48,6 +48,15 @@ import { QmIfc } from './qm-ifc.js';
 import { QmQueue } from './qm-queue.js';
 import { QmVftTable } from './qm-vft.js';
 
+/** RW PF registers the model stores without acting on them: the RAS enables and the OOO selection. */
+const RAS_CFG_REGS: readonly number[] = [
+  QM_RAS_CE_ENABLE,
+  QM_RAS_FE_ENABLE,
+  QM_RAS_NFE_ENABLE,
+  QM_RAS_CE_THRESHOLD,
+  QM_OOO_SHUTDOWN_SEL,
+];
+
 /** Options of {@link QmDevice}. */
 export interface QmDeviceOptions {
   readonly kind: QmKind;
@@ -104,8 +113,8 @@ export class QmDevice implements QmFunctionHost {
   private readonly queues: (QmQueue | undefined)[];
   private abnormalSource = 0;
   private abnormalMask = QM_ABNORMAL_INT_MASK_VALUE;
-  /** QM_RAS_CE_ENABLE, _FE_ENABLE, _NFE_ENABLE, _CE_THRESHOLD, QM_OOO_SHUTDOWN_SEL (stored only). */
-  private readonly rasCfg = new Uint32Array(5);
+  /** The registers of {@link RAS_CFG_REGS}, in that order (stored only). */
+  private readonly rasCfg = new Uint32Array(RAS_CFG_REGS.length);
   private memInitDone = 0;
   private migRegionSel = 0;
 
@@ -247,6 +256,8 @@ export class QmDevice implements QmFunctionHost {
   /** Read of a PF-only register (0x100000+). */
   pfReadl(offset: number): number {
     if (QmVftTable.owns(offset)) return this.vft.readl(offset);
+    const ras = RAS_CFG_REGS.indexOf(offset);
+    if (ras >= 0) return this.rasCfg[ras]!;
     switch (offset) {
       case QM_ABNORMAL_INT_SOURCE:
         return this.abnormalSource;
@@ -277,16 +288,6 @@ export class QmDevice implements QmFunctionHost {
           : 0;
       case QM_MIG_REGION_SEL:
         return this.migRegionSel;
-      case QM_RAS_CE_ENABLE:
-        return this.rasCfg[0]!;
-      case QM_RAS_FE_ENABLE:
-        return this.rasCfg[1]!;
-      case QM_RAS_NFE_ENABLE:
-        return this.rasCfg[2]!;
-      case QM_RAS_CE_THRESHOLD:
-        return this.rasCfg[3]!;
-      case QM_OOO_SHUTDOWN_SEL:
-        return this.rasCfg[4]!;
       case SEC_CORE_INT_STATUS:
         return this.kind === 'sec' ? this.engineBusyBits() : 0;
       case HPRE_HAC_INT_STATUS:
@@ -302,6 +303,11 @@ export class QmDevice implements QmFunctionHost {
   pfWritel(offset: number, value: number): void {
     if (QmVftTable.owns(offset)) {
       this.vft.writel(offset, value);
+      return;
+    }
+    const ras = RAS_CFG_REGS.indexOf(offset);
+    if (ras >= 0) {
+      this.rasCfg[ras] = value;
       return;
     }
     switch (offset) {
@@ -337,21 +343,6 @@ export class QmDevice implements QmFunctionHost {
         return;
       case QM_MIG_REGION_SEL:
         this.migRegionSel = value & 1;
-        return;
-      case QM_RAS_CE_ENABLE:
-        this.rasCfg[0] = value;
-        return;
-      case QM_RAS_FE_ENABLE:
-        this.rasCfg[1] = value;
-        return;
-      case QM_RAS_NFE_ENABLE:
-        this.rasCfg[2] = value;
-        return;
-      case QM_RAS_CE_THRESHOLD:
-        this.rasCfg[3] = value;
-        return;
-      case QM_OOO_SHUTDOWN_SEL:
-        this.rasCfg[4] = value;
         return;
     }
   }

@@ -117,12 +117,17 @@ function qmHandleVfMsg(qm: HisiQm, vfId: number): void {
  */
 export function qmTryStopVfs(qm: HisiQm, cmd: number): KernelError | undefined {
   if (qm.vfsNum === 0 || qm.ver < QM_HW_V3) return undefined;
+  return pingAllVfsOrLog(qm, cmd, 'failed to send cmd to all VFs before PF reset!');
+}
+
+/** {@link qmPingAllVfs}; on failure log `message` and return the error (the reset flow goes on). */
+function pingAllVfsOrLog(qm: HisiQm, cmd: number, message: string): KernelError | undefined {
   try {
     qmPingAllVfs(qm, cmd);
     return undefined;
   } catch (e) {
     if (!(e instanceof KernelError)) throw e;
-    qm.log.push('failed to send cmd to all VFs before PF reset!');
+    qm.log.push(message);
     return e;
   }
 }
@@ -143,14 +148,7 @@ export function qmTryStartVfs(qm: HisiQm, cmd: number): KernelError | undefined 
     throw e;
   }
   if (qm.ver < QM_HW_V3) return undefined;
-  try {
-    qmPingAllVfs(qm, cmd);
-    return undefined;
-  } catch (e) {
-    if (!(e instanceof KernelError)) throw e;
-    qm.log.push('failed to send cmd to all VFs after PF reset!');
-    return e;
-  }
+  return pingAllVfsOrLog(qm, cmd, 'failed to send cmd to all VFs after PF reset!');
 }
 
 /**
