@@ -705,7 +705,7 @@ export class GuestVfDriver {
    * Give up on every outstanding job of the queue: completions the hardware did write are taken first
    * (they are completions), then each job still in the job table fails with EIO, attributed to
    * `cause`. Model: stands for `qp_stop_fail_cb()`, which hands the kernel's `req_cb` every outstanding
-   * SQE; `req_cb` would read a status the hardware never wrote (0, success) for a job that never ran.
+   * SQE; `req_cb` would read a status the hardware never wrote for a job that never ran.
    */
   private failOutstanding(cause: GuestDeviceError): void {
     qmPollReqCb(this.qp, (sqSlot) => this.complete(sqSlot));
