@@ -8,10 +8,12 @@ import {
   QM_ABNORMAL_INT_MASK,
   QM_ABNORMAL_INT_SET,
   QM_ABNORMAL_INT_SOURCE,
+  QM_CACHE_WB_START,
   QM_RAS_NFE_ENABLE,
 } from '../regs/registers.js';
 import { QM_SQE_OP_ZIP_DEFLATE, QM_SQE_SIZE, QM_SQE_STATUS_OK } from '../regs/sqe.js';
 import { probeGuest, zipHost } from './__fixtures__/zip-host.js';
+import { qmCacheWb } from './cache-wb.js';
 import type { GuestJobError, GuestJobResult, GuestVfDriver } from './guest-vf-driver.js';
 
 const job = (i: number) => ({ opcode: QM_SQE_OP_ZIP_DEFLATE, input: new Uint8Array(200).fill(i) });
@@ -118,6 +120,40 @@ describe('a DMA fault on a completion write, end to end', () => {
     const again = submitAll(r.drv, 2);
     r.clock.runUntilIdle();
     expect(r.done.map((d) => d.jobId)).toEqual(again);
+  });
+
+  it('the cache write-back (as the vfio driver starts it at save): ETIMEDOUT there, the same reset, jobs fail, usable after', () => {
+    const r = rig();
+    r.vf.faults.inject({ kind: 'engine-busy' }); // the jobs stay queued, outstanding
+    const ids = submitAll(r.drv, 3);
+    r.clock.runUntilIdle();
+    // A transient fault on the SQC slot: gone 100 µs later, long before the reset restarts the queue.
+    r.vf.faults.inject({ kind: 'dma-fault', iova: r.drv.qm.sqcDma, length: 32 });
+    r.clock.after(100, () => r.vf.faults.clear('dma-fault'));
+    expect(errnoOf(() => qmCacheWb(r.pf.vfQm(0)))).toBe('ETIMEDOUT');
+    r.clock.runUntilIdle();
+    expect(r.pf.hwErrors.map((e) => [e.errors, e.result])).toEqual([[['qm_axi_bresp'], 'NEED_RESET']]);
+    expect(r.pf.resets).toHaveLength(1);
+    expect(accountedOnce(ids, r).ko).toHaveLength(3);
+    r.vf.faults.clear();
+    const again = submitAll(r.drv, 2);
+    r.clock.runUntilIdle();
+    expect(r.done.map((d) => d.jobId)).toEqual(again);
+  });
+
+  it('a fault still there at the restart: the VF answers QM_VF_START_FAIL and stays stopped (EAGAIN)', () => {
+    const r = rig();
+    r.vf.faults.inject({ kind: 'dma-fault', iova: r.drv.qm.sqcDma, length: 32 });
+    r.vf.bar2.writel(QM_CACHE_WB_START, 1);
+    r.clock.runUntilIdle();
+    expect(r.drv.qm.log).toEqual([
+      'device reset start...',
+      'Failed to start qp0!',
+      'failed to start QM, ret = -5.',
+      'device reset done.',
+    ]);
+    expect(r.pf.pfQm.log).toContain('failed to start VF(1)!');
+    expect(errnoOf(() => r.drv.submit(job(0)))).toBe('EAGAIN');
   });
 
   it('a VF with no driver does not answer: the PF logs it and the reset still completes', () => {
