@@ -1,3 +1,5 @@
+import type { EventTrack } from './event-track.js';
+
 /**
  * A binary min-heap of timed events ordered by (time, insertion sequence): two events due at the same
  * virtual microsecond run in the order they were scheduled, so every run is deterministic.
@@ -8,6 +10,8 @@ export interface TimedEvent {
   seq: number;
   fn: () => void;
   cancelled: boolean;
+  /** The source the event belongs to (storm guard), if it was scheduled with one. */
+  track: EventTrack | undefined;
 }
 
 function before(a: TimedEvent, b: TimedEvent): boolean {

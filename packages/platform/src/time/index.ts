@@ -1,2 +1,10 @@
+export { EventTrack } from './event-track.js';
 export { pollTimeout } from './poll-timeout.js';
-export { type TimerHandle, type TimeSource, VirtualClock } from './virtual-clock.js';
+export {
+  DEFAULT_STORM_EVENTS,
+  DEFAULT_STORM_WINDOW_US,
+  type TimerHandle,
+  type TimeSource,
+  VirtualClock,
+  type VirtualClockOptions,
+} from './virtual-clock.js';

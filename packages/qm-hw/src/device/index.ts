@@ -7,6 +7,7 @@ export { qmRingDoorbell } from './qm-doorbell.js';
 export { QM_MAX_JOB_BYTES, QmEngine } from './qm-engine.js';
 export { QmEventQueue } from './qm-event-queue.js';
 export { QmFunction, type QmInterruptHandler, type QmPciIdentity } from './qm-function.js';
+export type { QmFunctionHost } from './qm-function-host.js';
 export { QmIfc } from './qm-ifc.js';
 export {
   QM_MB_STATUS_ABORTED,

@@ -1,4 +1,5 @@
 import { type DmaPort, KernelError, Tracer, type VirtualClock } from '@vfio-sim/platform';
+import { QM_ABNORMAL_INT_MASK_VALUE } from '../regs/hw-error.js';
 import {
   HPRE_HAC_INT_STATUS,
   HZIP_CORE_INT_STATUS,
@@ -14,10 +15,15 @@ import {
   QM_MEM_INIT_DONE,
   QM_MEM_START_INIT,
   QM_MIG_REGION_SEL,
+  QM_OOO_SHUTDOWN_SEL,
   QM_PF_BAR2_SIZE,
   QM_QP_DB_INTERVAL,
   QM_QP_MAX_NUM_SHIFT,
   QM_QUE_ISO_EN,
+  QM_RAS_CE_ENABLE,
+  QM_RAS_CE_THRESHOLD,
+  QM_RAS_FE_ENABLE,
+  QM_RAS_NFE_ENABLE,
   QM_VF_BAR2_SIZE,
   SEC_CORE_INT_STATUS,
 } from '../regs/registers.js';
@@ -37,9 +43,19 @@ import {
 import { DEFAULT_QM_LATENCIES, type QmLatencies } from './latencies.js';
 import { QmEngine } from './qm-engine.js';
 import { QmFunction } from './qm-function.js';
+import type { QmFunctionHost } from './qm-function-host.js';
 import { QmIfc } from './qm-ifc.js';
 import { QmQueue } from './qm-queue.js';
 import { QmVftTable } from './qm-vft.js';
+
+/** RW PF registers the model stores without acting on them: the RAS enables and the OOO selection. */
+const RAS_CFG_REGS: readonly number[] = [
+  QM_RAS_CE_ENABLE,
+  QM_RAS_FE_ENABLE,
+  QM_RAS_NFE_ENABLE,
+  QM_RAS_CE_THRESHOLD,
+  QM_OOO_SHUTDOWN_SEL,
+];
 
 /** Options of {@link QmDevice}. */
 export interface QmDeviceOptions {
@@ -65,8 +81,12 @@ export interface QmDeviceOptions {
  * One HiSilicon accelerator (ZIP, SEC or HPRE) with its QM: the PF, up to 63 VFs after
  * {@link sriovEnable}, the VFT, the queues, the engine and the PF-only registers.
  *
- * PF-only registers (PF BAR2): QM_ABNORMAL_INT_SOURCE (W1C) / _MASK (RW) / _STATUS (RO, source & ~mask,
- * plus the `ras-pending` fault) / _SET (write-triggered, raises the abnormal vector when unmasked);
+ * PF-only registers (PF BAR2): QM_ABNORMAL_INT_SOURCE (W1C) / _MASK (RW, reset value
+ * QM_ABNORMAL_INT_MASK_VALUE = all masked) / _STATUS (RO, source & ~mask, plus the `ras-pending` fault) /
+ * _SET (write-triggered, raises the abnormal vector when unmasked); the hardware sets SOURCE bits itself
+ * for the errors it detects ({@link hwError}: QM_AXI_RRESP / QM_AXI_BRESP for failed DMA of queue
+ * memory); QM_RAS_CE_ENABLE / _NFE_ENABLE / _FE_ENABLE / _CE_THRESHOLD and QM_OOO_SHUTDOWN_SEL (RW,
+ * stored: the model reports every error the same way);
  * QM_MEM_START_INIT → QM_MEM_INIT_DONE; the VFT block; QM_IFC_READY_STATUS (RO), QM_IFC_INT_SET_P
  * (write-triggered), QM_IFC_INT_CFG (RW), QM_IFC_INT_SOURCE_P (W1C, 64-bit); QM_QUE_ISO_EN and
  * QM_CAPBILITY (RO); QM_MIG_REGION_SEL (RW, no effect); the engine's INT_STATUS (RO, 1 while any
@@ -74,7 +94,7 @@ export interface QmDeviceOptions {
  *
  * Kernel counterpart: the PCI device `hisi_zip` / `hisi_sec2` / `hisi_hpre` drive, and its VFs.
  */
-export class QmDevice {
+export class QmDevice implements QmFunctionHost {
   readonly kind: QmKind;
   readonly clock: VirtualClock;
   readonly version: QmHwVer;
@@ -92,7 +112,9 @@ export class QmDevice {
   private vfList: QmFunction[] = [];
   private readonly queues: (QmQueue | undefined)[];
   private abnormalSource = 0;
-  private abnormalMask = 0;
+  private abnormalMask = QM_ABNORMAL_INT_MASK_VALUE;
+  /** The registers of {@link RAS_CFG_REGS}, in that order (stored only). */
+  private readonly rasCfg = new Uint32Array(RAS_CFG_REGS.length);
   private memInitDone = 0;
   private migRegionSel = 0;
 
@@ -198,9 +220,44 @@ export class QmDevice {
     return this.queues[abs];
   }
 
+  /**
+   * The QM detected a hardware error: OR `bits` into QM_ABNORMAL_INT_SOURCE and, when a bit that was
+   * clear is now set and unmasked, raise the PF's abnormal interrupt (QM_ABNORMAL_EVENT_IRQ_VECTOR). An
+   * error already pending raises nothing more: the PF driver's handler reads the status once per MSI.
+   *
+   * Kernel counterpart: the hardware behind QM_ABNORMAL_INT_STATUS, which `qm_abnormal_irq()` →
+   * `qm_process_dev_error()` → `qm_hw_error_handle_v2()` reads.
+   */
+  hwError(bits: number, fun: number, iova: number): void {
+    const fresh = bits & ~this.abnormalSource;
+    this.abnormalSource = (this.abnormalSource | bits) >>> 0;
+    if (this.tracer.enabled) {
+      this.tracer.instant('qm.ras', 'hw error', { bits, fun, iova: `0x${iova.toString(16)}` });
+    }
+    if ((fresh & ~this.abnormalMask) !== 0) this.pf.raise(QM_ABNORMAL_EVENT_IRQ_VECTOR);
+  }
+
+  /**
+   * Controller reset: every function reset (VFs first, then the PF with the VFT, IFC block and PF-only
+   * registers), jobs in the engine abandoned, QM_ABNORMAL_INT_SOURCE cleared and the abnormal interrupt
+   * masked again. SR-IOV stays enabled (the VFs exist, with no queues until the PF driver programs the
+   * VFT again).
+   *
+   * Kernel counterpart: the chip reset the platform performs when `qm_soft_reset()` evaluates the ACPI
+   * reset method (`err_info.acpi_rst`: "ZRST", "SRST", "HRST"); the register pokes around it (MSE, MSI,
+   * master OOO) are not modelled.
+   */
+  softReset(): void {
+    for (const vf of this.vfList) vf.flr();
+    this.pf.flr();
+    if (this.tracer.enabled) this.tracer.instant('qm.reset', 'controller reset');
+  }
+
   /** Read of a PF-only register (0x100000+). */
   pfReadl(offset: number): number {
     if (QmVftTable.owns(offset)) return this.vft.readl(offset);
+    const ras = RAS_CFG_REGS.indexOf(offset);
+    if (ras >= 0) return this.rasCfg[ras]!;
     switch (offset) {
       case QM_ABNORMAL_INT_SOURCE:
         return this.abnormalSource;
@@ -248,6 +305,11 @@ export class QmDevice {
       this.vft.writel(offset, value);
       return;
     }
+    const ras = RAS_CFG_REGS.indexOf(offset);
+    if (ras >= 0) {
+      this.rasCfg[ras] = value;
+      return;
+    }
     switch (offset) {
       case QM_ABNORMAL_INT_SOURCE:
         this.abnormalSource = (this.abnormalSource & ~value) >>> 0;
@@ -289,7 +351,9 @@ export class QmDevice {
   resetPfGlobals(): void {
     this.vft.reset();
     this.ifc.reset();
-    this.abnormalSource = this.abnormalMask = this.memInitDone = this.migRegionSel = 0;
+    this.abnormalSource = this.memInitDone = this.migRegionSel = 0;
+    this.abnormalMask = QM_ABNORMAL_INT_MASK_VALUE;
+    this.rasCfg.fill(0);
   }
 
   /** PF-global registers and the VFT, for snapshots. */
@@ -300,7 +364,11 @@ export class QmDevice {
       maxQpNum: this.maxQpNum,
       dbIsolation: this.dbIsolation,
       vft: this.vft.ranges(),
-      abnormal: { source: this.abnormalSource, mask: this.abnormalMask },
+      abnormal: {
+        source: this.abnormalSource,
+        mask: this.abnormalMask,
+        ras: { ce: this.rasCfg[0], fe: this.rasCfg[1], nfe: this.rasCfg[2], oooShutdownSel: this.rasCfg[4] },
+      },
       ifc: {
         ready: [this.ifc.readyLo, this.ifc.readyHi],
         source: [this.ifc.sourceLo, this.ifc.sourceHi],

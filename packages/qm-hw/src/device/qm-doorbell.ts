@@ -16,7 +16,8 @@ import type { QmFunction } from './qm-function.js';
  *   ignored (the vfio driver rings index 0).
  * - CQ: head = index (priority 1 re-arms, no extra effect here).
  * - EQ/AEQ: head = index; the interrupt source clears when head reaches the tail, otherwise the
- *   interrupt is raised again (what the vfio driver's post-save doorbells rely on).
+ *   interrupt is raised again (what the vfio driver's post-save doorbells rely on). A head that moved is
+ *   the consumer's progress for the storm guard; a re-raise with the head unchanged is not.
  *
  * Kernel counterpart: the hardware behind `qm_db_v1()` / `qm_db_v2()`.
  */
@@ -47,19 +48,21 @@ export function qmRingDoorbell(
       return;
     }
     case QM_DOORBELL_CMD_EQ:
+      if (f.eq.head !== (index & 0xffff)) f.irqProgress(QM_EQ_EVENT_IRQ_VECTOR);
       f.eq.head = index;
       if (!f.eq.pending) f.eqIntSource &= ~1;
       else if ((f.eqIntMask & 1) === 0) {
         f.eqIntSource |= 1;
-        f.raise(QM_EQ_EVENT_IRQ_VECTOR);
+        f.raiseAgain(QM_EQ_EVENT_IRQ_VECTOR);
       }
       return;
     case QM_DOORBELL_CMD_AEQ:
+      if (f.aeq.head !== (index & 0xffff)) f.irqProgress(QM_AEQ_EVENT_IRQ_VECTOR);
       f.aeq.head = index;
       if (!f.aeq.pending) f.aeqIntSource &= ~1;
       else if ((f.aeqIntMask & 1) === 0) {
         f.aeqIntSource |= 1;
-        f.raise(QM_AEQ_EVENT_IRQ_VECTOR);
+        f.raiseAgain(QM_AEQ_EVENT_IRQ_VECTOR);
       }
       return;
   }

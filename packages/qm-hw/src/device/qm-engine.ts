@@ -1,4 +1,5 @@
 import { QM_CQE_ERROR, QM_CQE_SIZE } from '../regs/contexts.js';
+import { QM_AXI_BRESP } from '../regs/hw-error.js';
 import {
   QM_SQE_SIZE,
   QM_SQE_STATUS_BAD_INPUT,
@@ -35,6 +36,13 @@ const OFF_TAG = qm_sqe.offsetOf('tag');
  * `qm_poll_req_cb()` reads it) and an EQE, then raises the EQ
  * interrupt. A paused function, a stopped queue or an `engine-busy` fault fetches nothing; jobs already
  * in the engine always finish.
+ *
+ * Failed DMA: a job's own buffers are the job's business (status QM_SQE_STATUS_DMA_FAULT in the SQE and
+ * CQE). A failed write of queue memory — the SQE's status/out_len, the CQE, the EQE, an AEQE — is a
+ * hardware error: nothing after it is written, no producer pointer advances past the entry that was not
+ * written, no interrupt announces it, the queue stops (as after STOP_QP), and the QM records
+ * QM_AXI_BRESP in QM_ABNORMAL_INT_SOURCE for the PF driver (`qm_abnormal_irq()`). An SQE that cannot be
+ * fetched stops the queue and posts an AEQE `QM_CQE_ERROR << 17 | qn`.
  *
  * Kernel counterpart: the QM's SQ scheduler and the accelerator cores behind it (what `qm_work_process()`
  * / `qm_poll_req_cb()` consume).
@@ -130,9 +138,29 @@ export class QmEngine {
         outLen = 0;
       }
     }
-    f.dmaWriteU32(sqeAddr + OFF_OUT_LEN, outLen);
-    f.dmaWriteU32(sqeAddr + OFF_STATUS, status);
-    if (!q.hasCqc) return;
+    const failedAt = this.writeCompletion(f, q, slot, sqeAddr, status, outLen, tag);
+    if (failedAt < 0) return;
+    q.stopped = true;
+    f.dmaError(QM_AXI_BRESP, failedAt);
+  }
+
+  /**
+   * Write the SQE's out_len/status, the CQE and the EQE, each only after the one before it was written,
+   * advancing the CQ/EQ tails past written entries only, and raise the EQ interrupt.
+   * @returns -1, or the IOVA of the write that failed.
+   */
+  private writeCompletion(
+    f: QmFunction,
+    q: QmQueue,
+    slot: number,
+    sqeAddr: number,
+    status: number,
+    outLen: number,
+    tag: number,
+  ): number {
+    if (!f.dmaWriteU32(sqeAddr + OFF_OUT_LEN, outLen)) return sqeAddr + OFF_OUT_LEN;
+    if (!f.dmaWriteU32(sqeAddr + OFF_STATUS, status)) return sqeAddr + OFF_STATUS;
+    if (!q.hasCqc) return -1;
     const c = this.cqeView;
     c.setUint32(0, status, true);
     c.setUint16(4, tag & 0xffff, true);
@@ -141,25 +169,35 @@ export class QmEngine {
     c.setUint16(10, q.qn, true);
     c.setUint16(12, 0, true);
     c.setUint16(14, q.cqPhase, true);
-    f.dmaWrite(q.cqBase + q.cqTail * QM_CQE_SIZE, this.cqe);
+    const cqeAddr = q.cqBase + q.cqTail * QM_CQE_SIZE;
+    if (!f.dmaWrite(cqeAddr, this.cqe)) return cqeAddr;
     q.cqTail++;
     if (q.cqTail >= q.cqDepth) {
       q.cqTail = 0;
       q.cqPhase ^= 1;
     }
     const eq = f.eq;
-    if (!eq.loaded) return;
-    f.dmaWriteU32(eq.nextEntryAddress(), eq.nextEntryValue(q.qn));
+    if (!eq.loaded) return -1;
+    const eqeAddr = eq.nextEntryAddress();
+    if (!f.dmaWriteU32(eqeAddr, eq.nextEntryValue(q.qn))) return eqeAddr;
     eq.advance();
     f.eqIntSource |= 1;
     if ((f.eqIntMask & 1) === 0) f.raise(QM_EQ_EVENT_IRQ_VECTOR);
+    return -1;
   }
 
-  /** Post an AEQE (`type` << 17 | qn) and raise the AEQ interrupt. */
+  /**
+   * Post an AEQE (`type` << 17 | qn) and raise the AEQ interrupt. An AEQE that cannot be written is a
+   * hardware error (QM_AXI_BRESP); the AEQ tail stays where it was.
+   */
   aeqEvent(f: QmFunction, qn: number, type: number): void {
     const aeq = f.aeq;
     if (!aeq.loaded) return;
-    f.dmaWriteU32(aeq.nextEntryAddress(), aeq.nextEntryValue(((type << 17) | (qn & 0xffff)) >>> 0));
+    const at = aeq.nextEntryAddress();
+    if (!f.dmaWriteU32(at, aeq.nextEntryValue(((type << 17) | (qn & 0xffff)) >>> 0))) {
+      f.dmaError(QM_AXI_BRESP, at);
+      return;
+    }
     aeq.advance();
     f.aeqIntSource |= 1;
     if ((f.aeqIntMask & 1) === 0) f.raise(QM_AEQ_EVENT_IRQ_VECTOR);

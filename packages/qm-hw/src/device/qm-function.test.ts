@@ -8,6 +8,7 @@ import {
   qmDbV1,
   qmDbV2,
 } from '../regs/doorbell.js';
+import { QM_ABNORMAL_INT_MASK_VALUE } from '../regs/hw-error.js';
 import {
   HPRE_HAC_INT_STATUS,
   HZIP_CORE_INT_STATUS,
@@ -185,6 +186,13 @@ describe('register semantics', () => {
     const irqs: number[] = [];
     dev.pf.setInterruptHandler((v) => irqs.push(v));
     const bar = dev.pf.bar2;
+    expect(bar.readl(QM_ABNORMAL_INT_MASK)).toBe(QM_ABNORMAL_INT_MASK_VALUE); // reset: all masked
+    bar.writel(QM_ABNORMAL_INT_SET, 0x4);
+    expect(bar.readl(QM_ABNORMAL_INT_SOURCE)).toBe(0x4);
+    expect(bar.readl(QM_ABNORMAL_INT_STATUS)).toBe(0);
+    clock.udelay(5);
+    expect(irqs).toEqual([]);
+    bar.writel(QM_ABNORMAL_INT_MASK, 0);
     bar.writel(QM_ABNORMAL_INT_SET, 0x4);
     expect(bar.readl(QM_ABNORMAL_INT_STATUS)).toBe(0x4);
     clock.udelay(5);

@@ -1,14 +1,16 @@
-import type { DmaPort, MmioRegion, TimerHandle, Tracer, VirtualClock } from '@vfio-sim/platform';
+import type { DmaPort, EventTrack, MmioRegion, TimerHandle, Tracer, VirtualClock } from '@vfio-sim/platform';
+import { QM_AXI_BRESP, QM_AXI_RRESP } from '../regs/hw-error.js';
 import { QM_AEQC_DW0, QM_CQC_VFT, QM_EQC_DW0, QM_MB_CMD_SEND_BASE, QM_SQC_VFT } from '../regs/registers.js';
 import {
+  QM_ABNORMAL_EVENT_IRQ_VECTOR,
   QM_AEQ_EVENT_IRQ_VECTOR,
   QM_CMD_EVENT_IRQ_VECTOR,
   QM_EQ_EVENT_IRQ_VECTOR,
 } from '../regs/versions.js';
 import { QmFaults } from './faults.js';
 import { QmBar2, QmBar4 } from './qm-bars.js';
-import type { QmDevice } from './qm-device.js';
 import { QmEventQueue } from './qm-event-queue.js';
+import type { QmFunctionHost } from './qm-function-host.js';
 import { QmMailbox } from './qm-mailbox.js';
 import { hex, QmQueue, type QmQueueState } from './qm-queue.js';
 import type { QmFunctionSnapshot } from './snapshot.js';
@@ -31,6 +33,7 @@ const SCRATCH4 = new Uint8Array(4);
 const SCRATCH4_VIEW = new DataView(SCRATCH4.buffer);
 /** An SQC/CQC read from a base table on a doorbell (the queue's loaders copy it). */
 const SCRATCH_QC = new Uint8Array(32);
+const SCRATCH_QC2 = new Uint8Array(32);
 
 /**
  * One PCI function of the QM (the PF is function 0, VF i is function i + 1): its BAR2 register file,
@@ -45,8 +48,14 @@ const SCRATCH_QC = new Uint8Array(32);
  * - RO: QM_IFC_INT_STATUS (= source & ~mask), QM_CACHE_WB_DONE, 0x304/0x308 (mailbox results).
  * - Write-triggered: QM_CACHE_WB_START, QM_IFC_INT_SET_V (VF→PF), the mailbox (16-byte write only),
  *   doorbells (8-byte write only).
- * - Anything else reads 0 and ignores writes. PF-only registers (0x100000+, 0x30xxxx) are in
- *   {@link QmDevice}.
+ * - Anything else reads 0 and ignores writes. PF-only registers (0x100000+, 0x30xxxx) are the
+ *   device's ({@link QmFunctionHost.pfReadl}).
+ *
+ * Interrupts: each vector is an event source of its own on the clock (track `qm fun <n> irq <vector>`,
+ * see the platform's event-storm guard). {@link raise} is a new cause (an entry written, a message
+ * sent, an error found) and counts as the source's progress; {@link raiseAgain} re-raises a condition
+ * that is still pending and does not; an EQ/AEQ doorbell that moves the head is the consumer's
+ * progress ({@link irqProgress}).
  *
  * Kernel counterpart: the `struct pci_dev` of a HiSilicon accelerator function and the QM registers
  * its `qm->io_base` maps.
@@ -90,9 +99,12 @@ export class QmFunction {
   private irq: QmInterruptHandler | undefined;
   private drained: (() => void) | undefined;
   private wbTimer: TimerHandle | undefined;
+  /** One storm-guard track per MSI vector (EQ, AEQ, CMD, ABNORMAL). */
+  private readonly irqTracks: readonly EventTrack[];
 
   constructor(
-    readonly device: QmDevice,
+    /** The accelerator this function belongs to. */
+    readonly device: QmFunctionHost,
     /** QM function number: 0 = PF, i + 1 = VF i (the VFT's function number). */
     readonly fun: number,
     pci: QmPciIdentity,
@@ -112,6 +124,13 @@ export class QmFunction {
     this.bar2 = new QmBar2(this, bar2Size);
     this.bar4 = new QmBar4(this, bar4Size);
     this.queIsoCfg = device.dbIsolation ? 1 : 0;
+    const vectors = [
+      QM_EQ_EVENT_IRQ_VECTOR,
+      QM_AEQ_EVENT_IRQ_VECTOR,
+      QM_CMD_EVENT_IRQ_VECTOR,
+      QM_ABNORMAL_EVENT_IRQ_VECTOR,
+    ];
+    this.irqTracks = vectors.map((v) => device.clock.track(`qm fun ${fun} irq ${v}`));
   }
 
   get isPf(): boolean {
@@ -128,13 +147,31 @@ export class QmFunction {
     this.irq = handler;
   }
 
-  /** Deliver `vector` after the MSI latency. */
+  /** Deliver `vector` after the MSI latency, for a new cause (the vector's source made progress). */
   raise(vector: number): void {
+    this.irqProgress(vector);
+    this.raiseAgain(vector);
+  }
+
+  /**
+   * Deliver `vector` after the MSI latency because its condition is still pending (an unmask, an EQ/AEQ
+   * doorbell that left entries behind): no progress for the storm guard.
+   */
+  raiseAgain(vector: number): void {
     if (this.tracer.enabled) this.tracer.instant('qm.irq', `vector ${vector}`, { fun: this.fun });
     const gen = this.generation;
-    this.clock.after(this.device.latencies.irqUs, () => {
-      if (gen === this.generation) this.irq?.(vector);
-    });
+    this.clock.after(
+      this.device.latencies.irqUs,
+      () => {
+        if (gen === this.generation) this.irq?.(vector);
+      },
+      this.irqTracks[vector],
+    );
+  }
+
+  /** The interrupt source of `vector` made progress (a consumer took entries). */
+  irqProgress(vector: number): void {
+    this.irqTracks[vector]?.progress();
   }
 
   // --- register file -------------------------------------------------------------------------------
@@ -192,14 +229,14 @@ export class QmFunction {
         return;
       case 0x0004: // QM_VF_AEQ_INT_MASK
         this.aeqIntMask = v & 1;
-        if (this.aeqIntMask === 0 && (this.aeqIntSource & 1) !== 0) this.raise(QM_AEQ_EVENT_IRQ_VECTOR);
+        if (this.aeqIntMask === 0 && (this.aeqIntSource & 1) !== 0) this.raiseAgain(QM_AEQ_EVENT_IRQ_VECTOR);
         return;
       case 0x0008: // QM_VF_EQ_INT_SOURCE
         this.eqIntSource = (this.eqIntSource & ~v) >>> 0;
         return;
       case 0x000c: // QM_VF_EQ_INT_MASK
         this.eqIntMask = v & 1;
-        if (this.eqIntMask === 0 && (this.eqIntSource & 1) !== 0) this.raise(QM_EQ_EVENT_IRQ_VECTOR);
+        if (this.eqIntMask === 0 && (this.eqIntSource & 1) !== 0) this.raiseAgain(QM_EQ_EVENT_IRQ_VECTOR);
         return;
       case 0x0020: // QM_IFC_INT_SOURCE_V
         if ((v & 1) !== 0) {
@@ -209,7 +246,7 @@ export class QmFunction {
         return;
       case 0x0024: // QM_IFC_INT_MASK
         this.ifcIntMask = v & 1;
-        if (this.ifcIntMask === 0 && (this.ifcIntSource & 1) !== 0) this.raise(QM_CMD_EVENT_IRQ_VECTOR);
+        if (this.ifcIntMask === 0 && (this.ifcIntSource & 1) !== 0) this.raiseAgain(QM_CMD_EVENT_IRQ_VECTOR);
         return;
       case 0x002c: // QM_IFC_INT_SET_V
         if ((v & 1) !== 0 && this.fun !== 0) this.device.ifc.triggerPf(this);
@@ -274,14 +311,33 @@ export class QmFunction {
     for (const q of this.cachedQueues()) if (!q.busy) q.reset();
   }
 
-  /** Reload `q`'s SQC/CQC from the base tables (restart, or a doorbell on a queue without context). */
+  /**
+   * Reload `q`'s SQC/CQC from the base tables (restart, or a doorbell on a queue without context). A
+   * failed read loads nothing and is a hardware error (QM_AXI_RRESP): the queue stays without context.
+   */
   loadFromBaseTables(q: QmQueue): void {
     if (this.sqcBt === 0 || this.cqcBt === 0) return;
     const buf = SCRATCH_QC;
-    if (!this.dmaRead(this.sqcBt + q.qn * 32, buf)) return;
+    const sqcAt = this.sqcBt + q.qn * 32;
+    if (!this.dmaRead(sqcAt, buf)) {
+      this.dmaError(QM_AXI_RRESP, sqcAt);
+      return;
+    }
+    const cqcAt = this.cqcBt + q.qn * 32;
+    if (!this.dmaRead(cqcAt, SCRATCH_QC2)) {
+      this.dmaError(QM_AXI_RRESP, cqcAt);
+      return;
+    }
     q.loadSqc(buf, this.device.version);
-    if (!this.dmaRead(this.cqcBt + q.qn * 32, buf)) return;
-    q.loadCqc(buf, this.device.version);
+    q.loadCqc(SCRATCH_QC2, this.device.version);
+  }
+
+  /**
+   * A DMA of queue memory (contexts, SQEs, CQEs, EQEs, AEQEs) failed: the QM records it as a hardware
+   * error (`bits` = QM_AXI_RRESP for a read, QM_AXI_BRESP for a write) for the PF driver to handle.
+   */
+  dmaError(bits: number, iova: number): void {
+    this.device.hwError(bits, this.fun, iova);
   }
 
   /** PAUSE_QM: stop fetching; `done` runs once the jobs in the engine have finished. */
@@ -319,13 +375,37 @@ export class QmFunction {
         this.faults.hit('cache-wb-stuck');
         return;
       }
-      for (const q of this.cachedQueues()) {
-        if (q.hasSqc && this.sqcBt !== 0) this.dmaWrite(this.sqcBt + q.qn * 32, q.currentSqc());
-        if (q.hasCqc && this.cqcBt !== 0) this.dmaWrite(this.cqcBt + q.qn * 32, q.currentCqc());
-      }
+      if (!this.writeBackContexts()) return;
       this.cacheWbDone = 1;
       if (this.tracer.enabled) this.tracer.instant('qm.cache', 'write-back done', { fun: this.fun });
     });
+  }
+
+  /**
+   * Write every on-chip SQC/CQC of this function to its base table. The first failed write stops the
+   * write-back: it is a hardware error (QM_AXI_BRESP) and QM_CACHE_WB_DONE stays 0, so the driver's
+   * poll times out rather than reading contexts that were never written.
+   * @returns whether every context was written.
+   */
+  private writeBackContexts(): boolean {
+    for (const q of this.cachedQueues()) {
+      if (q.hasSqc && this.sqcBt !== 0) {
+        const at = this.sqcBt + q.qn * 32;
+        if (!this.dmaWrite(at, q.currentSqc())) return this.writeBackFailed(at);
+      }
+      if (q.hasCqc && this.cqcBt !== 0) {
+        const at = this.cqcBt + q.qn * 32;
+        if (!this.dmaWrite(at, q.currentCqc())) return this.writeBackFailed(at);
+      }
+    }
+    return true;
+  }
+
+  private writeBackFailed(at: number): false {
+    this.dmaError(QM_AXI_BRESP, at);
+    if (this.tracer.enabled)
+      this.tracer.instant('qm.cache', 'write-back failed', { fun: this.fun, at: hex(at) });
+    return false;
   }
 
   // --- DMA -----------------------------------------------------------------------------------------

@@ -1,13 +1,25 @@
 import {
   type DmaPort,
+  type ErrnoName,
   type GuestMemory,
   KernelError,
   type MmioRegion,
   type Tracer,
   type VirtualClock,
 } from '@vfio-sim/platform';
-import { QM_PF_SET_QOS, QM_VF_GET_QOS } from '../regs/mailbox.js';
-import { QM_NOT_READY, QM_QUE_ISO_CFG_V } from '../regs/registers.js';
+import { QM_CQ_OVERFLOW, QM_CQE_ERROR, QM_EQ_OVERFLOW } from '../regs/contexts.js';
+import {
+  QM_PF_FLR_PREPARE,
+  QM_PF_RESET_DONE,
+  QM_PF_SET_QOS,
+  QM_PF_SRST_PREPARE,
+  QM_VF_GET_QOS,
+  QM_VF_PREPARE_DONE,
+  QM_VF_PREPARE_FAIL,
+  QM_VF_START_DONE,
+  QM_VF_START_FAIL,
+} from '../regs/mailbox.js';
+import { QM_IFC_INT_SOURCE_V, QM_NOT_READY, QM_QUE_ISO_CFG_V } from '../regs/registers.js';
 import { QM_SQE_SIZE, QM_SQE_STATUS_OK, qm_sqe } from '../regs/sqe.js';
 import {
   QM_AEQ_EVENT_IRQ_VECTOR,
@@ -16,6 +28,7 @@ import {
   QM_HW_V3,
   type QmHwVer,
 } from '../regs/versions.js';
+import { qmResetBitClear, qmResetPrepareReady } from './controller-reset.js';
 import { type QmAeqEvent, qmAeqIrq, qmEqIrq, qmGetCompleteEqes } from './eq.js';
 import {
   GUEST_JOB_KEY_SIZE,
@@ -32,13 +45,17 @@ import {
   QM_MAX_VF_WAIT_COUNT,
   QM_WAIT_DST_ACK,
   type QmIfcMessage,
+  qmClearCmdInterrupt,
   qmCmdInit,
   qmCmdProcess,
+  qmCmdUninit,
+  qmGetIfc,
   qmMbCmdIrq,
   qmPingPf,
+  qmPingPfDeferred,
 } from './ifc.js';
 import { qmUseMemoryLayout } from './qm-memory.js';
-import { hisiQmSetState, hisiQmStart, hisiQmStop } from './qm-start-stop.js';
+import { hisiQmSetState, hisiQmStart, hisiQmStop, type QmStopReason, qmRestart } from './qm-start-stop.js';
 import {
   HisiQp,
   hisiQmCreateQp,
@@ -102,6 +119,47 @@ export interface GuestJobResult {
   readonly completedAt: number;
 }
 
+/**
+ * A queue or device error the guest driver saw, and what it did about it. Every one is a hardware error
+ * reported by the device: an AEQE, or the PF driver's reset after a hardware error (RAS) it handled.
+ *
+ * - `cqe-error` / `cq-overflow` (AEQE QM_CQE_ERROR / QM_CQ_OVERFLOW): the queue is stopped for good
+ *   (`qm_disable_qp()`), its outstanding jobs fail.
+ * - `eq-overflow` (AEQE QM_EQ_OVERFLOW): the function is reset (`qm_reset_function()`), outstanding jobs
+ *   fail, the queue runs again.
+ * - `device-reset` (IFC QM_PF_SRST_PREPARE / QM_PF_FLR_PREPARE from the PF): the QM stops until the PF
+ *   says QM_PF_RESET_DONE (`qm_pf_reset_vf_process()`), outstanding jobs fail, the queue runs again.
+ */
+export interface GuestDeviceError {
+  readonly kind: 'cqe-error' | 'cq-overflow' | 'eq-overflow' | 'device-reset';
+  /** The AEQE type (QM_CQE_ERROR, QM_CQ_OVERFLOW, QM_EQ_OVERFLOW) or the PF's IFC command. */
+  readonly code: number;
+  /** The queue the event names (function-relative); the driver's queue for a device reset. */
+  readonly qpId: number;
+  /** Virtual time the driver handled it (µs). */
+  readonly at: number;
+  /** What the kernel prints for it. */
+  readonly message: string;
+}
+
+/**
+ * A job the guest driver gave up on: the hardware never reported its completion, and the queue it was
+ * on was stopped by a {@link GuestDeviceError}. The errno is what the job's user gets (EIO).
+ */
+export interface GuestJobError {
+  readonly jobId: number;
+  readonly opcode: number;
+  readonly errno: ErrnoName;
+  /** The error that stopped the job's queue. */
+  readonly cause: GuestDeviceError;
+  /** Virtual time of the failure (µs). */
+  readonly failedAt: number;
+}
+
+/** How often and how long a VF looks for the PF's QM_PF_RESET_DONE (`QM_VF_RESET_WAIT_US`, `_CNT`). */
+export const QM_VF_RESET_WAIT_US = 20_000;
+export const QM_VF_RESET_WAIT_CNT = 3000;
+
 const QM_FLAGS: readonly QmState[] = ['INIT', 'START', 'CLOSE', 'STOP'];
 const QP_FLAGS: readonly QpState[] = ['NONE', 'INIT', 'START', 'STOP', 'CLOSE'];
 const DEFAULT_ALLOC_BASE = 0x10_0000;
@@ -119,19 +177,32 @@ const DEFAULT_DEVICE_ID = 0xa251;
  * the destination's BAR2 without touching the hardware — restoring the hardware is the vfio driver's
  * job. {@link exportState} returns the same state as plain data.
  *
+ * Errors: every job ends once, in {@link onJobDone} (the hardware completed it, with its status) or in
+ * {@link onJobError} (the hardware will never complete it: its queue was stopped by a queue or device
+ * error, see {@link GuestDeviceError}; errno EIO). {@link onDeviceError} reports the error itself.
+ *
  * Kernel counterpart: a VF probed by hisi_zip (`hisi_zip_probe` → `hisi_qm_init` → `hisi_qm_start`,
- * `hisi_qm_create_qp`/`hisi_qm_start_qp`, `hisi_qp_send`, `qm_irq` / `qm_aeq_irq` / `qm_mb_cmd_irq`).
+ * `hisi_qm_create_qp`/`hisi_qm_start_qp`, `hisi_qp_send`, `qm_irq` / `qm_aeq_irq` + `qm_aeq_thread` /
+ * `qm_mb_cmd_irq` + `qm_cmd_process`).
  */
 export class GuestVfDriver {
   /** Finished jobs in completion order (observation, not driver state: not carried by {@link resume}). */
   readonly completed: GuestJobResult[] = [];
+  /** Jobs given up on, in order (observation, like {@link completed}). */
+  readonly failed: GuestJobError[] = [];
+  /** Queue and device errors handled, in order (observation). */
+  readonly deviceErrors: GuestDeviceError[] = [];
   /** AEQ events seen (CQ overflow, EQ overflow, CQE error). */
   readonly aeqEvents: QmAeqEvent[] = [];
   /** IFC messages received from the PF. */
   readonly ifcReceived: QmIfcMessage[] = [];
   private readonly listeners: ((r: GuestJobResult) => void)[] = [];
+  private readonly errorListeners: ((e: GuestJobError) => void)[] = [];
+  private readonly deviceErrorListeners: ((e: GuestDeviceError) => void)[] = [];
   private readonly sqeBuf = new Uint8Array(QM_SQE_SIZE);
   private cmdWorkPending = false;
+  /** The error a reset stop is handling (what {@link HisiQp.stopFailCb} attributes jobs to). */
+  private stopCause: GuestDeviceError | undefined;
 
   private constructor(
     readonly qm: HisiQm,
@@ -140,7 +211,11 @@ export class GuestVfDriver {
     private readonly memory: GuestMemory,
     private nextJobId: number,
     private mbQos: number,
-  ) {}
+  ) {
+    qp.stopFailCb = () => {
+      if (this.stopCause !== undefined) this.failOutstanding(this.stopCause);
+    };
+  }
 
   /**
    * Probe: read the VFT (mailbox SQC_VFT_V2), place memory, enable PF↔VF messages (V3), start the QM
@@ -259,6 +334,25 @@ export class GuestVfDriver {
   }
 
   /**
+   * Call `cb` for every job the driver gives up on (after it is added to {@link failed}): its queue was
+   * stopped by a queue or device error and the hardware will never complete it. A job ends in exactly
+   * one of {@link onJobDone} and this.
+   */
+  onJobError(cb: (error: GuestJobError) => void): void {
+    this.errorListeners.push(cb);
+  }
+
+  /** Call `cb` for every queue or device error the driver handles (after it is added to {@link deviceErrors}). */
+  onDeviceError(cb: (error: GuestDeviceError) => void): void {
+    this.deviceErrorListeners.push(cb);
+  }
+
+  /** Whether a device reset is in progress (jobs are refused with EAGAIN until it ends). */
+  get resetting(): boolean {
+    return this.qm.miscCtl.resetting;
+  }
+
+  /**
    * Submit a job: copy its buffers into a free data slot in guest memory, write the SQE at the SQ tail
    * and ring the SQ doorbell (`hisi_qp_send`).
    * @returns the job id (increasing from 1).
@@ -317,8 +411,9 @@ export class GuestVfDriver {
   }
 
   /**
-   * The VF's interrupt handler: vector 0 (EQ) completes jobs, vector 1 (AEQ) records events, vector 2
-   * (IFC) schedules the message work. Wire it with `vf.setInterruptHandler(v => drv.handleInterrupt(v))`.
+   * The VF's interrupt handler: vector 0 (EQ) completes jobs, vector 1 (AEQ) handles queue errors
+   * (`qm_aeq_thread()`), vector 2 (IFC) schedules the message work (QoS replies, the PF's reset
+   * commands). Wire it with `vf.setInterruptHandler(v => drv.handleInterrupt(v))`.
    * @returns whether the interrupt was for this driver (IRQ_HANDLED).
    */
   handleInterrupt(vector: number): boolean {
@@ -334,6 +429,7 @@ export class GuestVfDriver {
       case QM_AEQ_EVENT_IRQ_VECTOR: {
         const events = qmAeqIrq(this.qm);
         this.aeqEvents.push(...events);
+        for (const ev of events) this.aeqEvent(ev);
         handled = events.length > 0;
         break;
       }
@@ -415,10 +511,228 @@ export class GuestVfDriver {
       qmCmdProcess(this.qm, (msg) => {
         this.ifcReceived.push(msg);
         if (msg.cmd === QM_PF_SET_QOS) this.mbQos = msg.data;
+        else if (msg.cmd === QM_PF_SRST_PREPARE) this.pfResetProcess(msg.cmd, 'SOFT_RESET');
+        else if (msg.cmd === QM_PF_FLR_PREPARE) this.pfResetProcess(msg.cmd, 'FLR');
       });
       this.persist();
     };
     this.qm.clock.after(0, work);
+  }
+
+  /**
+   * Act on one AEQE: a CQ overflow or CQE error stops the queue it names for good and fails its
+   * outstanding jobs; an EQ overflow resets the function (its jobs fail, the queue runs again).
+   *
+   * Kernel counterpart: the `switch` of `qm_aeq_thread()` — `qm_disable_qp()` (→ `hisi_qm_stop_qp()`),
+   * `qm_reset_function()`. Model: `qm_disable_qp()` leaves an in-kernel queue's outstanding requests
+   * without a callback (their users wait forever); the driver fails them with EIO instead.
+   */
+  private aeqEvent(ev: QmAeqEvent): void {
+    const qm = this.qm;
+    if (ev.type === QM_EQ_OVERFLOW) {
+      qm.log.push('eq overflow, reset function');
+      this.resetFunction(
+        this.deviceError('eq-overflow', ev.type, this.qp.qpId, 'eq overflow, reset function'),
+      );
+      return;
+    }
+    if (ev.type !== QM_CQ_OVERFLOW && ev.type !== QM_CQE_ERROR) {
+      qm.log.push(`unknown error type ${ev.type}`);
+      return;
+    }
+    const message =
+      ev.type === QM_CQ_OVERFLOW ? `cq overflow, stop qp(${ev.qpId})` : `cqe error, stop qp(${ev.qpId})`;
+    if (ev.type === QM_CQ_OVERFLOW) qm.log.push(message);
+    if (ev.qpId !== this.qp.qpId) return;
+    const cause = this.deviceError(
+      ev.type === QM_CQ_OVERFLOW ? 'cq-overflow' : 'cqe-error',
+      ev.type,
+      ev.qpId,
+      message,
+    );
+    if (this.qp.status.flags === 'START') hisiQmStopQp(this.qp);
+    this.failOutstanding(cause);
+  }
+
+  /**
+   * Stop the QM as for an FLR (the queue marked resetting, its outstanding jobs failed) and start it
+   * again with the queue. Kernel counterpart: `qm_reset_function()` (`hisi_qm_stop(qm, QM_FLR)`,
+   * `qm_restart()`).
+   */
+  private resetFunction(cause: GuestDeviceError): void {
+    const qm = this.qm;
+    try {
+      qmResetPrepareReady(qm);
+    } catch (e) {
+      if (!(e instanceof KernelError)) throw e;
+      qm.log.push('reset function not ready');
+      return;
+    }
+    try {
+      this.stopForReset('FLR', cause);
+      qmRestart(qm);
+    } catch (e) {
+      if (!(e instanceof KernelError)) throw e;
+      qm.log.push('failed to start qm when reset function');
+    } finally {
+      qmResetBitClear(qm);
+    }
+  }
+
+  /**
+   * The PF announced a reset (QM_PF_SRST_PREPARE or QM_PF_FLR_PREPARE): mask the IFC interrupt, stop
+   * the QM (outstanding jobs fail with EIO), answer QM_VF_PREPARE_DONE (or _FAIL), then look for the
+   * PF's QM_PF_RESET_DONE every 20 ms for at most 60 s ({@link waitPfResetFinish}).
+   *
+   * Kernel counterpart: `qm_pf_reset_vf_process()` → `qm_pf_reset_vf_prepare()`. Model: the waits are
+   * events on the clock rather than busy loops (see `qmPingPfDeferred`).
+   */
+  private pfResetProcess(cmd: number, reason: QmStopReason): void {
+    const qm = this.qm;
+    qm.log.push('device reset start...');
+    qmCmdUninit(qm);
+    const cause = this.deviceError('device-reset', cmd, this.qp.qpId, 'device reset start...');
+    let answer = QM_VF_PREPARE_DONE;
+    try {
+      qmResetPrepareReady(qm);
+      this.stopForReset(reason, cause);
+    } catch (e) {
+      if (!(e instanceof KernelError)) throw e;
+      qm.log.push(`failed to stop QM, ret = ${e.ret}.`);
+      qm.status.flags = 'STOP';
+      answer = QM_VF_PREPARE_FAIL;
+    }
+    qmPingPfDeferred(qm, answer, 0, (err) => {
+      if (err !== undefined) qm.log.push('PF responds timeout in reset prepare!');
+    });
+    this.waitPfResetFinish(0);
+  }
+
+  /**
+   * Stop the QM for a reset; the jobs outstanding on the queue fail, attributed to `cause` (through
+   * {@link HisiQp.stopFailCb} when the queue was running, directly when it was already stopped).
+   */
+  private stopForReset(reason: QmStopReason, cause: GuestDeviceError): void {
+    const running = this.qp.status.flags === 'START';
+    this.stopCause = cause;
+    try {
+      if (this.qm.status.flags === 'START') hisiQmStop(this.qm, reason);
+    } finally {
+      this.stopCause = undefined;
+    }
+    if (!running) this.failOutstanding(cause);
+  }
+
+  /**
+   * One look for the PF's reset-done message (QM_IFC_INT_SOURCE_V = 1), `tries` looks done. When it is
+   * there: fetch it, acknowledge, and start again if it is QM_PF_RESET_DONE.
+   *
+   * Kernel counterpart: `qm_wait_pf_reset_finish()` (its poll of QM_IFC_INT_SOURCE_V, one event per
+   * look) and the rest of `qm_pf_reset_vf_process()`.
+   */
+  private waitPfResetFinish(tries: number): void {
+    const qm = this.qm;
+    qm.clock.after(QM_VF_RESET_WAIT_US, () => {
+      const arrived = qm.ioBase.readl(QM_IFC_INT_SOURCE_V) === 1;
+      if (!arrived || qm.mailboxLock.locked) {
+        if (tries + 1 < QM_VF_RESET_WAIT_CNT) {
+          this.waitPfResetFinish(tries + 1);
+          return;
+        }
+        qm.log.push("couldn't get reset done status from PF, timeout!");
+        this.pfResetGiveUp();
+        return;
+      }
+      let cmd: number | undefined;
+      try {
+        cmd = qmGetIfc(qm, 0).cmd;
+      } catch (e) {
+        if (!(e instanceof KernelError)) throw e;
+      }
+      qmClearCmdInterrupt(qm, 0n);
+      if (cmd === undefined) qm.log.push('failed to get msg from PF in reset done!');
+      else if (cmd !== QM_PF_RESET_DONE) qm.log.push(`the cmd(${cmd}) is not reset done!`);
+      if (cmd === QM_PF_RESET_DONE) this.pfResetVfDone();
+      else this.pfResetGiveUp();
+      this.persist();
+    });
+  }
+
+  /**
+   * The PF's reset is done: start the QM and the queues the reset stopped, unmask the IFC interrupt,
+   * answer QM_VF_START_DONE (or _FAIL). Kernel counterpart: `qm_pf_reset_vf_done()` (the version with
+   * `qm_restart()` and `qm_cmd_init()` before the answer).
+   */
+  private pfResetVfDone(): void {
+    const qm = this.qm;
+    let answer = QM_VF_START_DONE;
+    try {
+      qmRestart(qm);
+    } catch (e) {
+      if (!(e instanceof KernelError)) throw e;
+      qm.log.push(`failed to start QM, ret = ${e.ret}.`);
+      answer = QM_VF_START_FAIL;
+    }
+    qmCmdInit(qm);
+    qmPingPfDeferred(qm, answer, 0, (err) => {
+      if (err !== undefined) qm.log.push('PF responds timeout in reset done!');
+    });
+    qmResetBitClear(qm);
+    qm.log.push('device reset done.');
+  }
+
+  /** The reset-done message never came (or was wrong): IFC back on, the QM stays stopped. */
+  private pfResetGiveUp(): void {
+    qmCmdInit(this.qm);
+    qmResetBitClear(this.qm);
+  }
+
+  private deviceError(
+    kind: GuestDeviceError['kind'],
+    code: number,
+    qpId: number,
+    message: string,
+  ): GuestDeviceError {
+    const e: GuestDeviceError = { kind, code, qpId, at: this.qm.clock.now(), message };
+    this.deviceErrors.push(e);
+    if (this.qm.tracer?.enabled === true)
+      this.qm.tracer.instant('guest', 'device error', { kind, code, qpId });
+    for (const cb of this.deviceErrorListeners) cb(e);
+    return e;
+  }
+
+  /**
+   * Give up on every outstanding job of the queue: completions the hardware did write are taken first
+   * (they are completions), then each job still in the job table fails with EIO, attributed to
+   * `cause`. Model: stands for `qp_stop_fail_cb()`, which hands the kernel's `req_cb` every outstanding
+   * SQE; `req_cb` would read a status the hardware never wrote for a job that never ran.
+   */
+  private failOutstanding(cause: GuestDeviceError): void {
+    qmPollReqCb(this.qp, (sqSlot) => this.complete(sqSlot));
+    const L = this.layout;
+    const mem = this.memory;
+    for (let i = 0; i < L.bufferSlots; i++) {
+      const rec = L.slots + i * guest_job_slot.size;
+      if (mem.readU32(rec) !== 1) continue;
+      const err: GuestJobError = {
+        jobId: mem.readU32(rec + 4),
+        opcode: mem.readU32(rec + 8),
+        errno: 'EIO',
+        cause,
+        failedAt: this.qm.clock.now(),
+      };
+      mem.writeU32(rec, 0);
+      this.failed.push(err);
+      if (this.qm.tracer?.enabled === true)
+        this.qm.tracer.instant('guest', 'job failed', {
+          jobId: err.jobId,
+          errno: err.errno,
+          cause: cause.kind,
+        });
+      for (const cb of this.errorListeners) cb(err);
+    }
+    this.qp.status.used = 0;
+    this.persist();
   }
 
   private freeSlot(): number {

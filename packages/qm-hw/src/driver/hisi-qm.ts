@@ -1,4 +1,5 @@
 import type { GuestMemory, MmioRegion, Tracer, VirtualClock } from '@vfio-sim/platform';
+import type { QmErrMasks } from '../regs/hw-error.js';
 import { QM_QP_DB_INTERVAL } from '../regs/registers.js';
 import type { QmHwVer } from '../regs/versions.js';
 import { MailboxLock } from './mailbox-lock.js';
@@ -132,8 +133,23 @@ export class HisiQm {
   /** Serialises mailbox commands of this function (`mailbox_lock`). */
   readonly mailboxLock: MailboxLock;
 
-  /** debugfs counters (`debug.dfx`): mailbox errors. */
-  readonly dfx = { mbErrCnt: 0, errIrqCnt: 0, aeqIrqCnt: 0 };
+  /** debugfs counters (`debug.dfx`): mailbox errors, spurious EQ, AEQ and abnormal interrupts. */
+  readonly dfx = { mbErrCnt: 0, errIrqCnt: 0, aeqIrqCnt: 0, abnormalIrqCnt: 0 };
+
+  /** PF: the QM error masks the accelerator driver configured (`err_info`, QM half). */
+  errInfo: QmErrMasks | undefined;
+  /** PF: `ce | nfe | fe` of {@link errInfo} (`error_mask`), set by the hardware-error init. */
+  errorMask = 0;
+  /** `err_status`: a multi-bit ECC error was seen (`is_qm_ecc_mbit`). */
+  readonly errStatus = { isQmEccMbit: false };
+  /**
+   * `misc_ctl` bits: QM_DRIVER_REMOVING (`driverRemoving`), QM_RST_SCHED (`rstSched`, a controller reset
+   * is scheduled), QM_RESETTING (`resetting`, a reset flow runs).
+   */
+  readonly miscCtl = { driverRemoving: false, rstSched: false, resetting: false };
+
+  /** The messages the kernel would print for this function (dev_err, pci_warn, dev_info), in order. */
+  readonly log: string[] = [];
 
   constructor(options: HisiQmOptions) {
     this.ioBase = options.ioBase;

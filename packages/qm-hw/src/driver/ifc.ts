@@ -111,6 +111,49 @@ export function qmPingPf(vfQm: HisiQm, cmd: number, data = 0): void {
 }
 
 /**
+ * VF → PF as {@link qmPingPf}, with the wait for the PF's acknowledgement unrolled into events on the
+ * clock (a look every 10 ms, at most 41) instead of a busy loop; the mailbox lock is held until the last
+ * look, as the kernel holds it across its sleeps. `done` gets undefined once the PF acknowledged, or the
+ * mailbox errno / ETIMEDOUT.
+ *
+ * Model: used where the VF answers the PF's reset commands. In the kernel the PF's reset work and the
+ * VF's answer run on different CPUs; in the single-threaded model the VF's answer runs inside the PF's
+ * wait loop, so a VF that busy-waited there would stall the PF it is waiting for.
+ *
+ * Kernel counterpart: `qm_ping_pf()` in qm.c.
+ */
+export function qmPingPfDeferred(
+  vfQm: HisiQm,
+  cmd: number,
+  data: number,
+  done: (err: KernelError | undefined) => void,
+): void {
+  vfQm.mailboxLock.lock();
+  try {
+    qmMbNolock(vfQm, QM_MB_CMD_SRC, message(cmd, data), 0, 0);
+    qmTriggerPfInterrupt(vfQm);
+  } catch (e) {
+    vfQm.mailboxLock.unlock();
+    if (!(e instanceof KernelError)) throw e;
+    done(e);
+    return;
+  }
+  let cnt = 0;
+  const look = (): void => {
+    if ((vfQm.ioBase.readl(QM_IFC_INT_SET_V) & 1) === 0) {
+      vfQm.mailboxLock.unlock();
+      done(undefined);
+    } else if (++cnt > QM_MAX_VF_WAIT_COUNT) {
+      vfQm.mailboxLock.unlock();
+      done(new KernelError('ETIMEDOUT', `${vfQm.name}: no response from the PF to command ${cmd}`));
+    } else {
+      vfQm.clock.after(QM_WAIT_DST_ACK * 1000, look);
+    }
+  };
+  vfQm.clock.after(QM_WAIT_DST_ACK * 1000, look);
+}
+
+/**
  * PF → one VF: mailbox SRC (queue = VF number), trigger the VF's interrupt, then sleep 10 ms at a time
  * until the VF's bit in QM_IFC_READY_STATUS clears (at most 10 more looks).
  *

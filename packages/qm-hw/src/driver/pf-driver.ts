@@ -5,12 +5,11 @@ import {
   KernelError,
   type MmioRegion,
   PAGE_SIZE,
-  pollTimeout,
   type Tracer,
   type VirtualClock,
 } from '@vfio-sim/platform';
-import { POLL_PERIOD, POLL_TIMEOUT, QM_PF_SET_QOS, QM_VF_GET_QOS } from '../regs/mailbox.js';
-import { QM_CAPBILITY, QM_MEM_INIT_DONE, QM_MEM_START_INIT, QM_QUE_ISO_EN } from '../regs/registers.js';
+import { QM_PF_SET_QOS, QM_VF_GET_QOS } from '../regs/mailbox.js';
+import { QM_ABNORMAL_INT_STATUS, QM_CAPBILITY, QM_QUE_ISO_EN } from '../regs/registers.js';
 import {
   QM_ABNORMAL_EVENT_IRQ_VECTOR,
   QM_CMD_EVENT_IRQ_VECTOR,
@@ -24,8 +23,10 @@ import {
 } from '../regs/versions.js';
 import type { QmVft } from '../regs/vft.js';
 import { BumpAllocator } from './bump-allocator.js';
+import { type QmSoftResetPort, qmControllerReset } from './controller-reset.js';
 import { qmEqIrq } from './eq.js';
 import { HisiQm } from './hisi-qm.js';
+import { type AccErrResult, hisiQmDevErrInit, qmHwErrorsIn, qmProcessDevError } from './hw-error.js';
 import {
   QM_WAIT_DST_ACK,
   type QmIfcMessage,
@@ -34,6 +35,7 @@ import {
   qmMbCmdIrq,
   qmPingSingleVf,
 } from './ifc.js';
+import { qmDevMemReset } from './mem-reset.js';
 import { qmMemoryLayout, qmUseMemoryLayout } from './qm-memory.js';
 import { hisiQmStart } from './qm-start-stop.js';
 import { qmSetVft, qmVfQAssign } from './vft.js';
@@ -52,8 +54,11 @@ export interface QmFunctionPort {
   setInterruptHandler(handler: (vector: number) => void): void;
 }
 
-/** What the PF driver needs of the device model (`QmDevice` satisfies it). */
-export interface QmDevicePort {
+/**
+ * What the PF driver needs of the device model (`QmDevice` satisfies it): the PF, SR-IOV, and the chip
+ * reset a controller reset ends in.
+ */
+export interface QmDevicePort extends QmSoftResetPort {
   readonly pf: QmFunctionPort;
   sriovEnable(n: number): readonly QmFunctionPort[];
 }
@@ -78,6 +83,28 @@ export interface PfIfcReceived extends QmIfcMessage {
   readonly fun: number;
 }
 
+/** One abnormal interrupt the PF driver handled: what it read, logged and decided. */
+export interface PfHwErrorRecord {
+  /** Virtual time of the interrupt (µs). */
+  readonly at: number;
+  /** QM_ABNORMAL_INT_STATUS as the handler found it. */
+  readonly status: number;
+  /** The `qm_hw_error[]` names of the set bits (`qm_axi_bresp`, …). */
+  readonly errors: readonly string[];
+  /** `qm_process_dev_error()`'s verdict. */
+  readonly result: AccErrResult;
+  /** Whether this interrupt scheduled the controller reset (false if one was already scheduled). */
+  readonly resetScheduled: boolean;
+}
+
+/** One controller reset the PF driver ran. */
+export interface PfResetRecord {
+  readonly startedAt: number;
+  readonly endedAt: number;
+  /** The errno of the step that failed, if one did (the device then stays down, as in the kernel). */
+  readonly errno?: string;
+}
+
 /**
  * The host's PF driver (hisi_zip / hisi_sec2 / hisi_hpre `probe` on the PF): initialises the PF's QM,
  * starts it (programming its own VFT), enables SR-IOV and gives each VF its queue range through the VFT
@@ -91,9 +118,15 @@ export class PfDriver {
   readonly ifcReceived: PfIfcReceived[] = [];
   /** Replies that failed (e.g. a VF that never fetched its message). */
   readonly ifcErrors: KernelError[] = [];
+  /** Abnormal (RAS) interrupts handled, in order (observation; the messages are in `pfQm.log`). */
+  readonly hwErrors: PfHwErrorRecord[] = [];
+  /** Controller resets run, in order (observation). */
+  readonly resets: PfResetRecord[] = [];
   private cmdWorkPending = false;
 
   private constructor(
+    /** The device, for the chip reset at the end of a controller reset. */
+    private readonly device: QmSoftResetPort,
     /** The PF's `struct hisi_qm`: what `pci_iov_get_pf_drvdata()` returns to the vfio variant driver. */
     readonly pfQm: HisiQm,
     /** The VFs, index 0 = VF 1 (function number 1). */
@@ -133,6 +166,7 @@ export class PfDriver {
     PfDriver.getQpNum(qm, options.pfQpNum ?? PF_DEF_Q_NUM, options.qpPerVf);
     PfDriver.memoryInit(qm);
     qmDevMemReset(qm);
+    hisiQmDevErrInit(qm);
     const drv0 = { ref: undefined as PfDriver | undefined };
     pf.setInterruptHandler((vector) => drv0.ref?.handleInterrupt(vector));
     if (ver >= QM_HW_V3) qmCmdInit(qm);
@@ -144,7 +178,7 @@ export class PfDriver {
       qm.vfsNum = options.numVfs;
       vfs = device.sriovEnable(options.numVfs);
     }
-    const drv = new PfDriver(qm, vfs, ranges);
+    const drv = new PfDriver(device, qm, vfs, ranges);
     drv0.ref = drv;
     return drv;
   }
@@ -212,7 +246,8 @@ export class PfDriver {
 
   /**
    * The PF's interrupt handler: vector 2 schedules the IFC work (VF requests), vector 0 the PF's own
-   * completions. Registered on `device.pf` at probe.
+   * completions, vector 3 handles a hardware error ({@link abnormalIrq}). Registered on `device.pf` at
+   * probe.
    */
   handleInterrupt(vector: number): boolean {
     if (vector === QM_CMD_EVENT_IRQ_VECTOR) {
@@ -221,7 +256,56 @@ export class PfDriver {
       return true;
     }
     if (vector === QM_EQ_EVENT_IRQ_VECTOR) return qmEqIrq(this.pfQm, () => {});
-    return vector === QM_ABNORMAL_EVENT_IRQ_VECTOR;
+    if (vector === QM_ABNORMAL_EVENT_IRQ_VECTOR) {
+      this.abnormalIrq();
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * The abnormal (RAS) interrupt: read, log and judge the QM's hardware errors; if the verdict is a
+   * controller reset and none is scheduled (and the driver is not being removed), schedule the reset
+   * work ({@link controllerReset}), which runs as soon as the interrupt returns.
+   *
+   * Kernel counterpart: `qm_abnormal_irq()` → `qm_process_dev_error()`, `schedule_work(&qm->rst_work)`.
+   */
+  abnormalIrq(): void {
+    const qm = this.pfQm;
+    qm.dfx.abnormalIrqCnt++;
+    const status = qm.ioBase.readl(QM_ABNORMAL_INT_STATUS);
+    const result = qmProcessDevError(qm);
+    const schedule = result === 'NEED_RESET' && !qm.miscCtl.driverRemoving && !qm.miscCtl.rstSched;
+    this.hwErrors.push({
+      at: qm.clock.now(),
+      status,
+      errors: qmHwErrorsIn(status & qm.errorMask).map((e) => e.msg),
+      result,
+      resetScheduled: schedule,
+    });
+    if (!schedule) return;
+    qm.miscCtl.rstSched = true;
+    qm.clock.after(0, () => this.controllerReset());
+  }
+
+  /**
+   * The reset work: reset the controller and bring the PF and the VFs' queues back
+   * ({@link qmControllerReset}). A failure is logged ("controller reset failed") and recorded in
+   * {@link resets}; the device then stays down, as in the kernel.
+   *
+   * Kernel counterpart: `hisi_qm_controller_reset()`.
+   */
+  controllerReset(): void {
+    const qm = this.pfQm;
+    const startedAt = qm.clock.now();
+    try {
+      qmControllerReset(qm, this.device);
+      this.resets.push({ startedAt, endedAt: qm.clock.now() });
+    } catch (e) {
+      if (!(e instanceof KernelError)) throw e;
+      qm.log.push(`controller reset failed (${e.ret})`);
+      this.resets.push({ startedAt, endedAt: qm.clock.now(), errno: e.errno });
+    }
   }
 
   private scheduleCmdWork(): void {
@@ -262,20 +346,4 @@ export class PfDriver {
     };
     qm.clock.after(QM_WAIT_DST_ACK * 1000, reply);
   }
-}
-
-/**
- * Initialise the QM's internal memory: write QM_MEM_START_INIT, poll QM_MEM_INIT_DONE bit 0.
- * Kernel counterpart: `qm_dev_mem_reset()`.
- * @throws KernelError ETIMEDOUT.
- */
-export function qmDevMemReset(qm: HisiQm): void {
-  qm.ioBase.writel(QM_MEM_START_INIT, 1);
-  pollTimeout(
-    qm.clock,
-    () => qm.ioBase.readl(QM_MEM_INIT_DONE),
-    (v) => (v & 1) === 1,
-    POLL_PERIOD,
-    POLL_TIMEOUT,
-  );
 }

@@ -1,11 +1,12 @@
 import { KernelError } from '@vfio-sim/platform';
+import { QM_CQE_SIZE } from '../regs/contexts.js';
 import { QM_MB_CMD_CQC_BT, QM_MB_CMD_SQC_BT } from '../regs/mailbox.js';
 import { type QM_NOT_READY, QM_PAGE_SIZE, QM_READY, QM_VF_STATE } from '../regs/registers.js';
 import { QM_HW_V3 } from '../regs/versions.js';
 import { qmDisableEqAeqInterrupts, qmEnableEqAeqInterrupts, qmEqAeqCtxCfg } from './eq.js';
 import type { HisiQm } from './hisi-qm.js';
 import { qmMb } from './mailbox.js';
-import { hisiQmStopQp } from './qp.js';
+import { hisiQmStartQp, hisiQmStopQp } from './qp.js';
 import { qmSetVft } from './vft.js';
 
 /** Prefetch page type for 4 KiB pages (QM_PAGE_SIZE value). */
@@ -59,11 +60,12 @@ export function hisiQmStart(qm: HisiQm): void {
 export type QmStopReason = 'NORMAL' | 'SOFT_RESET' | 'FLR';
 
 /**
- * Stop the QM: (reset reasons) stop the started queue pairs; mask EQ/AEQ interrupts; (PF) clear its own
- * VFT; clear the queue memory (`qdma`); QM state STOP.
+ * Stop the QM: (reset reasons) stop the started queue pairs, marking them resetting (their outstanding
+ * requests go to `stopFailCb`); mask EQ/AEQ interrupts; (PF) clear its own VFT; clear the queue memory
+ * (`qdma`, and the rings of the resetting queues); QM state STOP.
  *
- * Kernel counterpart: `hisi_qm_stop()` in qm.c. Uninit (`hisiQmSetState(qm, QM_NOT_READY)`) is separate,
- * as in the kernel.
+ * Kernel counterpart: `hisi_qm_stop()` in qm.c (with `qm_stop_started_qp()` and `qm_clear_queues()`).
+ * Uninit (`hisiQmSetState(qm, QM_NOT_READY)`) is separate, as in the kernel.
  * @throws KernelError EPERM (not started), EBUSY (the PF's VFT could not be cleared).
  */
 export function hisiQmStop(qm: HisiQm, reason: QmStopReason = 'NORMAL'): void {
@@ -72,7 +74,10 @@ export function hisiQmStop(qm: HisiQm, reason: QmStopReason = 'NORMAL'): void {
   }
   if (reason !== 'NORMAL') {
     for (const qp of qm.qpArray) {
-      if (qp !== undefined && qp.status.flags === 'START') hisiQmStopQp(qp);
+      if (qp !== undefined && qp.status.flags === 'START') {
+        qp.isResetting = true;
+        hisiQmStopQp(qp);
+      }
     }
   }
   qmDisableEqAeqInterrupts(qm);
@@ -85,6 +90,43 @@ export function hisiQmStop(qm: HisiQm, reason: QmStopReason = 'NORMAL'): void {
       throw e;
     }
   }
-  if (qm.memory !== undefined && qm.qdma.size > 0) qm.memory.fill(qm.qdma.dma, qm.qdma.size, 0);
+  qmClearQueues(qm);
   qm.status.flags = 'STOP';
+}
+
+/**
+ * Clear the rings of the queue pairs a reset stopped, then the QM's own queue memory (EQEs, AEQEs, SQC and
+ * CQC arrays). Kernel counterpart: `qm_clear_queues()`.
+ */
+function qmClearQueues(qm: HisiQm): void {
+  const mem = qm.memory;
+  if (mem === undefined) return;
+  for (const qp of qm.qpArray) {
+    if (qp === undefined || !qp.isResetting) continue;
+    mem.fill(qp.sqeDma, qp.depth * qm.sqeSize, 0);
+    mem.fill(qp.cqeDma, qp.depth * QM_CQE_SIZE, 0);
+  }
+  if (qm.qdma.size > 0) mem.fill(qm.qdma.dma, qm.qdma.size, 0);
+}
+
+/**
+ * Start the QM again after a reset, then every queue pair the reset stopped (state STOP, resetting):
+ * ring pointers to 0, SQC and CQC loaded again, no longer resetting.
+ *
+ * Kernel counterpart: `qm_restart()` in qm.c.
+ * @throws KernelError from {@link hisiQmStart} or the first queue that fails to start (the rest stay
+ * stopped, as in the kernel).
+ */
+export function qmRestart(qm: HisiQm): void {
+  hisiQmStart(qm);
+  for (const qp of qm.qpArray) {
+    if (qp === undefined || qp.status.flags !== 'STOP' || !qp.isResetting) continue;
+    try {
+      hisiQmStartQp(qp);
+    } catch (e) {
+      if (e instanceof KernelError) qm.log.push(`Failed to start qp${qp.qpId}!`);
+      throw e;
+    }
+    qp.isResetting = false;
+  }
 }

@@ -45,6 +45,15 @@ export class HisiQp {
   readonly status: HisiQpStatus = { sqTail: 0, cqHead: 0, cqcPhase: true, used: 0, flags: 'NONE' };
   /** Depth of both rings (`QM_Q_DEPTH`). */
   readonly depth = QM_Q_DEPTH;
+  /** Stopped by a reset flow, to be started again by {@link qmRestart} (`is_resetting`). */
+  isResetting = false;
+  /**
+   * Called by {@link hisiQmStopQp} when a reset stops the queue with requests outstanding, where the
+   * kernel's `qm_stop_qp_nolock()` calls `qp_stop_fail_cb()` (which hands every outstanding SQE to
+   * `req_cb`): the queue's user learns which requests will never complete. Model: the user decides
+   * from its own records (the kernel's `req_cb` would read a status the hardware never wrote).
+   */
+  stopFailCb: ((qp: HisiQp) => void) | undefined;
 
   constructor(
     readonly qm: HisiQm,
@@ -176,26 +185,37 @@ export function hisiQmStartQp(qp: HisiQp, pasid = 0): void {
  * Stop a queue pair. On V3 the hardware drains it (mailbox STOP_QP, queue = qp id); the model does not
  * reproduce the V1/V2 software drain (SQC/CQC dump loop).
  *
- * Kernel counterpart: `hisi_qm_stop_qp()` → `qm_stop_qp_nolock()` → `qm_drain_qp()` / `qm_stop_qp()`.
+ * A queue stopped by a reset ({@link HisiQp.isResetting}) with requests outstanding hands them to
+ * {@link HisiQp.stopFailCb}. Stopping a queue that is already stopped clears `isResetting` (it will not be
+ * restarted after the reset).
+ *
+ * Kernel counterpart: `hisi_qm_stop_qp()` → `qm_stop_qp_nolock()` → `qm_drain_qp()` / `qm_stop_qp()`,
+ * then `qp_stop_fail_cb()`.
  * @throws KernelError EPERM (queue not started). A failed drain is logged by the kernel and the queue is
  * still stopped; the model does the same and returns the drain's errno.
  */
 export function hisiQmStopQp(qp: HisiQp): KernelError | undefined {
   const s = qp.status;
-  if (s.flags === 'STOP') return undefined;
+  if (s.flags === 'STOP') {
+    qp.isResetting = false;
+    return undefined;
+  }
   if (!((qp.qm.status.flags === 'START' && s.flags === 'START') || s.flags === 'INIT')) {
     throw new KernelError('EPERM', `${qp.qm.name}: cannot stop qp ${qp.qpId} (${s.flags})`);
   }
   s.flags = 'STOP';
+  let drained: KernelError | undefined;
   if (qp.qm.ver >= QM_HW_V3) {
     try {
       qmMb(qp.qm, QM_MB_CMD_STOP_QP, 0, qp.qpId, 0);
     } catch (e) {
-      if (e instanceof KernelError) return e;
-      throw e;
+      if (!(e instanceof KernelError)) throw e;
+      qp.qm.log.push(`Failed to stop qp(${qp.qpId})!`);
+      drained = e;
     }
   }
-  return undefined;
+  if (qp.isResetting && s.used > 0) qp.stopFailCb?.(qp);
+  return drained;
 }
 
 /**
@@ -208,7 +228,7 @@ export function hisiQmStopQp(qp: HisiQp): KernelError | undefined {
 export function hisiQpSend(qp: HisiQp, sqe: Uint8Array): number {
   const qm = qp.qm;
   const s = qp.status;
-  if (s.flags === 'STOP' || qm.status.flags === 'STOP') {
+  if (s.flags === 'STOP' || qm.status.flags === 'STOP' || qp.isResetting) {
     throw new KernelError('EAGAIN', `${qm.name}: qp ${qp.qpId} is stopped or resetting`);
   }
   if (s.flags !== 'START') throw new KernelError('EAGAIN', `${qm.name}: qp ${qp.qpId} is not started`);

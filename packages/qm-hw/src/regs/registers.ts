@@ -78,6 +78,18 @@ export const QM_ABNORMAL_INT_MASK = 0x100004;
 export const QM_ABNORMAL_INT_STATUS = 0x100008;
 /** RAS set (test trigger). */
 export const QM_ABNORMAL_INT_SET = 0x10000c;
+/** Which errors are reported as correctable (RW). */
+export const QM_RAS_CE_ENABLE = 0x1000ec;
+/** Which errors are reported as fatal (RW). */
+export const QM_RAS_FE_ENABLE = 0x1000f0;
+/** Which errors are reported as non-fatal (RW). */
+export const QM_RAS_NFE_ENABLE = 0x1000f4;
+/** Correctable errors per interrupt (RW). */
+export const QM_RAS_CE_THRESHOLD = 0x1000f8;
+/** `QM_RAS_CE_TIMES_PER_IRQ`: the threshold qm.c programs. */
+export const QM_RAS_CE_TIMES_PER_IRQ = 1;
+/** V3: errors that close the master OOO (RW). */
+export const QM_OOO_SHUTDOWN_SEL = 0x1040f8;
 /** Write 1 to start memory init. */
 export const QM_MEM_START_INIT = 0x100040;
 /** bit0 = memory init done. */
