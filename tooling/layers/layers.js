@@ -17,10 +17,16 @@ export const LAYERS = [
     mayImport: ['migration-v1', 'migration-v2', 'vfio-core', 'qm-hw', 'platform'],
   },
   {
+    name: 'mtty',
+    dir: 'packages/mtty',
+    mayImport: ['migration-v2', 'vfio-core', 'iommufd', 'platform'],
+  },
+  {
     name: 'harness',
     dir: 'apps/harness',
     mayImport: [
       'hisi-acc-vfio-pci',
+      'mtty',
       'migration-v1',
       'migration-v2',
       'vfio-core',
