@@ -17,36 +17,15 @@ import {
   VFIO_MIG_DEFAULT_DATA_BUFFER_SIZE,
   VFIO_MIG_STOP_COPY_SIZE,
 } from './qemu-v2-client.js';
+import { qemuV2LoadDevice, qemuV2SaveDevice } from './qemu-v2-sequence.js';
 
-/** Run QEMU's save side to completion; returns the sections in stream order. */
-function save(c: QemuV2Client, iterations = 3): Uint8Array[] {
-  const sections: Uint8Array[] = [];
-  const section = (fn: (w: QemuFileWriter) => void) => {
-    const w = new QemuFileWriter();
-    fn(w);
-    sections.push(w.toBytes());
-  };
-  section((w) => c.saveSetup(w));
-  for (let i = 0; i < iterations && c.isActiveIterate(); i++) section((w) => c.saveIterate(w));
-  c.vmStateChange(false, 'finish-migrate');
-  section((w) => c.saveComplete(w));
-  section((w) => c.saveState(w));
-  c.saveCleanup();
-  return sections;
-}
+const save = (c: QemuV2Client, iterations = 3) => qemuV2SaveDevice(c, { iterations });
 
 function loadAll(c: QemuV2Client, sections: Uint8Array[]): void {
   for (const s of sections) c.loadState(new QemuFileReader(s));
 }
 
-function load(c: QemuV2Client, sections: Uint8Array[]): number {
-  c.loadSetup();
-  let n = 0;
-  for (const s of sections) n += c.loadState(new QemuFileReader(s));
-  c.loadCleanup();
-  c.vmStateChange(true);
-  return n;
-}
+const load = qemuV2LoadDevice;
 
 // The whole PRE_COPY migration and the switchover-ack round trip run on the real mtty driver
 // (@vfio-sim/mtty, src/migration/qemu-v2-migration.test.ts); here the fake covers what it alone can

@@ -3,6 +3,8 @@ import {
   QemuFileReader,
   QemuFileWriter,
   QemuV2Client,
+  qemuV2LoadDevice,
+  qemuV2SaveDevice,
   VFIO_DEVICE_STATE_RUNNING as RUNNING,
   VFIO_DEVICE_STATE_STOP as STOP,
   VFIO_MIG_FLAG_DEV_INIT_DATA_SENT,
@@ -17,33 +19,6 @@ import { VfioRegionUartIo } from '../guest/uart-io.js';
  * QEMU's v2 client (migration-v2) driving two real mtty devices. The first two tests were the "whole
  * migration" tests of migration-v2's client on its mtty-shaped fake; they live here now, on the driver.
  */
-
-/** QEMU's save side to completion (setup, up to `iterations` pre-copy rounds, stop, complete, state, cleanup). */
-function save(c: QemuV2Client, iterations = 3): Uint8Array[] {
-  const sections: Uint8Array[] = [];
-  const section = (fn: (w: QemuFileWriter) => void) => {
-    const w = new QemuFileWriter();
-    fn(w);
-    sections.push(w.toBytes());
-  };
-  section((w) => c.saveSetup(w));
-  for (let i = 0; i < iterations && c.isActiveIterate(); i++) section((w) => c.saveIterate(w));
-  c.vmStateChange(false, 'finish-migrate');
-  section((w) => c.saveComplete(w));
-  section((w) => c.saveState(w));
-  c.saveCleanup();
-  return sections;
-}
-
-/** QEMU's load side: setup, every section, cleanup, VM start. Returns the device bytes loaded. */
-function load(c: QemuV2Client, sections: Uint8Array[]): number {
-  c.loadSetup();
-  let n = 0;
-  for (const s of sections) n += c.loadState(new QemuFileReader(s));
-  c.loadCleanup();
-  c.vmStateChange(true);
-  return n;
-}
 
 function withBytes(name: string): MttyBed {
   const bed = mttyBed(name);
@@ -83,7 +58,7 @@ describe('QemuV2Client migrating an mtty (hw/vfio/migration.c on samples/vfio-md
     expect(src.process.openFds()).toEqual([src.handle.fd]);
 
     const d = new QemuV2Client(dst.handle);
-    expect(load(d, sections)).toBe(96);
+    expect(qemuV2LoadDevice(d, sections)).toBe(96);
     expect(dst.handle.getMigState()).toBe(RUNNING);
     expect(portBytes(dst.mdevState)).toEqual(portBytes(src.mdevState));
   });
@@ -92,12 +67,12 @@ describe('QemuV2Client migrating an mtty (hw/vfio/migration.c on samples/vfio-md
     const src = withBytes('src');
     const dst = mttyBed('dst');
     const s = new QemuV2Client(src.handle, { switchoverAck: true });
-    const sections = save(s);
+    const sections = qemuV2SaveDevice(s);
     expect(s.initialDataSent).toBe(true);
     const tags = sections.map((b) => new DataView(b.buffer, b.byteOffset).getBigUint64(b.length - 8, false));
     expect(tags).toContain(VFIO_MIG_FLAG_DEV_INIT_DATA_SENT);
     const d = new QemuV2Client(dst.handle, { switchoverAck: true });
-    load(d, sections);
+    qemuV2LoadDevice(d, sections);
     expect(d.switchoverApproved).toBe(true);
     expect(portBytes(dst.mdevState)).toEqual(portBytes(src.mdevState));
     const e = mttyBed('e');
@@ -117,8 +92,8 @@ describe('QemuV2Client migrating an mtty (hw/vfio/migration.c on samples/vfio-md
     const work = new MttyLoopbackWorkload(uarts, 42);
     work.run(40);
     expect(work.inFlight(0) + work.inFlight(1)).toBeGreaterThan(0); // bytes sit in the FIFOs at the stop
-    const sections = save(new QemuV2Client(src.handle, { switchoverAck: true }));
-    load(new QemuV2Client(dst.handle, { switchoverAck: true }), sections);
+    const sections = qemuV2SaveDevice(new QemuV2Client(src.handle, { switchoverAck: true }));
+    qemuV2LoadDevice(new QemuV2Client(dst.handle, { switchoverAck: true }), sections);
     for (const [bar, u] of uarts.entries()) u.attach(VfioRegionUartIo.of(dst.handle, bar));
     work.run(40);
     work.drain();
