@@ -2,6 +2,7 @@ import { errnoOf, MAP_SHARED, PROT_READ, Process, UserMemory } from '@vfio-sim/p
 import {
   mdevDeviceCreate,
   VFIO_DEVICE_FLAGS_PCI,
+  VFIO_DEVICE_GET_INFO,
   VFIO_DEVICE_GET_IRQ_INFO,
   VFIO_DEVICE_GET_REGION_INFO,
   VFIO_DEVICE_SET_IRQS,
@@ -20,6 +21,7 @@ import {
   VFIO_REGION_INFO_FLAG_READ,
   VFIO_REGION_INFO_FLAG_WRITE,
   Vfio,
+  vfio_device_info,
   vfio_irq_info,
   vfio_region_info,
 } from '@vfio-sim/vfio-core';
@@ -37,9 +39,16 @@ function irqInfo(handle: ReturnType<typeof mttyBed>['handle'], index: number, ar
 }
 
 describe('mtty ioctls (mtty_ioctl)', () => {
-  it('GET_INFO: a PCI device with 9 regions and 5 IRQ indexes', () => {
-    const { handle } = mttyBed();
+  it('GET_INFO: a PCI device with 9 regions and 5 IRQ indexes; a bad pointer EFAULT, argsz < 16 EINVAL', () => {
+    const { handle, mdevState } = mttyBed();
     expect(handle.getInfo()).toEqual({ flags: VFIO_DEVICE_FLAGS_PCI, numRegions: 9, numIrqs: 5 });
+    for (const cmd of [VFIO_DEVICE_GET_INFO, VFIO_DEVICE_GET_REGION_INFO, VFIO_DEVICE_GET_IRQ_INFO]) {
+      expect(errnoOf(() => handle.ioctl(cmd, 0))).toBe('EFAULT');
+    }
+    mdevState.devInfoNumIrqs = 0;
+    const short = { ...vfio_device_info.zero(), argsz: 15 };
+    expect(errnoOf(() => handle.ioctl(VFIO_DEVICE_GET_INFO, vfio_device_info, short))).toBe('EINVAL');
+    expect(mdevState.devInfoNumIrqs).toBe(0); // nothing recorded
   });
 
   it('GET_REGION_INFO: config 0xff, BAR0 8, BAR1 8 on two ports (0 on one), the rest 0; all READ|WRITE', () => {
