@@ -17,10 +17,16 @@ export const LAYERS = [
     mayImport: ['migration-v1', 'migration-v2', 'vfio-core', 'qm-hw', 'platform'],
   },
   {
+    name: 'mtty',
+    dir: 'packages/mtty',
+    mayImport: ['migration-v2', 'vfio-core', 'iommufd', 'platform'],
+  },
+  {
     name: 'vmm',
     dir: 'packages/vmm',
     mayImport: [
       'hisi-acc-vfio-pci',
+      'mtty',
       'migration-v1',
       'migration-v2',
       'vfio-core',
@@ -35,6 +41,7 @@ export const LAYERS = [
     mayImport: [
       'vmm',
       'hisi-acc-vfio-pci',
+      'mtty',
       'migration-v1',
       'migration-v2',
       'vfio-core',

@@ -2,6 +2,7 @@ import * as hisiAccVfioPci from '@vfio-sim/hisi-acc-vfio-pci';
 import * as iommufd from '@vfio-sim/iommufd';
 import * as migrationV1 from '@vfio-sim/migration-v1';
 import * as migrationV2 from '@vfio-sim/migration-v2';
+import * as mtty from '@vfio-sim/mtty';
 import * as platform from '@vfio-sim/platform';
 import * as qmHw from '@vfio-sim/qm-hw';
 import * as vfioCore from '@vfio-sim/vfio-core';
@@ -22,6 +23,7 @@ const PACKAGES: ReadonlyArray<[string, object]> = [
   ['@vfio-sim/migration-v1', migrationV1],
   ['@vfio-sim/migration-v2', migrationV2],
   ['@vfio-sim/hisi-acc-vfio-pci', hisiAccVfioPci],
+  ['@vfio-sim/mtty', mtty],
   ['@vfio-sim/vmm', vmm],
 ];
 

@@ -35,6 +35,7 @@ describe('VfBar2Window', () => {
   it('passes accesses through while mapped and counts them', () => {
     const regs = new Regs();
     const w = new VfBar2Window(regs, 'vf');
+    w.ioremap();
     w.map();
     w.writel(0x8000, 0x1234);
     expect(w.readl(0x8000)).toBe(0x1234);
@@ -42,5 +43,20 @@ describe('VfBar2Window', () => {
     w.unmap();
     expect(w.isMapped).toBe(false);
     expect(w.size).toBe(0x10000);
+  });
+
+  it('the gate opens only inside the host mapping: map() without ioremap() is EIO; iounmap() closes both', () => {
+    const w = new VfBar2Window(new Regs(), 'vf');
+    expect(errnoOf(() => w.map())).toBe('EIO');
+    expect(w.isMapped).toBe(false);
+    w.failIoremap = true;
+    expect(errnoOf(() => w.ioremap())).toBe('EIO');
+    expect(w.isIoremapped).toBe(false);
+    w.failIoremap = false;
+    w.ioremap();
+    w.map();
+    w.iounmap();
+    expect([w.isMapped, w.isIoremapped]).toEqual([false, false]);
+    expect(errnoOf(() => w.readl(0))).toBe('EIO');
   });
 });

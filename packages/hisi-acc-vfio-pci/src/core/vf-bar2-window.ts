@@ -9,16 +9,26 @@ import { KernelError, type MmioRegion } from '@vfio-sim/platform';
  * Any access while unmapped is refused with EIO and reaches nothing; `accesses` counts the accesses that
  * did reach the device, `refused` the ones that did not, so tests can prove the rule.
  *
+ * Two lifetimes: the host mapping itself exists from `open_device` to `close_device` ({@link ioremap} /
+ * {@link iounmap}, as the merged driver's `hisi_acc_vf_qm_init()` maps BAR2 at open); inside it, the gate
+ * ({@link map} / {@link unmap}) opens only while the vCPUs are stopped (the RFC's on-demand mapping in the
+ * SAVING/RESUMING paths — the model keeps the RFC's intent). Gating open without the mapping is EIO.
+ *
  * Kernel counterpart: `hisi_acc_vf_qm_init()` / `ioremap(pci_resource_start(vf_dev, VFIO_PCI_BAR2_REGION_INDEX), …)`
- * and `iounmap(vf_qm->io_base)` in hisi_acc_vfio_pci.c (the merged driver maps at open; the RFC mapped on
- * demand in the SAVING/RESUMING paths — this model keeps the RFC's intent).
+ * and `iounmap(vf_qm->io_base)` in hisi_acc_vfio_pci.c.
  */
 export class VfBar2Window implements MmioRegion {
   /** Accesses that reached the VF registers. */
   accesses = 0;
   /** Accesses refused because the window was unmapped. */
   refused = 0;
+  /**
+   * Fault injection: `ioremap()` fails as when the kernel's `ioremap()` returns NULL (no virtual space
+   * left); the driver's open then fails with EIO.
+   */
+  failIoremap = false;
   private mapped = false;
+  private remapped = false;
 
   constructor(
     /** The VF's full BAR2 register file (both halves). */
@@ -37,12 +47,34 @@ export class VfBar2Window implements MmioRegion {
     return this.mapped;
   }
 
-  /** Map the window (the vCPUs are stopped). */
+  /** Whether the host holds the BAR2 mapping (between {@link ioremap} and {@link iounmap}). */
+  get isIoremapped(): boolean {
+    return this.remapped;
+  }
+
+  /**
+   * `ioremap()` of the whole BAR2 (at open). Access stays gated until {@link map}.
+   * @throws KernelError EIO when the mapping cannot be made ({@link failIoremap}); nothing is held then.
+   */
+  ioremap(): void {
+    if (this.failIoremap) throw new KernelError('EIO', `${this.name}: ioremap of VF BAR2 failed`);
+    this.remapped = true;
+  }
+
+  /** `iounmap()` (at close): the gate closes with it. */
+  iounmap(): void {
+    this.mapped = false;
+    this.remapped = false;
+  }
+
+  /** Open the gate (the vCPUs are stopped). @throws KernelError EIO without the host mapping */
   map(): void {
+    if (!this.remapped)
+      throw new KernelError('EIO', `${this.name}: VF BAR2 is not ioremapped (device not open)`);
     this.mapped = true;
   }
 
-  /** Unmap the window (the vCPUs may run again). */
+  /** Close the gate (the vCPUs may run again). */
   unmap(): void {
     this.mapped = false;
   }

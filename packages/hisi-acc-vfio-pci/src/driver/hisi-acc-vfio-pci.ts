@@ -18,6 +18,7 @@ import {
   type VfioDeviceOps,
   type VfioMigrationOps,
   vfioPciCoreCloseDevice,
+  vfioPciCoreDisable,
   vfioPciCoreEnable,
   vfioPciCoreFinishEnable,
   vfioPciCoreProbe,
@@ -74,21 +75,43 @@ export function hisiAccGetPfQm(pdev: PciDev): HisiQm | undefined {
 }
 
 /**
- * `open_device` with migration: enable the function (vfio-pci-core resets it), register the v1
- * migration region, v2 state RUNNING with no session, finish enabling. The host's BAR2 window starts
- * unmapped: the guest owns the VF. Kernel counterpart: `hisi_acc_vfio_pci_open_device()`.
+ * `hisi_acc_vf_qm_init()`: map the VF's BAR2 for the host driver (`vf_qm.io_base`); the gate on it stays
+ * closed until a migration stops the vCPUs. @throws KernelError EIO when `ioremap()` fails.
+ */
+function hisiAccVfQmInit(hdev: HisiAccVfCoreDevice): void {
+  hdev.window.ioremap();
+}
+
+/**
+ * `open_device` with migration: enable the function (vfio-pci-core resets it), v2 state RUNNING with no
+ * session, register the v1 migration region, map BAR2 for the host (`hisi_acc_vf_qm_init`), finish
+ * enabling. The host's gate on BAR2 starts closed: the guest owns the VF.
+ *
+ * Any failure after the enable unwinds with `vfio_pci_core_disable()`, which releases the v1 region
+ * registered so far (as the merged driver does after a failed `hisi_acc_vf_qm_init()`): nothing stays
+ * registered, enabled or mapped, and the next open starts clean. Kernel counterpart:
+ * `hisi_acc_vfio_pci_open_device()`; the RFC's open leaked the region on this path.
  */
 function hisiAccVfioPciOpenDevice(hdev: HisiAccVfCoreDevice): void {
   vfioPciCoreEnable(hdev);
-  hisiAccVfReset(hdev);
-  hisiAccV1RegionInit(hdev);
+  try {
+    hisiAccVfReset(hdev);
+    hisiAccV1RegionInit(hdev);
+    hisiAccVfQmInit(hdev);
+  } catch (e) {
+    vfioPciCoreDisable(hdev);
+    throw e;
+  }
   vfioPciCoreFinishEnable(hdev);
 }
 
-/** `close_device`: end the v2 sessions (v6.16+), drop the host window, then vfio-pci-core's close. */
+/**
+ * `close_device`: end the v2 sessions (v6.16+), drop the host mapping of BAR2 (`iounmap`), then
+ * vfio-pci-core's close (which releases the v1 region).
+ */
 function hisiAccVfioPciCloseDevice(hdev: HisiAccVfCoreDevice): void {
   hisiAccVfDisableFds(hdev);
-  hdev.window.unmap();
+  hdev.window.iounmap();
   vfioPciCoreCloseDevice(hdev);
 }
 

@@ -49,8 +49,10 @@ export const HISI_ACC_V1_ARCS: ReadonlySet<string> = new Set([
  *   restarts the VF and unmaps the window: the source keeps running.
  * - SAVING → STOP: the device stays stopped. SAVING/STOP → RUNNING (cancel or abort): restart the VF
  *   (SQ doorbells on its queues) and unmap the window.
- * - RESUMING: every chunk is checked against this VF (device id, queue count, isolation) before it is
- *   kept; RESUMING → RUNNING/STOP restores the registers (then RUNNING restarts the queues).
+ * - → RESUMING: the device is stopped (the v1 uAPI's 100b is "device stopped and the device state is
+ *   resuming"): from RUNNING the VF is stopped as for RUNNING → STOP. Every chunk is checked against this
+ *   VF (device id, queue count, isolation) before it is kept; RESUMING → RUNNING/STOP restores the
+ *   registers (then RUNNING restarts the queues — also when nothing was loaded).
  *
  * Kernel counterpart: the RFC v2/v3 `hisi_acc_vfio_pci_migrn_ops` / `acc_vf_migration.c`.
  */
@@ -103,6 +105,12 @@ export class HisiAccMigrationV1 implements MigrationV1Driver {
         this.pending = undefined;
         return;
       case `${RUNNING}->${RESUMING}`:
+        // 100b is "device stopped and the device state is resuming": stop the VF as RUNNING → STOP does
+        // (a failed stop restarts it and the device stays RUNNING).
+        hisiAccVfStopOrRestart(hdev, () => hisiAccVfStopDevice(hdev));
+        this.pending = undefined;
+        this.loaded = undefined;
+        return;
       case `${STOP}->${RESUMING}`:
         hdev.window.map();
         this.loaded = undefined;

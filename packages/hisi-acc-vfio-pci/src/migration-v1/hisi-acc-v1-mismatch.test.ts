@@ -33,19 +33,26 @@ describe.each(MISMATCHED_DESTINATIONS)('resume refuses %s', (_what, dstOptions) 
   it('EINVAL on the destination, nothing restored; the source resumes and keeps running', () => {
     const { src, dst, vm, inputs } = mismatchedPair(dstOptions, 11, 6);
     const sections = saveAll(src, () => vm.stop());
+    const before = dst.vfHw.snapshot().state;
     const expectDstUnchanged = expectVfStateKept(dst);
 
     const d = v1Client(dst);
-    d.loadSetup();
+    d.loadSetup(); // 001b → 100b: the destination VF is stopped (PAUSE_QM)
+    expect(dst.vfHw.paused).toBe(true);
     const errno = errnoOf(() => {
       for (const bytes of sections) d.loadState(new QemuFileReader(bytes));
     });
     expect(errno).toBe('EINVAL');
     expect(d.deviceState()).toBe(4); // still RESUMING: the failed write changed nothing
     expectDstUnchanged();
-    // vm start on a destination with nothing loaded restores nothing either.
+    // vm start on a destination with nothing loaded restores nothing either: the VF stopped at RESUMING
+    // only restarts, and the restart's IFC channel re-init (qm_dev_cmd_init) is all that is written.
     d.vmStart();
-    expectDstUnchanged();
+    expect(dst.vfHw.paused).toBe(false);
+    expect(dst.vfHw.snapshot().state).toEqual({
+      ...before,
+      regs: { ...before.regs, ifcIntSource: 0, ifcIntMask: 0 },
+    });
 
     // QEMU's failure path on the source: back to RUNNING, the guest runs on.
     v1Client(src).cancel();

@@ -28,9 +28,12 @@ import {
 export const FAKE_MAGIC = 0x5a;
 
 /**
- * A v2 device shaped like mtty: its state is a byte string; PRE_COPY offers the first `precopyBytes`
- * (the "initial" data), STOP_COPY the whole state into the same file; RESUMING accepts one state (first
- * byte must be FAKE_MAGIC); RESUMING → STOP installs it (nothing written: kept; a partial state: EINVAL). Fault hooks per arc.
+ * A v2 device shaped like mtty (the real sample driver is `@vfio-sim/mtty`, a layer above; this layer's
+ * tests cannot import it): its state is a byte string; PRE_COPY offers the first `precopyBytes` (the
+ * "initial" data), STOP_COPY the whole state into the same file; RESUMING accepts one state (first byte
+ * must be FAKE_MAGIC); RESUMING → STOP installs it (nothing written: kept; a partial state: EINVAL). Fault
+ * hooks per arc, an arc log, the ENOMSG opt-in and any flag set — what the loop's and the client's unit
+ * tests need.
  */
 export class FakeV2Device extends VfioDevice {
   migState: number = RUNNING;

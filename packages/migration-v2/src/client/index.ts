@@ -14,3 +14,4 @@ export {
   VFIO_MIG_DEFAULT_DATA_BUFFER_SIZE,
   VFIO_MIG_STOP_COPY_SIZE,
 } from './qemu-v2-client.js';
+export { type QemuV2SaveOptions, qemuV2LoadDevice, qemuV2SaveDevice } from './qemu-v2-sequence.js';

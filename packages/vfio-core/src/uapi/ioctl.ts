@@ -17,9 +17,12 @@ export function _IO(type: number, nr: number): number {
 export const VFIO_DEVICE_GET_INFO = _IO(VFIO_TYPE, VFIO_BASE + 7);
 /** `VFIO_DEVICE_GET_REGION_INFO` (0x3B6C): `struct vfio_region_info` (+ capability chain). */
 export const VFIO_DEVICE_GET_REGION_INFO = _IO(VFIO_TYPE, VFIO_BASE + 8);
-/** `VFIO_DEVICE_GET_IRQ_INFO` (0x3B6D). Not modelled: answers ENOTTY. */
+/**
+ * `VFIO_DEVICE_GET_IRQ_INFO` (0x3B6D): `struct vfio_irq_info`. vfio-pci-core answers ENOTTY (interrupts
+ * are not modelled); a driver that emulates its own (mtty) answers it.
+ */
 export const VFIO_DEVICE_GET_IRQ_INFO = _IO(VFIO_TYPE, VFIO_BASE + 9);
-/** `VFIO_DEVICE_SET_IRQS` (0x3B6E). Not modelled: answers ENOTTY. */
+/** `VFIO_DEVICE_SET_IRQS` (0x3B6E). Not modelled (no eventfds): answers ENOTTY. */
 export const VFIO_DEVICE_SET_IRQS = _IO(VFIO_TYPE, VFIO_BASE + 10);
 /** `VFIO_DEVICE_RESET` (0x3B6F): function reset; no argument. */
 export const VFIO_DEVICE_RESET = _IO(VFIO_TYPE, VFIO_BASE + 11);

@@ -1,3 +1,4 @@
+export { copyMinFromUser } from './copy-min-from-user.js';
 export {
   vfioDfIoctlAttachPt,
   vfioDfIoctlBindIommufd,
@@ -19,3 +20,9 @@ export {
   type VfioRegistry,
   vfioCheckMigrationOps,
 } from './vfio-device.js';
+export {
+  vfioAllocDevice,
+  vfioPutDevice,
+  vfioRegisterEmulatedIommuDev,
+  vfioUnregisterGroupDev,
+} from './vfio-register.js';

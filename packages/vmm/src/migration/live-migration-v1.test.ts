@@ -1,5 +1,6 @@
 import { errnoOf } from '@vfio-sim/platform';
 import { describe, expect, it } from 'vitest';
+import { startJobStream } from '../workload/job-stream.js';
 import {
   expectEveryJobOnce,
   expectPhasesAddUp,
@@ -88,13 +89,16 @@ describe('liveMigrateV1', () => {
 
   it('a destination that rejects the stopped state: cancelled, the source device and vCPUs run on', () => {
     const sc = scenario();
-    sc.workload.submit(sc.driver, 'source', 10);
+    const { vm, driver, workload } = sc;
+    workload.submit(driver, 'source', 10);
+    // Jobs keep coming while the migration runs, so some are pending at the stop.
+    const stream = startJobStream({ vm, driver, workload, side: 'source', periodUs: 6, limit: 80 });
     const { errno, pendingAtStop } = migrateRejectedAtStop(sc, (o) => liveMigrateV1(o));
     expect(errno).toBe('EINVAL');
     expect(pendingAtStop).toBeGreaterThan(0);
     expectSourceResumed(sc); // dirty tracking stopped with the cancel
     expect(sc.src.vfioDevice(0).window.isMapped).toBe(false);
     expect(openQemuV1Client(sc.vf).deviceState()).toBe(1); // running
-    expectSourceRunsOn(sc, 12);
+    expectSourceRunsOn(sc, 12 + stream.submitted);
   });
 });
