@@ -7,7 +7,7 @@
  */
 
 // devices/: passthrough on the iommufd backend, and the device models.
-export type { AssignableDevice } from './devices/assignable-device.js';
+export type { AssignableDevice, AssignableDma } from './devices/assignable-device.js';
 export { DeviceDmaPort } from './devices/device-dma-port.js';
 export type { DeviceModel } from './devices/device-model.js';
 export {
@@ -18,10 +18,12 @@ export {
   VF_BAR2_GUEST_SIZE,
 } from './devices/hisi-acc-vf.js';
 export { IommufdBackend, type VmHwpt } from './devices/iommufd-backend.js';
+export { MTTY_MODEL, mttyModel } from './devices/mtty.js';
 export { realizeVfioPci, VfioPciDevice } from './devices/vfio-pci-device.js';
 // host/: a machine prepared for passthrough.
 export { createHost, type DeviceProvider, Host, type HostOptions, type HostPlatform } from './host/host.js';
 export { DEFAULT_IOMMU_FORMAT, IOMMU_FORMATS } from './host/host-iommu.js';
+export { type MttyDevicesOptions, mttyDevices, mttyUuid } from './host/mtty-devices.js';
 export {
   installQmAccelerator,
   QM_PF_PCI_NAME,
@@ -39,6 +41,7 @@ export {
   liveMigrateV1,
 } from './migration/live-migration-v1.js';
 export {
+  checkMultipleDevices,
   type LiveMigrationV2Options,
   type LiveMigrationV2Report,
   type LiveMigrationV2Result,
@@ -77,7 +80,13 @@ export type {
 } from './report/migration-report.js';
 // The facade: a simulation, its hosts and guests, and migrate().
 export { FaultPlan, type FaultRecord, type FaultSpec, MIGRATION_PHASES } from './simulation/fault-plan.js';
-export { Guest, type GuestOptions, mergeTallies, type WorkloadOptions } from './simulation/guest.js';
+export {
+  Guest,
+  type GuestOptions,
+  mergeTallies,
+  type UartPortTally,
+  type WorkloadOptions,
+} from './simulation/guest.js';
 export {
   MIGRATION_PROTOCOLS,
   type MigrateOptions,
@@ -97,6 +106,7 @@ export { ACCEL_KINDS, accelJobs, createAccelWorkload } from './workload/accel-wo
 export { hpreJobs } from './workload/hpre-jobs.js';
 export { type JobStream, type JobStreamOptions, startJobStream } from './workload/job-stream.js';
 export { type SecJobsOptions, secJobs } from './workload/sec-jobs.js';
+export { startUartStream, type UartStream, type UartStreamOptions } from './workload/uart-stream.js';
 export { type Side, Workload, type WorkloadJobs, type WorkloadTally } from './workload/workload.js';
 export { type ZipJobsOptions, zipDeflateJobs } from './workload/zip-jobs.js';
 export { ZipWorkload, type ZipWorkloadOptions } from './workload/zip-workload.js';

@@ -6,12 +6,14 @@ import {
   fakeHost,
   fakeState,
   PRE_COPY,
+  PRE_COPY_P2P,
   RESUMING,
   RUNNING,
+  RUNNING_P2P,
   STOP,
   STOP_COPY,
 } from '../__fixtures__/fake-v2-device.js';
-import { VFIO_MIGRATION_STOP_COPY } from '../fsm/mig-state.js';
+import { VFIO_MIGRATION_P2P, VFIO_MIGRATION_PRE_COPY, VFIO_MIGRATION_STOP_COPY } from '../fsm/mig-state.js';
 import {
   QemuV2Client,
   VFIO_MIG_DEFAULT_DATA_BUFFER_SIZE,
@@ -160,5 +162,37 @@ describe('QemuV2Client: recovery rules (vfio_migration_set_state)', () => {
     expect(b.dev.arcs).toEqual([]);
     c.setState(STOP_COPY, STOP);
     expect(c.dataFd).toBeGreaterThan(0);
+  });
+});
+
+describe('QemuV2Client: the VM-state prepare handler (vfio_vmstate_change_prepare)', () => {
+  const P2P = VFIO_MIGRATION_STOP_COPY | VFIO_MIGRATION_P2P | VFIO_MIGRATION_PRE_COPY;
+
+  it('a P2P device: RUNNING → RUNNING_P2P on start or stop; PRE_COPY → PRE_COPY_P2P, then STOP_COPY', () => {
+    const a = fakeHost('a', { flags: P2P });
+    const c = new QemuV2Client(a.handle);
+    expect(c.hasP2p).toBe(true);
+    c.vmStateChangePrepare();
+    expect(a.handle.getMigState()).toBe(RUNNING_P2P);
+    c.vmStateChange(true);
+    expect(a.handle.getMigState()).toBe(RUNNING);
+
+    const b = fakeHost('b', { flags: P2P, state: fakeState(50) });
+    const s = new QemuV2Client(b.handle);
+    s.saveSetup(new QemuFileWriter());
+    s.vmStateChangePrepare();
+    expect(b.handle.getMigState()).toBe(PRE_COPY_P2P);
+    s.vmStateChange(false, 'finish-migrate');
+    expect(b.handle.getMigState()).toBe(STOP_COPY);
+    expect(b.dev.arcs).toEqual(['RUNNING>PRE_COPY', 'PRE_COPY>PRE_COPY_P2P', 'PRE_COPY_P2P>STOP_COPY']);
+  });
+
+  it('a device without P2P has no prepare handler (EINVAL, nothing touched)', () => {
+    const a = fakeHost('a');
+    const c = new QemuV2Client(a.handle);
+    expect(c.hasP2p).toBe(false);
+    expect(errnoOf(() => c.vmStateChangePrepare())).toBe('EINVAL');
+    expect(a.handle.getMigState()).toBe(RUNNING);
+    expect(a.dev.arcs).toEqual([]);
   });
 });

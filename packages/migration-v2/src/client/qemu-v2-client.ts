@@ -7,6 +7,7 @@ import {
   type QemuFileWriter,
   VFIO_DEVICE_STATE_RESUMING as RESUMING,
   VFIO_DEVICE_STATE_RUNNING as RUNNING,
+  VFIO_DEVICE_STATE_RUNNING_P2P as RUNNING_P2P,
   VFIO_DEVICE_STATE_STOP as STOP,
   VFIO_DEVICE_STATE_STOP_COPY as STOP_COPY,
   VFIO_MIG_FLAG_DEV_CONFIG_STATE,
@@ -15,6 +16,7 @@ import {
   VFIO_MIG_FLAG_DEV_SETUP_STATE,
   VFIO_MIG_FLAG_END_OF_STATE,
   VFIO_MIG_GET_PRECOPY_INFO,
+  VFIO_MIGRATION_P2P,
   VFIO_MIGRATION_PRE_COPY,
   VFIO_MIGRATION_STOP_COPY,
   type VfioDeviceHandle,
@@ -209,6 +211,23 @@ export class QemuV2Client {
       out.putBe64(VFIO_MIG_FLAG_END_OF_STATE);
     }
     return this.precopyInitSize === 0 && this.precopyDirtySize === 0;
+  }
+
+  /** Whether the device has the P2P flag, so QEMU registers the prepare handler for it. */
+  get hasP2p(): boolean {
+    return (this.migrationFlags & VFIO_MIGRATION_P2P) !== 0;
+  }
+
+  /**
+   * The VM-state prepare handler (`vfio_vmstate_change_prepare`, registered only for a device with
+   * VFIO_MIGRATION_P2P): whether the VM starts or stops, the device goes to PRE_COPY_P2P if it is in
+   * PRE_COPY, else RUNNING_P2P — every P2P device is quiesced before any reaches STOP/STOP_COPY, and
+   * reaches RUNNING_P2P before any reaches RUNNING. Set-or-reset.
+   * @throws KernelError EINVAL for a device without P2P (QEMU never calls it for one); the set's errno.
+   */
+  vmStateChangePrepare(): void {
+    if (!this.hasP2p) throw new KernelError('EINVAL', `${this.handle.name}: no P2P, no prepare handler`);
+    this.setStateOrReset(this.deviceState === PRE_COPY ? PRE_COPY_P2P : RUNNING_P2P);
   }
 
   /**

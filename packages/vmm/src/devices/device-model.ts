@@ -22,8 +22,10 @@ export interface DeviceModel<Guest = unknown> {
   /** Boot the guest's driver for `dev` (the guest kernel probing the device). */
   probeGuest(dev: VfioPciDevice): Guest;
   /**
-   * The guest's driver continuing on a migration destination, rebuilt from the copied guest RAM
-   * without touching the device (the guest kernel does not know it moved).
+   * The guest's driver continuing on a migration destination, from the copied guest RAM, without
+   * touching the device (the guest kernel does not know it moved). `source` is the same device on the
+   * source VM, whose `guest` is the driver as it was (for a model whose driver state the model keeps
+   * outside guest RAM).
    */
-  resumeGuest(dev: VfioPciDevice): Guest;
+  resumeGuest(dev: VfioPciDevice, source: VfioPciDevice): Guest;
 }

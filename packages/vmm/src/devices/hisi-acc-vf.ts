@@ -29,7 +29,7 @@ export function guestVfDriverOptions(dev: VfioPciDevice): GuestVfDriverOptions {
     bar2,
     memory: vm.memory,
     clock: vm.clock,
-    deviceId: dev.host.pdev.device,
+    deviceId: dev.host.deviceId,
     allocBase: (1 << 20) + dev.line * GUEST_VF_DRIVER_RAM,
     name: `${vm.name} vf${dev.line}`,
     ...(vm.tracer.enabled ? { tracer: vm.tracer.forThread(`vf${dev.line} driver`) } : {}),

@@ -17,7 +17,7 @@ describe('IommufdBackend (through realizeVfioPci)', () => {
     expect(backend).toMatchObject({ iova: 0, length: 4 << 20 });
     expect(backend.hwptList).toEqual([vf.iommufd!.hwpt]);
     expect(vf.iommufd!.hwpt.dirtyTracking).toBe(true);
-    const iommuDev = vf.host.pdev.iommu!;
+    const iommuDev = vf.host.dma!.iommu;
     expect(iommuDev.domain).toBeDefined();
 
     client.setDirtyTracking(vf.iommufd!.hwpt.id, true);
@@ -53,7 +53,7 @@ describe('IommufdBackend (through realizeVfioPci)', () => {
   it('a DMA outside guest RAM faults in the IOMMU (EFAULT) and writes nothing', () => {
     const host = createHost({ name: 'h', clock: new VirtualClock(), kind: 'zip', numVfs: 1 });
     const { vm, vf } = vfVm(host, 4 << 20);
-    const iommuDev = vf.host.pdev.iommu!;
+    const iommuDev = vf.host.dma!.iommu;
     expect(errnoOf(() => iommuDev.dmaPort.writeU32(4 << 20, 1))).toBe('EFAULT');
     expect(iommuDev.faults).toBe(1);
     expect(vm.memory.touchedPages()).toEqual([]);

@@ -1,5 +1,5 @@
 import { KernelError } from '@vfio-sim/platform';
-import { Vfio, type VfioDeviceHandle, type VfioUserMapping } from '@vfio-sim/vfio-core';
+import type { VfioDeviceHandle, VfioUserMapping } from '@vfio-sim/vfio-core';
 import type { Vm } from '../vm/vm.js';
 import type { AssignableDevice } from './assignable-device.js';
 import { DeviceDmaPort } from './device-dma-port.js';
@@ -19,7 +19,7 @@ export class VfioPciDevice {
   readonly line: number;
   /** Regions the VMM mmap'ed for the guest, by region index. */
   readonly mappings = new Map<number, VfioUserMapping>();
-  /** The iommufd device id and HWPT (undefined for a device without DMA, e.g. an mdev). */
+  /** The iommufd device id and HWPT (undefined for a device without DMA, e.g. an mdev on the group path). */
   readonly iommufd: { readonly devId: number; readonly hwpt: VmHwpt } | undefined;
   /** The guest's driver for this device, once the guest probed it (or resumed it on a destination). */
   guest: unknown = undefined;
@@ -31,14 +31,14 @@ export class VfioPciDevice {
     readonly host: AssignableDevice,
     readonly handle: VfioDeviceHandle,
   ) {
-    const pdev = host.pdev;
-    if (pdev.iommu !== undefined) {
+    const dma = host.dma;
+    if (dma !== undefined) {
       const backend = IommufdBackend.of(vm);
       const devId = handle.bindIommufd(backend.fd);
-      const hwpt = backend.hwptFor(devId, pdev.iommu.hw);
+      const hwpt = backend.hwptFor(devId, dma.iommu.hw);
       handle.attachIommufdPt(hwpt.id);
       // The device's DMA goes through the IOMMU; the wrapper keeps it out of the vCPUs' dirty log.
-      pdev.setDmaPort(new DeviceDmaPort(pdev.iommu.dmaPort, vm.dirtyLog));
+      dma.setDmaPort(new DeviceDmaPort(dma.iommu.dmaPort, vm.dirtyLog));
       this.iommufd = { devId, hwpt };
     } else {
       this.iommufd = undefined;
@@ -93,7 +93,7 @@ export function realizeVfioPci(vm: Vm, host: AssignableDevice): VfioPciDevice {
   if (vm.hasQuit) throw new KernelError('ESRCH', `${vm.name}: the VM has quit`);
   if (host.owner !== undefined)
     throw new KernelError('EBUSY', `${host.hostName}: ${host.name} is already assigned to ${host.owner}`);
-  const handle = Vfio.of(host.pci).openDeviceCdev(vm.process, host.name);
+  const handle = host.open(vm.process);
   let dev: VfioPciDevice | undefined;
   try {
     dev = new VfioPciDevice(vm, host, handle);

@@ -47,13 +47,15 @@ describe('Host', () => {
       devices: [
         (platform) => {
           seen = `${platform.name} ${platform.iommu.format.name}`;
-          const pdev = platform.pci.get('0000:75:00.1');
           const extra: AssignableDevice = {
             hostName: platform.name,
             name: 'extra',
             model: { ...hisiAccVfModel, name: 'extra-model' },
-            pci: platform.pci,
-            pdev,
+            deviceId: 0x1234,
+            open: () => {
+              throw new Error('not opened in this test');
+            },
+            dma: undefined,
             setInterruptHandler: () => {},
             owner: undefined,
           };

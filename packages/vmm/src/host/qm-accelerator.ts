@@ -7,7 +7,7 @@ import {
 import type { IommuHw } from '@vfio-sim/iommufd';
 import { KernelError, type Tracer, type VirtualClock } from '@vfio-sim/platform';
 import { QmDevice, type QmFunction, type QmHwVer, type QmKind } from '@vfio-sim/qm-hw';
-import { type PciDev, type PciHost, pciIovVfId } from '@vfio-sim/vfio-core';
+import { type PciDev, type PciHost, pciIovVfId, Vfio } from '@vfio-sim/vfio-core';
 import type { AssignableDevice } from '../devices/assignable-device.js';
 import { hisiAccVfModel } from '../devices/hisi-acc-vf.js';
 
@@ -86,14 +86,21 @@ export function installQmAccelerator(options: QmAcceleratorOptions): QmAccelerat
   return { device, pf, vfs, assignable };
 }
 
-/** A VF as a VMM sees it: its MSIs come from the QM function's interrupt output. */
+/**
+ * A VF as a VMM sees it: opened through its cdev (and bound to iommufd), DMA behind the host's IOMMU,
+ * MSIs from the QM function's interrupt output.
+ */
 function qmVfAssignable(hostName: string, pci: PciHost, pdev: PciDev, fn: QmFunction): AssignableDevice {
+  const iommu = pdev.iommu;
+  if (iommu === undefined)
+    throw new KernelError('ENODEV', `${hostName}: ${pdev.name} is not behind an IOMMU`);
   return {
     hostName,
     name: pdev.name,
     model: hisiAccVfModel,
-    pci,
-    pdev,
+    deviceId: pdev.device,
+    open: (process) => Vfio.of(pci).openDeviceCdev(process, pdev.name),
+    dma: { iommu, setDmaPort: (port) => pdev.setDmaPort(port) },
     setInterruptHandler: (raise) => fn.setInterruptHandler(raise),
     owner: undefined,
   };

@@ -129,7 +129,7 @@ export class GuestMigration {
    */
   resume(deviceVmStart: () => void): Vm {
     const dstVm = this.destination;
-    for (const dev of dstVm.devices) dev.host.model.resumeGuest(dev);
+    for (const { src, dst } of devicePairs(this.options.source, dstVm)) dst.host.model.resumeGuest(dst, src);
     this.options.onGuestResumed?.(dstVm);
     deviceVmStart();
     dstVm.start();

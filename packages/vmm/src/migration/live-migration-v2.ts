@@ -6,6 +6,7 @@ import {
   VFIO_DEVICE_STATE_RESUMING,
   VFIO_DEVICE_STATE_RUNNING,
   VFIO_MIG_FLAG_DEV_DATA_STATE,
+  VFIO_MIGRATION_P2P,
   vfioMigPath,
 } from '@vfio-sim/migration-v2';
 import { KernelError, type Tracer } from '@vfio-sim/platform';
@@ -77,13 +78,16 @@ export type LiveMigrationV2Result = LiveMigrationResult<LiveMigrationV2Report>;
  *    PRECOPY_INFO bytes) and, under the threshold (bandwidth × downtime limit), the exact one
  *    (+ MIG_DATA_SIZE); the loop ends when that is under the threshold and the destination approved the
  *    switch-over for every device, or at the iteration limit;
- * 3. stop — the vCPUs stop, the VM-state handler sets each device PRE_COPY → STOP_COPY (hisi_acc
- *    pauses the VF, its cache write-back DMAs into guest RAM, it saves the full state into the fd);
+ * 3. stop — the vCPUs stop; the VM-state handlers run in reverse device order, first the prepare pass
+ *    (each P2P device PRE_COPY → PRE_COPY_P2P: quiesced before any device stops), then the main one
+ *    (each device → STOP_COPY; hisi_acc pauses the VF, its cache write-back DMAs into guest RAM, it
+ *    saves the full state into the fd);
  * 4. stop-and-copy — save_complete reads each data fd until it returns 0, then the CONFIG sections;
  * 5. guest memory — the final dirty sync and the remaining pages (or every touched page), the vCPU
  *    state; source and destination RAM are compared page by page;
  * 6. resume — load_cleanup per device (the data fd closed), the guest's drivers resumed from the
- *    copied RAM, vm_start: RESUMING → RUNNING per device (the kernel walks RESUMING → STOP, where the
+ *    copied RAM, vm_start: the prepare pass (each P2P device → RUNNING_P2P: every device loaded and
+ *    quiesced before any runs), then → RUNNING per device (the kernel walks RESUMING → STOP, where the
  *    driver checks and restores the state, → RUNNING), the vCPUs start;
  * 7. cleanup — the source's save_cleanup per device (STOP_COPY → STOP, data fd closed), outside the
  *    downtime.
@@ -97,7 +101,8 @@ export type LiveMigrationV2Result = LiveMigrationResult<LiveMigrationV2Report>;
  * VMM counterpart: QEMU 9.1+ `migrate` with hw/vfio/migration.c (v2), migration/ram.c and the
  * iommufd dirty tracking of hw/vfio/iommufd.c.
  * @throws KernelError EINVAL for bad RAM options, EOPNOTSUPP for pre-copy when a device's IOMMU cannot
- *   track dirty pages (both before anything is touched); ETIMEDOUT if the destination never approved
+ *   track dirty pages, or for several devices not all with P2P (QEMU's blocker; all before anything is
+ *   touched); ETIMEDOUT if the destination never approved
  *   the switch-over within the iteration limit; from the failing step, after the cancel.
  */
 export function liveMigrateV2(options: LiveMigrationV2Options): LiveMigrationV2Result {
@@ -106,6 +111,7 @@ export function liveMigrateV2(options: LiveMigrationV2Options): LiveMigrationV2R
   const precopy = options.precopy ?? true;
   const { downtimeLimitUs, maxRounds: maxIterations } = checkRamPrecopyOptions(options.ram);
   if (precopy) GuestMigration.checkDirtyTracking(options);
+  checkMultipleDevices(vm);
   const switchoverAck = options.switchoverAck ?? true;
   const link = options.link ?? new MigrationLink(clock);
   const t0 = clock.now();
@@ -183,7 +189,14 @@ export function liveMigrateV2(options: LiveMigrationV2Options): LiveMigrationV2R
     options.beforeStop?.();
     stoppedAt = clock.now();
     vm.stop();
-    for (const dev of devs) {
+    // vm_state_notify on stop: every prepare handler (P2P devices), then every main one, in reverse order
+    const reversed = [...devs].reverse();
+    for (const dev of reversed) {
+      if (!dev.s.hasP2p) continue;
+      dev.s.vmStateChangePrepare();
+      dev.step('source', 'vm_stop prepare');
+    }
+    for (const dev of reversed) {
       dev.s.vmStateChange(false, 'finish-migrate');
       dev.step('source', 'vm_stop');
     }
@@ -208,6 +221,12 @@ export function liveMigrateV2(options: LiveMigrationV2Options): LiveMigrationV2R
       dev.step('destination', 'load_cleanup');
     }
     const destinationVm = guest.resume(() => {
+      // vm_state_notify on start: every prepare handler (P2P devices), then every main one, in order
+      for (const dev of devs) {
+        if (!dev.d.hasP2p) continue;
+        dev.d.vmStateChangePrepare();
+        dev.step('destination', 'vm_start prepare');
+      }
       for (const dev of devs) {
         dev.d.vmStateChange(true);
         dev.step('destination', 'vm_start');
@@ -329,12 +348,35 @@ function cancel(devs: readonly V2Device[], vm: Vm, guest: GuestMigration | undef
       // the first error is the one to report; the device may already be in the error state
     }
   };
-  if (stopped) for (const dev of devs) attempt(() => dev.s.vmStateChange(true));
+  if (stopped) {
+    for (const dev of devs) if (dev.s.hasP2p) attempt(() => dev.s.vmStateChangePrepare());
+    for (const dev of devs) attempt(() => dev.s.vmStateChange(true));
+  }
   vm.start();
   for (const dev of devs) attempt(() => dev.s.saveCleanup());
   for (const dev of devs) attempt(() => dev.s.migrationFailed());
   for (const dev of devs) attempt(() => dev.d.loadCleanup());
   guest?.discardDestination();
+}
+
+/**
+ * QEMU's multiple-devices blocker: more than one migratable VFIO device, and not all of them with
+ * VFIO_MIGRATION_P2P (without it there is no prepare pass to quiesce every device before any stops).
+ * A single device is always allowed.
+ *
+ * VMM counterpart: `vfio_multiple_devices_migration_is_supported` / `vfio_block_multiple_devices_migration`
+ * (hw/vfio/migration.c, QEMU 8.1+).
+ * @throws KernelError EOPNOTSUPP with QEMU's message when blocked (nothing touched).
+ */
+export function checkMultipleDevices(vm: Vm): void {
+  const devices = vm.devices;
+  if (devices.length <= 1) return;
+  const withoutP2p = devices.filter((d) => (d.handle.getMigrationFlags() & VFIO_MIGRATION_P2P) === 0);
+  if (withoutP2p.length > 0)
+    throw new KernelError(
+      'EOPNOTSUPP',
+      `${vm.name}: Multiple VFIO devices migration is supported only if all of them support P2P migration (${withoutP2p.map((d) => d.host.name).join(', ')} without P2P)`,
+    );
 }
 
 /** The device-data bytes (DATA record payloads) of one vfio section. */

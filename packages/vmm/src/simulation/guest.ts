@@ -1,11 +1,14 @@
+import { type GuestUart, MttyLoopbackWorkload, type MttyPortTally } from '@vfio-sim/mtty';
 import { KernelError, type Prng, type Tracer } from '@vfio-sim/platform';
 import type { GuestVfDriver } from '@vfio-sim/qm-hw';
 import { HISI_ACC_VF_MODEL } from '../devices/hisi-acc-vf.js';
+import { MTTY_MODEL } from '../devices/mtty.js';
 import { realizeVfioPci, type VfioPciDevice } from '../devices/vfio-pci-device.js';
 import type { Host } from '../host/host.js';
 import { Vm } from '../vm/vm.js';
 import { accelJobs } from '../workload/accel-workload.js';
 import { type JobStream, startJobStream } from '../workload/job-stream.js';
+import { startUartStream } from '../workload/uart-stream.js';
 import { type Side, Workload, type WorkloadTally } from '../workload/workload.js';
 
 /** Options of {@link Guest.create}. */
@@ -25,11 +28,11 @@ export interface GuestOptions {
 
 /** Options of {@link Guest.startWorkload}. */
 export interface WorkloadOptions {
-  /** Jobs each accelerator VF's driver submits at once (default 16). */
+  /** Jobs each accelerator VF's driver submits at once (default 16); loop-back steps on each mtty. */
   readonly jobs?: number;
-  /** Then one more job every this many µs while the vCPUs run (default 20; 0 for none). */
+  /** Then one more job (or step) every this many µs while the vCPUs run (default 20; 0 for none). */
   readonly periodUs?: number;
-  /** Jobs the stream submits at most per device (default 64). */
+  /** Jobs (steps) the stream submits at most per device (default 64). */
   readonly limit?: number;
   /** The jobs' seed (default: drawn from the guest's generator). */
   readonly seed?: number;
@@ -40,6 +43,20 @@ interface DeviceWorkload {
   readonly device: number;
   readonly workload: Workload;
   stream: JobStream | undefined;
+}
+
+/** One mtty's loop-back workload over its ports. */
+interface UartWorkload {
+  readonly device: number;
+  readonly workload: MttyLoopbackWorkload;
+  steps: { readonly steps: number } | undefined;
+}
+
+/** One mtty port's traffic, as {@link Guest.uartTally} reports it. */
+export interface UartPortTally extends MttyPortTally {
+  /** The guest device index of the mtty. */
+  readonly device: number;
+  readonly port: number;
 }
 
 /**
@@ -56,6 +73,7 @@ export class Guest {
   /** Jobs submitted by streams that were replaced by a newer one. */
   private streamedBefore = 0;
   private readonly works: DeviceWorkload[] = [];
+  private readonly uarts: UartWorkload[] = [];
 
   private constructor(
     vm: Vm,
@@ -135,9 +153,16 @@ export class Guest {
     const limit = options.limit ?? 64;
     if (!Number.isInteger(jobs) || jobs < 0) throw new KernelError('EINVAL', `job count ${jobs}`);
     checkStream(periodUs, limit);
-    if (this.works.length > 0) throw new KernelError('EINVAL', `${this.name}: the workload already runs`);
+    if (this.works.length > 0 || this.uarts.length > 0)
+      throw new KernelError('EINVAL', `${this.name}: the workload already runs`);
     const seed = options.seed ?? this.prng.nextU32();
     this.current.devices.forEach((dev, device) => {
+      if (dev.model === MTTY_MODEL) {
+        const workload = new MttyLoopbackWorkload(dev.guest as GuestUart[], (seed + device) >>> 0);
+        workload.run(jobs);
+        this.uarts.push({ device, workload, steps: undefined });
+        return;
+      }
       const driver = this.accelDriver(device);
       if (driver === undefined) return;
       const workload = new Workload((seed + device) >>> 0, accelJobs(dev.vm.host.kind));
@@ -157,7 +182,10 @@ export class Guest {
     const { periodUs, limit } = options;
     checkStream(periodUs, limit);
     if (periodUs < 1) throw new KernelError('EINVAL', `job stream period ${periodUs} µs`);
-    if (this.works.length === 0) throw new KernelError('EINVAL', `${this.name}: no workload started`);
+    if (this.works.length === 0 && this.uarts.length === 0)
+      throw new KernelError('EINVAL', `${this.name}: no workload started`);
+    for (const u of this.uarts)
+      u.steps = startUartStream({ vm: this.current, workload: u.workload, periodUs, limit });
     for (const work of this.works) {
       const driver = this.accelDriver(work.device);
       if (driver === undefined) continue;
@@ -207,6 +235,25 @@ export class Guest {
   /** The workloads (one per accelerator VF). */
   get workloads(): readonly Workload[] {
     return this.works.map((w) => w.workload);
+  }
+
+  /**
+   * The guest application reads every mtty port until it is empty (what it wrote and has not read
+   * back yet): call once the guest settled, before {@link uartTally}.
+   */
+  drainUarts(): void {
+    for (const u of this.uarts) u.workload.drain();
+  }
+
+  /**
+   * Every mtty port's traffic: bytes sent, read back, still in flight, and where the read-back stream
+   * first differs from what was sent (−1: nowhere). After {@link drainUarts}, a port with bytes in
+   * flight or a mismatch lost, duplicated or corrupted a byte.
+   */
+  uartTally(): UartPortTally[] {
+    return this.uarts.flatMap((u) =>
+      u.workload.verify().map((t, port) => ({ device: u.device, port, ...t })),
+    );
   }
 
   /** The exactly-once verdict over every job of every workload ({@link mergeTallies}). */

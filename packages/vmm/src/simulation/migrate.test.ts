@@ -50,7 +50,8 @@ describe('migrate', () => {
     expect(destination.assignable[0]!.owner).toBe('guest');
   });
 
-  it.each(['v1', 'v2'] as const)(
+  // v2 refuses two VFs without P2P (QEMU's multiple-devices blocker: see p2p.test.ts)
+  it.each(['v1'] as const)(
     '%s: a guest with two VFs moves both; each device reports its own states',
     (protocol) => {
       const sim = new Simulation({ seed: 9 });

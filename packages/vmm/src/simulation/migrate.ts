@@ -77,9 +77,9 @@ export interface MigrateReport {
 /**
  * Live-migrate `guest` to `options.to` as QEMU does (the v1 region or the v2 state machine for every
  * device, RAM by pre-copy under IOMMU + CPU dirty tracking), with any faults armed, then let the guest
- * settle (the clock runs until idle, `jobsAfter` more jobs, idle again) and prove it: every job
- * verified exactly once, guest RAM identical page by page at the switch-over, device bytes saved =
- * loaded, the devices' final states. On success the source QEMU quits (its devices are free again);
+ * settle (the clock runs until idle, `jobsAfter` more jobs, idle again, every serial port read until
+ * empty) and prove it: every job verified exactly once, every serial byte back exactly once, guest RAM
+ * identical page by page at the switch-over, device bytes saved = loaded, the devices' final states. On success the source QEMU quits (its devices are free again);
  * on a failure the guest runs on at the source and the report says where and why.
  *
  * Deterministic: same simulation seed, same report.
@@ -160,8 +160,9 @@ export function migrate(guest: Guest, options: MigrateOptions): MigrateReport {
     guest.submit(jobsAfter);
     clock.runUntilIdle();
   }
+  guest.drainUarts();
   const migration = result?.report ?? null;
-  const proof = migrationProof(guest.tally(), migration);
+  const proof = migrationProof(guest.tally(), migration, guest.uartTally());
   const failures = [
     ...(error !== null ? [`migration aborted in ${error.phase}: ${error.message}`] : []),
     ...proofFailures(proof, migration),

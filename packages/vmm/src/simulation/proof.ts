@@ -1,5 +1,6 @@
 import type { LiveMigrationReport } from '../report/migration-report.js';
 import type { WorkloadTally } from '../workload/workload.js';
+import type { UartPortTally } from './guest.js';
 
 /** Guest RAM at the switch-over: source (stopped) against destination (not yet started). */
 export interface RamProof {
@@ -16,13 +17,23 @@ export interface MigrationProof {
   readonly jobs: WorkloadTally;
   /** Null when the migration never reached the switch-over (it was aborted). */
   readonly ram: RamProof | null;
+  /**
+   * Every mtty port of the guest, read until empty after the guest settled: each byte sent must have
+   * come back exactly once, in order (empty for a guest without mtty).
+   */
+  readonly uart: readonly UartPortTally[];
 }
 
 /** The proof of a migration: the workloads' tally and, if it got that far, the RAM comparison. */
-export function migrationProof(jobs: WorkloadTally, migration: LiveMigrationReport | null): MigrationProof {
+export function migrationProof(
+  jobs: WorkloadTally,
+  migration: LiveMigrationReport | null,
+  uart: readonly UartPortTally[] = [],
+): MigrationProof {
   const check = migration?.ram.check;
   return {
     jobs,
+    uart,
     ram:
       check === undefined
         ? null
@@ -36,7 +47,7 @@ export function migrationProof(jobs: WorkloadTally, migration: LiveMigrationRepo
 
 /**
  * Why a migration's proof does not hold, each reason in words (empty: PASS): jobs lost, completed
- * twice, wrong, unknown or unverified; guest RAM differing at the switch-over; device state saved and
+ * twice, wrong, unknown or unverified; serial bytes lost or out of order; guest RAM differing at the switch-over; device state saved and
  * loaded in different amounts; a device not ending in STOP (source) / RUNNING (destination).
  */
 export function proofFailures(proof: MigrationProof, migration: LiveMigrationReport | null): string[] {
@@ -48,6 +59,12 @@ export function proofFailures(proof: MigrationProof, migration: LiveMigrationRep
   if (t.corrupt.length > 0) failures.push(`jobs with a bad status or output: ${ids(t.corrupt)}`);
   if (t.unknown.length > 0) failures.push(`completions of unknown jobs: ${ids(t.unknown)}`);
   if (t.verified !== t.submitted) failures.push(`${t.verified} of ${t.submitted} jobs verified`);
+  for (const p of proof.uart) {
+    const port = `mtty (device ${p.device}) port ${p.port}`;
+    if (p.firstMismatch >= 0)
+      failures.push(`${port}: byte ${p.firstMismatch} read back differs from what was sent`);
+    if (p.inFlight > 0) failures.push(`${port}: ${p.inFlight} of ${p.sent} bytes never came back`);
+  }
   const ram = proof.ram;
   if (ram !== null && !ram.identical)
     failures.push(

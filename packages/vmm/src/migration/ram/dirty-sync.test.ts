@@ -12,7 +12,7 @@ function setup(format: (typeof IOMMU_FORMATS)[number], sources?: DirtySyncOption
   const clock = new VirtualClock();
   const host = createHost({ name: 'h', clock, kind: 'zip', numVfs: 1, iommu: format });
   const { vm, vf } = vfVm(host, 4 << 20);
-  const dma = new DeviceDmaPort(vf.host.pdev.iommu!.dmaPort, vm.dirtyLog); // what the VF DMAs through
+  const dma = new DeviceDmaPort(vf.host.dma!.iommu.dmaPort, vm.dirtyLog); // what the VF DMAs through
   const sync = new DirtySync({ vm, ...(sources ? { sources } : {}) });
   return { vm, dma, sync, host, vf };
 }
