@@ -1,5 +1,6 @@
 import { errnoOf, GuestMemory, Process, UserMemory } from '@vfio-sim/platform';
 import { describe, expect, it } from 'vitest';
+import { VfioIommuType1 } from './vfio-iommu-type1.js';
 import {
   VFIO_DMA_UNMAP_FLAG_ALL,
   VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP,
@@ -7,11 +8,10 @@ import {
   VFIO_IOMMU_DIRTY_PAGES_FLAG_GET_BITMAP,
   VFIO_IOMMU_DIRTY_PAGES_FLAG_START,
   VFIO_IOMMU_UNMAP_DMA,
-  VfioIommuType1,
   vfio_bitmap,
   vfio_iommu_type1_dirty_bitmap_get,
   vfio_iommu_type1_dma_unmap,
-} from './vfio-iommu-type1.js';
+} from './vfio-type1-uapi.js';
 
 const PS = 4096;
 const MiB = 1 << 20;
