@@ -55,11 +55,10 @@ export {
   iommufdCtxFromFile,
   openIommufd,
 } from './iommufd-ctx.js';
+export * from './iommufd-selftest.js';
 export { IOTLB_ENTRIES, Iotlb } from './iotlb.js';
 export { IovaBitmap } from './iova-bitmap.js';
 export { hostPhysMap, PhysMap } from './phys-map.js';
-export * from './uapi.js';
-export * from './iommufd-selftest.js';
 export {
   dmaAvailCap,
   iovaRangeCap,
@@ -67,6 +66,7 @@ export {
   type1GetInfo,
   VFIO_IOMMU_GET_INFO_MINSZ,
 } from './type1-info.js';
+export * from './uapi.js';
 export { accessOk, copyMinFromUser, TASK_SIZE_MAX } from './user-struct.js';
 export { compatPagesizes, iommufdVfioIoctl } from './vfio-compat.js';
 export { openVfioContainer, VFIO_CONTAINER_FOPS, VfioContainer } from './vfio-container.js';

@@ -1,4 +1,10 @@
-import { AMD_V1, ARM_SMMUV3_S1, type IoPgtableFormat, type IoPgtableFormatName, VTD_SS } from './io-pgtable-format.js';
+import {
+  AMD_V1,
+  ARM_SMMUV3_S1,
+  type IoPgtableFormat,
+  type IoPgtableFormatName,
+  VTD_SS,
+} from './io-pgtable-format.js';
 import { IOMMUFD_MOCK } from './io-pgtable-format-mock.js';
 
 /** Every format by name: the three vendor formats and the iommufd selftest's mock. */

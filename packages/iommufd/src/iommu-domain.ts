@@ -74,12 +74,18 @@ export class IommuDomain {
     const granule = 2 ** hw.format.geometry.granuleShift;
     const sizes = options.pgsizeBitmap;
     if (sizes !== undefined && !(Number.isSafeInteger(sizes) && sizes > 0 && lowestBit(sizes) >= granule)) {
-      throw new KernelError('EINVAL', `pgsize_bitmap 0x${sizes.toString(16)}: no page of at least ${granule} bytes`);
+      throw new KernelError(
+        'EINVAL',
+        `pgsize_bitmap 0x${sizes.toString(16)}: no page of at least ${granule} bytes`,
+      );
     }
     const domain = new IommuDomain(hw, dirty, options);
     const a = domain.aperture;
     if (!(a.start >= 0 && a.start <= a.last && a.last < domain.pgtable.iovaLimit)) {
-      throw new KernelError('EINVAL', `aperture [0x${a.start.toString(16)}, 0x${a.last.toString(16)}] outside the table`);
+      throw new KernelError(
+        'EINVAL',
+        `aperture [0x${a.start.toString(16)}, 0x${a.last.toString(16)}] outside the table`,
+      );
     }
     return domain;
   }

@@ -133,7 +133,10 @@ export class IommuDevice {
     const granule = 2 ** hw.format.geometry.granuleShift;
     const sizes = options.pgsizeBitmap;
     if (sizes !== undefined && !(Number.isSafeInteger(sizes) && sizes > 0 && sizes % granule === 0)) {
-      throw new KernelError('EINVAL', `${name}: pgsize_bitmap 0x${sizes?.toString(16)} has a page below ${granule}`);
+      throw new KernelError(
+        'EINVAL',
+        `${name}: pgsize_bitmap 0x${sizes?.toString(16)} has a page below ${granule}`,
+      );
     }
     this.pgsizeBitmap = sizes;
     this.dmaPort = new IommuDmaPort(this);

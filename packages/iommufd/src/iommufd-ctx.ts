@@ -18,8 +18,8 @@ import {
   IOMMU_HWPT_DATA_SELFTEST,
   IOMMU_TEST_CMD,
   IOMMU_TEST_CMD_MINSZ,
-  iommufdTest,
   iommu_test_hw_info,
+  iommufdTest,
   mockDomainAllocOptions,
 } from './iommufd-selftest.js';
 import { IovaBitmap } from './iova-bitmap.js';

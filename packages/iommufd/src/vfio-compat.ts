@@ -1,8 +1,8 @@
 import { KernelError, PAGE_SIZE, type UserMemory } from '@vfio-sim/platform';
 import type { Ioas } from './io-pagetable.js';
+import type { IovaRange } from './iommu-domain.js';
 import type { IommufdCtx } from './iommufd-ctx.js';
 import { dmaAvailCap, iovaRangeCap, VFIO_IOMMU_GET_INFO_MINSZ } from './type1-info.js';
-import type { IovaRange } from './iommu-domain.js';
 import { copyMinFromUser } from './user-struct.js';
 import { vfio_info_cap_header } from './vfio-info-cap.js';
 import {

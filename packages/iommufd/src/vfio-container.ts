@@ -8,7 +8,12 @@ import {
   type Task,
 } from '@vfio-sim/platform';
 import { type Type1Group, VfioIommuType1 } from './vfio-iommu-type1.js';
-import { VFIO_API_VERSION, VFIO_CHECK_EXTENSION, VFIO_GET_API_VERSION, VFIO_SET_IOMMU } from './vfio-type1-uapi.js';
+import {
+  VFIO_API_VERSION,
+  VFIO_CHECK_EXTENSION,
+  VFIO_GET_API_VERSION,
+  VFIO_SET_IOMMU,
+} from './vfio-type1-uapi.js';
 
 /**
  * A legacy VFIO container (`/dev/vfio/vfio`) whose only IOMMU driver is type1: the groups set on it,

@@ -43,7 +43,9 @@ describe('VFIO_IOMMU_UNMAP_DMA with GET_DIRTY_BITMAP while dirty tracking is not
 
   it('the same through the kernel-side call', () => {
     const b = type1Bed();
-    b.refused('EINVAL', () => b.c.unmapDma(b.mm, MiB, MiB, GET_DIRTY, { pgsize: PS, size: 64, data: b.bitmap }));
+    b.refused('EINVAL', () =>
+      b.c.unmapDma(b.mm, MiB, MiB, GET_DIRTY, { pgsize: PS, size: 64, data: b.bitmap }),
+    );
   });
 
   it('after STOP the check applies again (tracking was started, then stopped)', () => {
@@ -564,7 +566,11 @@ describe('groups: vfio_iommu_type1_attach_group / detach_group', () => {
 
   it('attach: a mapping outside the new domain aperture (`vfio_iommu_aper_conflict`) → EINVAL, not attached', () => {
     const b = type1Bed();
-    const narrow = { name: 'narrow', pinnedPageDirtyScope: false, aperture: { start: MiB, last: 2 ** 32 - 1 } };
+    const narrow = {
+      name: 'narrow',
+      pinnedPageDirtyScope: false,
+      aperture: { start: MiB, last: 2 ** 32 - 1 },
+    };
     expect(errnoOf(() => b.c.attachGroup(narrow))).toBe('EINVAL');
     expect(b.c.iovaRanges()).toEqual([{ start: 0, last: 2 ** 48 - 1 }]);
   });

@@ -219,7 +219,10 @@ export class VfioIommuType1 {
       const a = group.aperture ?? { start: 0, last: IO_PGTABLE_IOVA_LIMIT - 1 };
       const outside = this.dmas.find((d) => d.iova < a.start || d.iova + d.size - 1 > a.last);
       if (outside !== undefined) {
-        throw new KernelError('EINVAL', `mapping at 0x${outside.iova.toString(16)} is outside ${group.name}'s aperture`);
+        throw new KernelError(
+          'EINVAL',
+          `mapping at 0x${outside.iova.toString(16)} is outside ${group.name}'s aperture`,
+        );
       }
     }
     this.groups.push(group);
@@ -245,7 +248,13 @@ export class VfioIommuType1 {
    * @throws KernelError EINVAL (no access, zero size, misaligned, wraps, outside the IOVA ranges,
    *   too large to track), EEXIST (overlap), ENOSPC (dma_entry_limit), EFAULT (vaddr not mapped).
    */
-  mapDma(mm: UserMemory, vaddr: number, iova: number, size: number, prot: { read: boolean; write: boolean }): void {
+  mapDma(
+    mm: UserMemory,
+    vaddr: number,
+    iova: number,
+    size: number,
+    prot: { read: boolean; write: boolean },
+  ): void {
     const flags = (prot.read ? VFIO_DMA_MAP_FLAG_READ : 0) | (prot.write ? VFIO_DMA_MAP_FLAG_WRITE : 0);
     this.doMap(mm, flags, BigInt(vaddr), BigInt(iova), BigInt(size));
   }
@@ -315,7 +324,11 @@ export class VfioIommuType1 {
    * @throws KernelError EACCES (v1), EBUSY (a process address is invalidated), EINVAL (no group told
    *   about unmaps, or a page not mapped), EPERM (the mapping lacks `prot`), EFAULT (user memory gone).
    */
-  pinPages(iova: number, npage: number, prot: { read: boolean; write: boolean } = { read: true, write: true }): void {
+  pinPages(
+    iova: number,
+    npage: number,
+    prot: { read: boolean; write: boolean } = { read: true, write: true },
+  ): void {
     if (!this.v2) throw new KernelError('EACCES', 'vfio_pin_pages needs a type1 v2 container');
     if (this.dmas.some((d) => d.vaddrInvalid)) {
       throw new KernelError('EBUSY', 'vfio_pin_pages not allowed with VFIO_UPDATE_VADDR');
@@ -369,7 +382,10 @@ export class VfioIommuType1 {
       const d = this.findDma(at, 1);
       if (d === undefined) throw new KernelError('EINVAL', `IOVA 0x${at.toString(16)} is not mapped`);
       if ((write && !d.write) || !d.read) {
-        throw new KernelError('EPERM', `vfio_dma_rw ${write ? 'write' : 'read'} refused at 0x${at.toString(16)}`);
+        throw new KernelError(
+          'EPERM',
+          `vfio_dma_rw ${write ? 'write' : 'read'} refused at 0x${at.toString(16)}`,
+        );
       }
       const n = Math.min(data.length - done, d.iova + d.size - at);
       const chunk = data.subarray(done, done + n);
@@ -457,9 +473,14 @@ export class VfioIommuType1 {
     const minsz = vfio_iommu_type1_dirty_bitmap.offsetOfEnd('flags');
     const dirty = copyMinFromUser(mm, vfio_iommu_type1_dirty_bitmap, arg, minsz);
     const mask =
-      VFIO_IOMMU_DIRTY_PAGES_FLAG_START | VFIO_IOMMU_DIRTY_PAGES_FLAG_STOP | VFIO_IOMMU_DIRTY_PAGES_FLAG_GET_BITMAP;
+      VFIO_IOMMU_DIRTY_PAGES_FLAG_START |
+      VFIO_IOMMU_DIRTY_PAGES_FLAG_STOP |
+      VFIO_IOMMU_DIRTY_PAGES_FLAG_GET_BITMAP;
     if (dirty.argsz < minsz || (dirty.flags & ~mask) !== 0) {
-      throw new KernelError('EINVAL', `DIRTY_PAGES argsz ${dirty.argsz} / flags 0x${dirty.flags.toString(16)}`);
+      throw new KernelError(
+        'EINVAL',
+        `DIRTY_PAGES argsz ${dirty.argsz} / flags 0x${dirty.flags.toString(16)}`,
+      );
     }
     // __ffs(flags) != __fls(flags): more than one flag (none falls through to -EINVAL).
     if (dirty.flags === 0 || (dirty.flags & (dirty.flags - 1)) !== 0) {
@@ -473,7 +494,11 @@ export class VfioIommuType1 {
         throw new KernelError('EINVAL', `DIRTY_PAGES GET_BITMAP argsz ${dirty.argsz} too small`);
       }
       const g = mm.readStruct(vfio_iommu_type1_dirty_bitmap_get, arg + minsz);
-      this.getBitmap(mm, g.iova, g.size, { pgsize: g.bitmap_pgsize, size: g.bitmap_size, data: g.bitmap_data });
+      this.getBitmap(mm, g.iova, g.size, {
+        pgsize: g.bitmap_pgsize,
+        size: g.bitmap_size,
+        data: g.bitmap_data,
+      });
     }
     return 0;
   }
@@ -532,8 +557,14 @@ export class VfioIommuType1 {
     }
     if (this.dmaAvail === 0) throw new KernelError('ENOSPC', 'dma_entry_limit reached');
     const ranges = this.iovaRanges();
-    if (this.groups.some((g) => !g.pinnedPageDirtyScope) && !ranges.some((r) => at >= r.start && at + len - 1 <= r.last)) {
-      throw new KernelError('EINVAL', `MAP_DMA [0x${at.toString(16)}, +0x${len.toString(16)}) outside the IOVA ranges`);
+    if (
+      this.groups.some((g) => !g.pinnedPageDirtyScope) &&
+      !ranges.some((r) => at >= r.start && at + len - 1 <= r.last)
+    ) {
+      throw new KernelError(
+        'EINVAL',
+        `MAP_DMA [0x${at.toString(16)}, +0x${len.toString(16)}) outside the IOVA ranges`,
+      );
     }
     const d: VfioDma = {
       iova: at,
@@ -551,7 +582,8 @@ export class VfioIommuType1 {
     // vfio_pin_map_dma: with an IOMMU domain every page is pinned and mapped now.
     if (this.groups.some((g) => !g.pinnedPageDirtyScope)) this.pin(d);
     if (this.tracking) {
-      if (len / this.pgsize > DIRTY_BITMAP_PAGES_MAX) throw new KernelError('EINVAL', 'mapping too large to track');
+      if (len / this.pgsize > DIRTY_BITMAP_PAGES_MAX)
+        throw new KernelError('EINVAL', 'mapping too large to track');
       d.bitmap = newDirtyBitmap(len / this.pgsize);
     }
     const next = this.dmas.findIndex((x) => x.iova > at);
@@ -569,7 +601,13 @@ export class VfioIommuType1 {
    * restored, EINVAL); pinned pages are first handed to the devices' `dma_unmap`; GET_DIRTY_BITMAP
    * copies its bits out (EFAULT stops the loop: the mappings before it stay unmapped).
    */
-  private doUnmap(mm: UserMemory, flags: number, iova: bigint, size: bigint, bitmap: Bitmap64 | undefined): number {
+  private doUnmap(
+    mm: UserMemory,
+    flags: number,
+    iova: bigint,
+    size: bigint,
+    bitmap: Bitmap64 | undefined,
+  ): number {
     const all = (flags & VFIO_DMA_UNMAP_FLAG_ALL) !== 0;
     const invalidateVaddr = (flags & VFIO_DMA_UNMAP_FLAG_VADDR) !== 0;
     const getDirty = (flags & VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP) !== 0;
@@ -593,7 +631,9 @@ export class VfioIommuType1 {
     if (getDirty && (!this.tracking || bitmap!.pgsize !== BigInt(pgsize))) {
       throw new KernelError(
         'EINVAL',
-        this.tracking ? `bitmap pgsize ${bitmap!.pgsize} is not the IOMMU page ${pgsize}` : 'dirty page tracking not started',
+        this.tracking
+          ? `bitmap pgsize ${bitmap!.pgsize} is not the IOMMU page ${pgsize}`
+          : 'dirty page tracking not started',
       );
     }
     if (this.v2 && !all) this.checkNotBisected(iova, end, 'UNMAP_DMA');
@@ -637,8 +677,10 @@ export class VfioIommuType1 {
     if (iova + size > U64_MAX) throw new KernelError('EINVAL', 'GET_BITMAP iova + size wraps');
     checkUserBitmap(size, bm);
     const pgsize = BigInt(this.pgsize);
-    if (bm.pgsize !== pgsize) throw new KernelError('EINVAL', `bitmap pgsize ${bm.pgsize} is not the IOMMU page ${pgsize}`);
-    if (iova % pgsize !== 0n) throw new KernelError('EINVAL', 'GET_BITMAP iova not a multiple of the IOMMU page');
+    if (bm.pgsize !== pgsize)
+      throw new KernelError('EINVAL', `bitmap pgsize ${bm.pgsize} is not the IOMMU page ${pgsize}`);
+    if (iova % pgsize !== 0n)
+      throw new KernelError('EINVAL', 'GET_BITMAP iova not a multiple of the IOMMU page');
     if (size === 0n || size % pgsize !== 0n) {
       throw new KernelError('EINVAL', 'GET_BITMAP size 0 or not a multiple of the IOMMU page');
     }

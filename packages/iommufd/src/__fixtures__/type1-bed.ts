@@ -61,7 +61,9 @@ export function type1Bed(options: Type1BedOptions = {}) {
   mm.copyToUser(bitmap, new Uint8Array(64).fill(BITMAP_FILL));
 
   const ioctl = (cmd: number, arg: number) => c.ioctl(proc, cmd, arg);
-  const mapArg = (o: Partial<{ argsz: number; flags: number; vaddr: bigint; iova: bigint; size: bigint }> = {}) =>
+  const mapArg = (
+    o: Partial<{ argsz: number; flags: number; vaddr: bigint; iova: bigint; size: bigint }> = {},
+  ) =>
     mm.pushStruct(vfio_iommu_type1_dma_map, {
       argsz: 32,
       flags: VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE,
@@ -88,7 +90,13 @@ export function type1Bed(options: Type1BedOptions = {}) {
   const dirtyArg = (
     flags: number,
     argsz = 48,
-    g: Partial<{ iova: bigint; size: bigint; bitmap_pgsize: bigint; bitmap_size: bigint; bitmap_data: bigint }> = {},
+    g: Partial<{
+      iova: bigint;
+      size: bigint;
+      bitmap_pgsize: bigint;
+      bitmap_size: bigint;
+      bitmap_data: bigint;
+    }> = {},
   ) => {
     const at = mm.alloc(48, 8);
     mm.copyToUser(at, vfio_iommu_type1_dirty_bitmap.encode({ argsz, flags }));
@@ -118,5 +126,20 @@ export function type1Bed(options: Type1BedOptions = {}) {
     expect(errnoOf(fn)).toBe(errno);
     expect(state(arg, argLen)).toEqual(before);
   };
-  return { mm, proc, guest, va, c, group, bitmap, unmapped, ioctl, mapArg, unmapArg, dirtyArg, state, refused };
+  return {
+    mm,
+    proc,
+    guest,
+    va,
+    c,
+    group,
+    bitmap,
+    unmapped,
+    ioctl,
+    mapArg,
+    unmapArg,
+    dirtyArg,
+    state,
+    refused,
+  };
 }
