@@ -215,6 +215,14 @@ describe('IommuDevice: a per-device IOMMU page-size bitmap', () => {
     ).toBeUndefined();
   });
 
+  it('IommuDomain.alloc: a pgsize_bitmap below the granule or an aperture outside the table → EINVAL', () => {
+    const hw = new IommuHw({ format: 'iommufd-mock' });
+    expect(errnoOf(() => IommuDomain.alloc(hw, { pgsizeBitmap: 1024 }))).toBe('EINVAL');
+    expect(errnoOf(() => IommuDomain.alloc(hw, { aperture: { start: 0, last: 2 ** 38 } }))).toBe('EINVAL');
+    expect(errnoOf(() => IommuDomain.alloc(hw, { aperture: { start: 8192, last: 4095 } }))).toBe('EINVAL');
+    expect(IommuDomain.alloc(hw, { pgsizeBitmap: 2048 }).minPageSize).toBe(2048);
+  });
+
   it('a 64 KiB-page device raises the IOAS alignment to 64 KiB', () => {
     const b = iommufdBed();
     const ioas = b.client.ioasAlloc();

@@ -262,7 +262,6 @@ export class IommufdCtx {
   /** Release everything (file close). */
   release(): void {
     for (const o of this.objects.values()) if (o.type === 'device') this.detachDevice(o.idev.id);
-    for (const o of this.objects.values()) if (o.type === 'selftest') this.objects.delete(o.devId);
     for (const o of this.objects.values())
       if (o.type === 'hwpt_paging') o.hwpt.ioas.removeDomain(o.hwpt.domain);
     for (const o of this.objects.values()) if (o.type === 'ioas') o.ioas.unmapAll();

@@ -357,6 +357,14 @@ describe('iommufd_vfio_* checks the selftests do not cover', () => {
     expect([...f.mm.copyFromUser(info + 40, 32)].every((x) => x === 0xaa)).toBe(true);
   });
 
+  it('TYPE1 (v1) UNMAP_DMA whose end is not a page boundary: iopt_cut_iova refuses the cut → EINVAL, nothing cut or unmapped', () => {
+    const f = vfioCompatMockDomain(VFIO_TYPE1_IOMMU);
+    f.ioctl(VFIO_IOMMU_MAP_DMA, mapCmd(f, {}));
+    const before = f.ctx.ioas(f.ioasId).mappings;
+    expect(f.err(VFIO_IOMMU_UNMAP_DMA, unmapCmd(f, { size: BigInt(PAGE_SIZE + 2048) }))).toBe('EINVAL');
+    expect(f.ctx.ioas(f.ioasId).mappings).toEqual(before);
+  });
+
   it('CHECK_EXTENSION: DMA_CC_IOMMU without a compatibility IOAS → ENODEV; UPDATE_VADDR, NOIOMMU, nesting → 0', () => {
     const f = iommufdFixture();
     expect(f.err(VFIO_CHECK_EXTENSION, 4)).toBe('ENODEV');
