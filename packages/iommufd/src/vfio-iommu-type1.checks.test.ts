@@ -389,6 +389,14 @@ describe('VFIO_IOMMU_DIRTY_PAGES: vfio_iommu_type1_dirty_pages', () => {
     b.refused('EINVAL', () => b.ioctl(VFIO_IOMMU_DIRTY_PAGES, none), none);
   });
 
+  it('START: vfio_dma_bitmap_alloc_all: a mapping of more than DIRTY_BITMAP_PAGES_MAX pages → EINVAL, tracking stays off', () => {
+    const b = type1Bed({ emulated: true });
+    b.c.mapDma(b.mm, 2 ** 40, 2 ** 40, 2 ** 43, RW); // 2^31 pages: no pinning without an IOMMU domain
+    const arg = b.dirtyArg(VFIO_IOMMU_DIRTY_PAGES_FLAG_START, 8);
+    b.refused('EINVAL', () => b.ioctl(VFIO_IOMMU_DIRTY_PAGES, arg), arg);
+    expect(b.c.dirtyTracking).toBe(false);
+  });
+
   it('START and STOP are idempotent', () => {
     const b = type1Bed();
     b.ioctl(VFIO_IOMMU_DIRTY_PAGES, b.dirtyArg(VFIO_IOMMU_DIRTY_PAGES_FLAG_START, 8));
