@@ -1,8 +1,9 @@
 /**
  * @packageDocumentation
- * iommufd: IO address spaces (IOAS), hardware page tables (HWPT) in three real vendor formats, device
- * DMA translated through them with an IOTLB, and IOMMU dirty tracking (SET_DIRTY_TRACKING,
- * GET_DIRTY_BITMAP) — plus device DMA logging (`log_ops`) and the legacy VFIO type1 container.
+ * iommufd: IO address spaces (IOAS), hardware page tables (HWPT) in three real vendor formats and the
+ * selftest's mock format, device DMA translated through them with an IOTLB, and IOMMU dirty tracking
+ * (SET_DIRTY_TRACKING, GET_DIRTY_BITMAP) — plus device DMA logging (`log_ops`), the legacy VFIO
+ * container with its type1 driver, and iommufd's VFIO compatibility container.
  */
 
 export {
@@ -12,7 +13,7 @@ export {
   type DmaPageTrackerOptions,
   LOG_MAX_RANGES,
 } from './dma-page-tracker.js';
-export { IOAS_IOVA_MODEL_LIMIT, Ioas, type IoptArea, type IovaRange } from './io-pagetable.js';
+export { IOAS_IOVA_MODEL_LIMIT, Ioas, type IoptArea } from './io-pagetable.js';
 export {
   IO_PGTABLE_IOVA_LIMIT,
   IO_PGTABLE_LEVEL_SIZE,
@@ -26,16 +27,21 @@ export {
 export {
   AMD_V1,
   ARM_SMMUV3_S1,
-  IO_PGTABLE_FORMATS,
   type IommuProt,
   type IoPgtableFormat,
   type IoPgtableFormatName,
+  type IoPgtableGeometry,
+  VENDOR_GEOMETRY,
   VTD_SS,
 } from './io-pgtable-format.js';
-export { IommuDomain, type IommuDomainAllocOptions } from './iommu-domain.js';
+export { IOMMUFD_MOCK, MOCK_GEOMETRY } from './io-pgtable-format-mock.js';
+export { IO_PGTABLE_FORMATS } from './io-pgtable-formats.js';
+export { IommuDomain, type IommuDomainAllocOptions, type IovaRange } from './iommu-domain.js';
 export {
   IOMMU_CAP_DIRTY_TRACKING,
+  IOMMU_HW_INFO_SELFTEST_REGVAL,
   IommuDevice,
+  type IommuDeviceOptions,
   IommuDmaPort,
   IommuHw,
   type IommuHwOptions,
@@ -49,32 +55,28 @@ export {
   iommufdCtxFromFile,
   openIommufd,
 } from './iommufd-ctx.js';
+export * from './iommufd-selftest.js';
 export { IOTLB_ENTRIES, Iotlb } from './iotlb.js';
 export { IovaBitmap } from './iova-bitmap.js';
 export { hostPhysMap, PhysMap } from './phys-map.js';
+export {
+  dmaAvailCap,
+  iovaRangeCap,
+  migrationCap,
+  type1GetInfo,
+  VFIO_IOMMU_GET_INFO_MINSZ,
+} from './type1-info.js';
 export * from './uapi.js';
+export { accessOk, copyMinFromUser, TASK_SIZE_MAX } from './user-struct.js';
+export { compatPagesizes, iommufdVfioIoctl } from './vfio-compat.js';
+export { openVfioContainer, VFIO_CONTAINER_FOPS, VfioContainer } from './vfio-container.js';
+export { VfioInfoCap, vfio_info_cap_header } from './vfio-info-cap.js';
 export {
   DIRTY_BITMAP_PAGES_MAX,
   DIRTY_BITMAP_SIZE_MAX,
   DMA_ENTRY_LIMIT_DEFAULT,
-  TYPE1_PGSIZE,
   type Type1Group,
-  VFIO_DMA_MAP_FLAG_READ,
-  VFIO_DMA_MAP_FLAG_WRITE,
-  VFIO_DMA_UNMAP_FLAG_ALL,
-  VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP,
-  VFIO_DMA_UNMAP_FLAG_VADDR,
-  VFIO_IOMMU_DIRTY_PAGES,
-  VFIO_IOMMU_DIRTY_PAGES_FLAG_GET_BITMAP,
-  VFIO_IOMMU_DIRTY_PAGES_FLAG_START,
-  VFIO_IOMMU_DIRTY_PAGES_FLAG_STOP,
-  VFIO_IOMMU_MAP_DMA,
-  VFIO_IOMMU_UNMAP_DMA,
   type VfioBitmapArg,
   VfioIommuType1,
-  vfio_bitmap,
-  vfio_iommu_type1_dirty_bitmap,
-  vfio_iommu_type1_dirty_bitmap_get,
-  vfio_iommu_type1_dma_map,
-  vfio_iommu_type1_dma_unmap,
 } from './vfio-iommu-type1.js';
+export * from './vfio-type1-uapi.js';

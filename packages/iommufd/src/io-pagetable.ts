@@ -1,7 +1,7 @@
 import { type GuestMemory, KernelError, PAGE_SIZE } from '@vfio-sim/platform';
-import { IO_PGTABLE_IOVA_LIMIT, IotlbGather } from './io-pgtable.js';
+import { IotlbGather } from './io-pgtable.js';
 import type { IommuProt } from './io-pgtable-format.js';
-import type { IommuDomain } from './iommu-domain.js';
+import type { IommuDomain, IovaRange } from './iommu-domain.js';
 import type { IovaBitmap } from './iova-bitmap.js';
 import { hostPhysMap, type PhysMap } from './phys-map.js';
 
@@ -20,12 +20,6 @@ export interface IoptArea {
   readonly prot: IommuProt;
 }
 
-/** An inclusive IOVA interval (`struct iommu_iova_range`). */
-export interface IovaRange {
-  readonly start: number;
-  readonly last: number;
-}
-
 /**
  * An IO address space: the IOVA → memory mappings userspace made, and the domains (HWPTs) that mirror
  * them in hardware page tables. Mapping or unmapping updates every domain; a domain joining gets every
@@ -40,12 +34,63 @@ export class Ioas {
   private readonly areas: IoptArea[] = [];
   /** Domains filled from this IOAS. */
   readonly domains: IommuDomain[] = [];
-  /** IOMMU_OPTION_HUGE_PAGES (1 = combine pages into large leaves). */
-  hugePages = true;
+  private largePages = true;
   /** Ranges set by IOMMU_IOAS_ALLOW_IOVAS (null = no restriction). */
   allowedIovas: IovaRange[] | null = null;
 
   constructor(readonly phys: PhysMap = hostPhysMap) {}
+
+  /** IOMMU_OPTION_HUGE_PAGES: whether domains may combine pages into large leaves (`!disable_large_pages`). */
+  get hugePages(): boolean {
+    return this.largePages;
+  }
+
+  /**
+   * `iopt_disable_large_pages`: from now on every mapping goes into the domains as PAGE_SIZE leaves and
+   * the IOVA alignment is at least PAGE_SIZE (what VFIO_TYPE1_IOMMU's "unmap anywhere" needs).
+   * @throws KernelError EINVAL when domains already hold mappings (their large leaves would stay).
+   */
+  disableLargePages(): void {
+    if (!this.largePages) return;
+    if (this.domains.length > 0 && this.areas.length > 0) {
+      throw new KernelError('EINVAL', 'cannot disable large pages: domains already hold mappings');
+    }
+    this.largePages = false;
+  }
+
+  /** `iopt_enable_large_pages`: later mappings may use large leaves again. */
+  enableLargePages(): void {
+    this.largePages = true;
+  }
+
+  /**
+   * `iopt_cut_iova`: split the mapping holding each IOVA in `lasts` so that the IOVA becomes the last
+   * byte of a mapping (nothing to do where it already is, or where nothing is mapped). With large pages
+   * disabled every domain leaf is a page, so the domains need no change.
+   * @throws KernelError EINVAL when a cut would not be aligned to the IOVA alignment, or large pages are
+   *   enabled (a large leaf could straddle the cut).
+   */
+  cutIova(lasts: readonly number[]): void {
+    for (const last of lasts) {
+      const a = this.areaAt(last);
+      if (a === undefined || a.iova + a.length - 1 === last) continue;
+      const cut = last + 1;
+      if (cut % this.iovaAlignment !== 0 || (a.offset + (cut - a.iova)) % this.iovaAlignment !== 0) {
+        throw new KernelError('EINVAL', `cut at 0x${cut.toString(16)} is not aligned`);
+      }
+      if (this.largePages && this.domains.length > 0) {
+        throw new KernelError('EINVAL', 'cutting a mapping needs large pages disabled');
+      }
+      const head = cut - a.iova;
+      const i = this.areas.indexOf(a);
+      this.areas.splice(
+        i,
+        1,
+        { ...a, length: head },
+        { ...a, iova: cut, length: a.length - head, offset: a.offset + head, pa: a.pa + head },
+      );
+    }
+  }
 
   /** The mappings (a copy). */
   get mappings(): readonly IoptArea[] {
@@ -64,15 +109,24 @@ export class Ioas {
    * PAGE_SIZE when huge pages are disabled, else at least 1.
    */
   get iovaAlignment(): number {
-    let align = this.hugePages ? 1 : PAGE_SIZE;
+    let align = this.largePages ? 1 : PAGE_SIZE;
     for (const d of this.domains) align = Math.max(align, d.minPageSize);
     return align;
   }
 
-  /** Allowed IOVA ranges: the aperture of the attached domains (or everything), minus nothing reserved. */
+  /**
+   * The IOVA ranges not reserved: the intersection of the attached domains' apertures (everything the
+   * model represents when no domain is attached). The kernel reserves what lies outside each domain's
+   * aperture when the domain joins (`iopt_table_enforce_dev_resv_regions`, `iopt_reserve_iova`).
+   */
   iovaRanges(): IovaRange[] {
-    const last = (this.domains.length > 0 ? IO_PGTABLE_IOVA_LIMIT : IOAS_IOVA_MODEL_LIMIT) - 1;
-    return [{ start: 0, last }];
+    let start = 0;
+    let last = IOAS_IOVA_MODEL_LIMIT - 1;
+    for (const d of this.domains) {
+      start = Math.max(start, d.aperture.start);
+      last = Math.min(last, d.aperture.last);
+    }
+    return [{ start, last }];
   }
 
   /**
@@ -108,7 +162,7 @@ export class Ioas {
       );
     }
     const range = this.iovaRanges()[0]!;
-    if (at + length - 1 > range.last || !this.isAllowed(at, length)) {
+    if (at < range.start || at + length - 1 > range.last || !this.isAllowed(at, length)) {
       throw new KernelError(
         'EINVAL',
         `[0x${at.toString(16)}, +0x${length.toString(16)}) is outside the allowed IOVA`,
@@ -186,7 +240,7 @@ export class Ioas {
     const done: IoptArea[] = [];
     try {
       for (const a of this.areas) {
-        if (a.iova + a.length > IO_PGTABLE_IOVA_LIMIT) {
+        if (a.iova < domain.aperture.start || a.iova + a.length - 1 > domain.aperture.last) {
           throw new KernelError(
             'EINVAL',
             `mapping at 0x${a.iova.toString(16)} is outside the domain aperture`,
@@ -323,7 +377,7 @@ export class Ioas {
   }
 
   private fillDomain(domain: IommuDomain, a: IoptArea): void {
-    const sizes = this.hugePages ? domain.pgsizeBitmap : PAGE_SIZE;
+    const sizes = this.largePages ? domain.pgsizeBitmap : PAGE_SIZE;
     // The leaves hold the physical addresses of the domain's own IOMMU, where its DMA looks them up.
     const pa = domain.hw.phys === this.phys ? a.pa : domain.hw.phys.baseOf(a.memory) + a.offset;
     domain.map(a.iova, pa, a.length, a.prot, sizes);
@@ -362,14 +416,16 @@ export class Ioas {
       }
     }
     align = Math.max(align, this.iovaAlignment);
-    const limit = this.iovaRanges()[0]!.last + 1;
-    const candidates: number[] = [align];
+    const range = this.iovaRanges()[0]!;
+    const limit = range.last + 1;
+    const candidates: number[] = [Math.max(align, Math.ceil(range.start / align) * align)];
     for (const a of this.areas) candidates.push(Math.ceil((a.iova + a.length) / align) * align);
     if (this.allowedIovas !== null)
       for (const r of this.allowedIovas) candidates.push(Math.ceil(r.start / align) * align);
     candidates.sort((x, y) => x - y);
     for (const c of candidates) {
-      if (c + length <= limit && !this.overlaps(c, length) && this.isAllowed(c, length)) return c;
+      if (c >= range.start && c + length <= limit && !this.overlaps(c, length) && this.isAllowed(c, length))
+        return c;
     }
     throw new KernelError('ENOSPC', `no free IOVA range of ${length} bytes`);
   }

@@ -1,8 +1,10 @@
 /**
- * The three IO page-table formats the model implements, as bit encodings of 64-bit entries held as
- * two 32-bit halves (`lo` = bits 31:0, `hi` = bits 63:32). All three are 4-level radix trees of 512
- * entries per 4 KiB table page with a 4 KiB granule; level 0 holds 4 KiB leaves, level 1 2 MiB leaves,
- * level 2 1 GiB leaves, level 3 is the root (48-bit IOVA).
+ * The IO page-table formats the model implements, as bit encodings of 64-bit entries held as two
+ * 32-bit halves (`lo` = bits 31:0, `hi` = bits 63:32), and their geometry. The three vendor formats here
+ * are 4-level radix trees of 512 entries per 4 KiB table page with a 4 KiB granule ({@link VENDOR_GEOMETRY}):
+ * level 0 holds 4 KiB leaves, level 1 2 MiB leaves, level 2 1 GiB leaves, level 3 is the root (48-bit
+ * IOVA). The iommufd selftest's mock format (`io-pgtable-format-mock.ts`) reuses the AMD encoding with a
+ * 2 KiB granule.
  *
  * Kernel counterparts: drivers/iommu/generic_pt/fmt/amdv1.h + drivers/iommu/amd/amd_iommu_types.h
  * (AMD v1 host table), generic_pt/fmt/vtdss.h + drivers/iommu/intel/iommu.h (VT-d second stage),
@@ -10,7 +12,36 @@
  */
 
 /** Format names. */
-export type IoPgtableFormatName = 'amd-v1' | 'vtd-ss' | 'arm-smmuv3-s1';
+export type IoPgtableFormatName = 'amd-v1' | 'vtd-ss' | 'arm-smmuv3-s1' | 'iommufd-mock';
+
+/**
+ * The shape of a format's radix tree. Table pages are always 4 KiB (512 entries); what differs is the
+ * size one level-0 entry maps, how many levels there are and which levels may hold leaves.
+ *
+ * Kernel counterpart: generic_pt's `PT_GRANULE_LG2SZ`, `PT_MAX_TOP_LEVEL` / the configured
+ * `starting_level`, `pt_can_have_leaf()`, and the `FIELD_PREP(OA, oa >> PT_GRANULE_LG2SZ)` encoding.
+ */
+export interface IoPgtableGeometry {
+  /** log2 of the level-0 entry size (12: 4 KiB; 11: the mock's 2 KiB). */
+  readonly granuleShift: number;
+  /** Levels of the tree (the root is level `levels - 1`). */
+  readonly levels: number;
+  /** Bit `l` set: an entry at level `l` may be a leaf. */
+  readonly leafLevels: number;
+  /**
+   * The output-address field (bits 51:12 of a PTE) holds `oa >> oaShift`: 12 for the vendor formats
+   * (the field is the address itself), 11 for the mock (its 2 KiB granule).
+   */
+  readonly oaShift: number;
+}
+
+/** The vendor formats' geometry: 4 KiB granule, 4 levels, leaves at levels 0–2 (4 KiB, 2 MiB, 1 GiB). */
+export const VENDOR_GEOMETRY: IoPgtableGeometry = Object.freeze({
+  granuleShift: 12,
+  levels: 4,
+  leafLevels: 0b0111,
+  oaShift: 12,
+});
 
 /** Access a leaf grants. */
 export interface IommuProt {
@@ -26,6 +57,8 @@ export interface IoPgtableFormat {
   readonly name: IoPgtableFormatName;
   /** Human name for tables and messages. */
   readonly title: string;
+  /** The tree's shape. */
+  readonly geometry: IoPgtableGeometry;
   /** Bits of `lo` that make an entry present (any of them). */
   readonly presentLo: number;
   /** Mask of the output-address bits held in `hi` (bits 51:32 → 0xfffff; ARM 47:32 → 0xffff). */
@@ -67,6 +100,7 @@ export const AMD_PTE_IW_HI = 1 << (62 - 32);
 export const AMD_V1: IoPgtableFormat = {
   name: 'amd-v1',
   title: 'AMD-Vi v1 (host page table)',
+  geometry: VENDOR_GEOMETRY,
   presentLo: AMD_PTE_PR,
   addrHiMask: 0xfffff,
   dirtyEncoding: 'bit',
@@ -99,6 +133,7 @@ export const DMA_PTE_SNP = 1 << 11;
 export const VTD_SS: IoPgtableFormat = {
   name: 'vtd-ss',
   title: 'Intel VT-d second stage',
+  geometry: VENDOR_GEOMETRY,
   presentLo: DMA_PTE_READ | DMA_PTE_WRITE,
   addrHiMask: 0xfffff,
   dirtyEncoding: 'bit',
@@ -148,6 +183,7 @@ export const ARM_LPAE_PTE_XN_HI = 1 << (54 - 32);
 export const ARM_SMMUV3_S1: IoPgtableFormat = {
   name: 'arm-smmuv3-s1',
   title: 'ARM SMMUv3 stage 1 (LPAE, HTTU)',
+  geometry: VENDOR_GEOMETRY,
   presentLo: 1,
   addrHiMask: 0xffff,
   dirtyEncoding: 'dbm',
@@ -174,11 +210,4 @@ export const ARM_SMMUV3_S1: IoPgtableFormat = {
   isLeaf: (lo) => (lo & 3) === ARM_LPAE_PTE_TYPE_BLOCK,
   isWritable: (lo, hi) => (lo & ARM_LPAE_PTE_AP_RDONLY) === 0 || (hi & ARM_LPAE_PTE_DBM_HI) !== 0,
   isReadable: () => true,
-};
-
-/** Every format by name. */
-export const IO_PGTABLE_FORMATS: Readonly<Record<IoPgtableFormatName, IoPgtableFormat>> = {
-  'amd-v1': AMD_V1,
-  'vtd-ss': VTD_SS,
-  'arm-smmuv3-s1': ARM_SMMUV3_S1,
 };

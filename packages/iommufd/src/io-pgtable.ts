@@ -3,14 +3,17 @@ import { DIRTY_SCAN_GROUP, popcount32, scanDbm32, scanDirtyBit32 } from './io-pg
 import type { IommuProt, IoPgtableFormat } from './io-pgtable-format.js';
 import type { IovaBitmap } from './iova-bitmap.js';
 
-/** Levels of the tree: 0 = 4 KiB leaves … 3 = root. */
+/** Levels of the vendor formats' tree: 0 = 4 KiB leaves … 3 = root. */
 export const IO_PGTABLE_LEVELS = 4;
-/** Bytes mapped by one entry at each level: 4 KiB, 2 MiB, 1 GiB, 512 GiB. */
+/** Bytes mapped by one entry at each level of the vendor formats: 4 KiB, 2 MiB, 1 GiB, 512 GiB. */
 export const IO_PGTABLE_LEVEL_SIZE: readonly number[] = [2 ** 12, 2 ** 21, 2 ** 30, 2 ** 39];
-/** One past the last IOVA the 4-level table translates (48-bit IOVA). */
+/** One past the last IOVA the vendor formats' 4-level table translates (48-bit IOVA). */
 export const IO_PGTABLE_IOVA_LIMIT = 2 ** 48;
-/** `pgsize_bitmap` of every format here: 4 KiB | 2 MiB | 1 GiB. */
+/** `pgsize_bitmap` of the vendor formats: 4 KiB | 2 MiB | 1 GiB. */
 export const IO_PGTABLE_PGSIZE_BITMAP = 2 ** 12 + 2 ** 21 + 2 ** 30;
+
+/** Table page size (every format): 512 entries of 8 bytes. */
+const TABLE_BYTES = 4096;
 
 const ENTRIES = 512;
 /** 32-bit words per table page (512 entries × 2 halves). */
@@ -82,8 +85,9 @@ export class IotlbGather {
 
 /**
  * A real IO page table: a radix tree of 4 KiB table pages, each 512 64-bit entries stored as two
- * `Uint32Array` halves, encoded in one of the vendor formats ({@link IoPgtableFormat}). Table pages live
- * in 2 MiB chunks of one typed array each; no object exists per entry or per table.
+ * `Uint32Array` halves, encoded in one of the formats ({@link IoPgtableFormat}) and shaped by its
+ * geometry (granule, levels, leaf levels). Table pages live in 2 MiB chunks of one typed array each; no
+ * object exists per entry or per table.
  *
  * Table entries hold the "physical address" of the child table page (its id × 4 KiB in the table
  * pool); leaves hold the host-physical output address.
@@ -113,6 +117,20 @@ export class IoPgtable {
   /** The format's dirty masks, copied for the per-access path. */
   private readonly dirtyLo: number;
   private readonly dbmHi: number;
+  /** Bytes one level-0 entry maps (4 KiB; the mock's 2 KiB). */
+  readonly granule: number;
+  /** Bytes one entry maps, per level. */
+  readonly levelSize: readonly number[];
+  /** Level of the root table. */
+  readonly topLevel: number;
+  /** One past the last IOVA the tree translates. */
+  readonly iovaLimit: number;
+  /** The leaf sizes the tree can hold (its natural `pgsize_bitmap`). */
+  readonly pgsizeBitmap: number;
+  /** Bit `l`: level `l` may hold leaves. */
+  private readonly leafLevels: number;
+  /** Output address × this = the value whose bits 51:12 the PTE holds (1 unless the granule is < 4 KiB). */
+  private readonly oaScale: number;
 
   constructor(
     readonly format: IoPgtableFormat,
@@ -121,6 +139,14 @@ export class IoPgtable {
   ) {
     this.dirtyLo = format.dirtyLo;
     this.dbmHi = format.dirtyEncoding === 'dbm' ? format.dbmHi : 0;
+    const g = format.geometry;
+    this.granule = 2 ** g.granuleShift;
+    this.levelSize = Array.from({ length: g.levels }, (_, l) => this.granule * ENTRIES ** l);
+    this.topLevel = g.levels - 1;
+    this.iovaLimit = this.granule * ENTRIES ** g.levels;
+    this.leafLevels = g.leafLevels;
+    this.pgsizeBitmap = this.levelSize.reduce((sum, size, l) => sum + ((g.leafLevels >> l) & 1) * size, 0);
+    this.oaScale = 2 ** (12 - g.oaShift);
     this.root = this.allocTable();
   }
 
@@ -131,7 +157,7 @@ export class IoPgtable {
 
   /** Bytes of table pages in use (4 KiB each). */
   get bytes(): number {
-    return this.tablePages * 4096;
+    return this.tablePages * TABLE_BYTES;
   }
 
   /** The raw 64-bit entry `index` of table `t` as its two halves (tests and vendor-bit checks). */
@@ -143,35 +169,34 @@ export class IoPgtable {
 
   /**
    * Map `[iova, iova + length)` to `[pa, pa + length)` with the largest leaves whose size is in
-   * `pgsizeBitmap` and which alignment and length allow.
-   * @throws KernelError EINVAL for misalignment or a range past the 48-bit IOVA limit, EEXIST if any
-   *   part is already mapped (nothing is changed then).
+   * `pgsizeBitmap` and which alignment and length allow (sizes that are not a level's entry size are
+   * built from smaller leaves: the model has no contiguous-entry encodings).
+   * @throws KernelError EINVAL for a range not aligned to the granule or past the tree's IOVA limit,
+   *   EEXIST if any part is already mapped (nothing is changed then).
    */
-  map(
-    iova: number,
-    pa: number,
-    length: number,
-    prot: IommuProt,
-    pgsizeBitmap = IO_PGTABLE_PGSIZE_BITMAP,
-  ): void {
-    if (iova % 4096 !== 0 || pa % 4096 !== 0 || length % 4096 !== 0 || length <= 0) {
+  map(iova: number, pa: number, length: number, prot: IommuProt, pgsizeBitmap = this.pgsizeBitmap): void {
+    const gr = this.granule;
+    if (iova % gr !== 0 || pa % gr !== 0 || length % gr !== 0 || length <= 0) {
       throw new KernelError(
         'EINVAL',
-        `map [0x${iova.toString(16)}, +0x${length.toString(16)}) not 4 KiB aligned`,
+        `map [0x${iova.toString(16)}, +0x${length.toString(16)}) not aligned to the ${gr}-byte granule`,
       );
     }
-    if (iova + length > IO_PGTABLE_IOVA_LIMIT) {
-      throw new KernelError('EINVAL', `IOVA 0x${(iova + length).toString(16)} is past the 48-bit aperture`);
+    if (iova + length > this.iovaLimit) {
+      throw new KernelError(
+        'EINVAL',
+        `IOVA 0x${(iova + length).toString(16)} is past the table's ${Math.log2(this.iovaLimit)}-bit IOVA`,
+      );
     }
-    if (this.anyMapped(this.root, 3, 0, iova, iova + length)) {
+    if (this.anyMapped(this.root, this.topLevel, 0, iova, iova + length)) {
       throw new KernelError(
         'EEXIST',
         `[0x${iova.toString(16)}, +0x${length.toString(16)}) is already mapped`,
       );
     }
-    // 4 KiB leaves are always possible (every format's granule).
-    const pgsizes = Math.floor(pgsizeBitmap / 4096) % 2 === 1 ? pgsizeBitmap : pgsizeBitmap + 4096;
-    this.mapRange(this.root, 3, 0, iova, pa, iova + length, prot, pgsizes);
+    // Granule leaves are always possible.
+    const pgsizes = Math.floor(pgsizeBitmap / gr) % 2 === 1 ? pgsizeBitmap : pgsizeBitmap + gr;
+    this.mapRange(this.root, this.topLevel, 0, iova, pa, iova + length, prot, pgsizes);
   }
 
   /**
@@ -180,22 +205,22 @@ export class IoPgtable {
    */
   unmap(iova: number, length: number): number {
     const end = iova + length;
-    if (iova % 4096 !== 0 || end % 4096 !== 0) return 0;
+    if (iova % this.granule !== 0 || end % this.granule !== 0) return 0;
     // Split leaves straddling the ends, so exactly the range goes.
     for (const edge of [iova, end]) {
       while (this.splitStraddling(edge)) {}
     }
-    return this.unmapRange(this.root, 3, 0, iova, end);
+    return this.unmapRange(this.root, this.topLevel, 0, iova, end);
   }
 
   /** Translate `iova` into `out` (kernel `iova_to_phys`, plus where the PTE is). */
   walk(iova: number, out: IoPtWalk): boolean {
     out.found = false;
-    if (!(iova >= 0 && iova < IO_PGTABLE_IOVA_LIMIT)) return false;
+    if (!(iova >= 0 && iova < this.iovaLimit)) return false;
     const f = this.format;
     let t = this.root;
-    for (let level = 3; level >= 0; level--) {
-      const size = IO_PGTABLE_LEVEL_SIZE[level]!;
+    for (let level = this.topLevel; level >= 0; level--) {
+      const size = this.levelSize[level]!;
       const index = Math.floor(iova / size) % ENTRIES;
       const c = this.chunks[t >>> CHUNK_SHIFT]!;
       const o = ((t & (CHUNK_TABLES - 1)) << 10) + 2 * index;
@@ -253,8 +278,8 @@ export class IoPgtable {
     this.recClear = !noClear;
     this.recCount = 0;
     this.runEnd = -1;
-    const end = Math.min(iova + length, IO_PGTABLE_IOVA_LIMIT);
-    if (iova < end) this.racRange(this.root, 3, 0, iova, end);
+    const end = Math.min(iova + length, this.iovaLimit);
+    if (iova < end) this.racRange(this.root, this.topLevel, 0, iova, end);
     this.flushRun();
     this.recBitmap = null;
     this.recGather = null;
@@ -278,7 +303,7 @@ export class IoPgtable {
     const lo = c[o]!;
     const hi = c[o + 1]!;
     const childLevel = w.level - 1;
-    const childSize = IO_PGTABLE_LEVEL_SIZE[childLevel]!;
+    const childSize = this.levelSize[childLevel]!;
     const child = this.allocTable();
     const cc = this.chunks[child >>> CHUNK_SHIFT]!;
     const co = (child & (CHUNK_TABLES - 1)) << 10;
@@ -295,7 +320,7 @@ export class IoPgtable {
     if (f.dirtyEncoding === 'dbm') fhi = ((fhi & ~f.dbmHi) | (hi & f.dbmHi)) >>> 0;
     const pa = this.outputAddress(lo, hi);
     for (let i = 0; i < ENTRIES; i++) {
-      const a = pa + i * childSize;
+      const a = (pa + i * childSize) * this.oaScale;
       cc[co + 2 * i] = (flo | ((a % TWO32) & 0xfffff000)) >>> 0;
       cc[co + 2 * i + 1] = (fhi | (Math.floor(a / TWO32) & f.addrHiMask)) >>> 0;
     }
@@ -313,14 +338,14 @@ export class IoPgtable {
    * @throws KernelError EBUSY when the leaves disagree on dirty state.
    */
   collapse(iova: number, level: number): boolean {
-    if (level < 1 || level > 2) return false;
+    if (level < 1 || level > this.topLevel || ((this.leafLevels >> level) & 1) === 0) return false;
     const f = this.format;
     // Find the entry at `level`.
     let t = this.root;
     let c: Uint32Array = this.chunks[0]!;
     let o = 0;
-    for (let l = 3; l >= level; l--) {
-      const index = Math.floor(iova / IO_PGTABLE_LEVEL_SIZE[l]!) % ENTRIES;
+    for (let l = this.topLevel; l >= level; l--) {
+      const index = Math.floor(iova / this.levelSize[l]!) % ENTRIES;
       c = this.chunks[t >>> CHUNK_SHIFT]!;
       o = ((t & (CHUNK_TABLES - 1)) << 10) + 2 * index;
       const lo = c[o]!;
@@ -331,11 +356,11 @@ export class IoPgtable {
     const cc = this.chunks[child >>> CHUNK_SHIFT]!;
     const co = (child & (CHUNK_TABLES - 1)) << 10;
     const childLevel = level - 1;
-    const childSize = IO_PGTABLE_LEVEL_SIZE[childLevel]!;
+    const childSize = this.levelSize[childLevel]!;
     const lo0 = cc[co]!;
     const hi0 = cc[co + 1]!;
     const pa0 = this.outputAddress(lo0, hi0);
-    if (pa0 % IO_PGTABLE_LEVEL_SIZE[level]! !== 0) return false;
+    if (pa0 % this.levelSize[level]! !== 0) return false;
     const dirty0 = this.isDirty(lo0, hi0);
     const sameLo = ~f.hwStateLo & 0xfff;
     let mixed = false;
@@ -357,8 +382,9 @@ export class IoPgtable {
     const flo = ((this.flags[0]! & ~f.hwStateLo) | (lo0 & f.hwStateLo)) >>> 0;
     let fhi = this.flags[1]!;
     if (f.dirtyEncoding === 'dbm') fhi = ((fhi & ~f.dbmHi) | (hi0 & f.dbmHi)) >>> 0;
-    c[o] = (flo | ((pa0 % TWO32) & 0xfffff000)) >>> 0;
-    c[o + 1] = (fhi | (Math.floor(pa0 / TWO32) & f.addrHiMask)) >>> 0;
+    const a0 = pa0 * this.oaScale;
+    c[o] = (flo | ((a0 % TWO32) & 0xfffff000)) >>> 0;
+    c[o + 1] = (fhi | (Math.floor(a0 / TWO32) & f.addrHiMask)) >>> 0;
     this.freeTable(child);
     return true;
   }
@@ -369,7 +395,7 @@ export class IoPgtable {
     const visit = (t: number, level: number, base: number): void => {
       const c = this.chunks[t >>> CHUNK_SHIFT]!;
       const to = (t & (CHUNK_TABLES - 1)) << 10;
-      const size = IO_PGTABLE_LEVEL_SIZE[level]!;
+      const size = this.levelSize[level]!;
       for (let i = 0; i < ENTRIES; i++) {
         const lo = c[to + 2 * i]!;
         const hi = c[to + 2 * i + 1]!;
@@ -380,7 +406,7 @@ export class IoPgtable {
         } else visit(this.childOf(lo, hi), level - 1, iova);
       }
     };
-    visit(this.root, 3, 0);
+    visit(this.root, this.topLevel, 0);
     return out;
   }
 
@@ -393,16 +419,16 @@ export class IoPgtable {
   }
 
   private outputAddress(lo: number, hi: number): number {
-    return ((lo & 0xfffff000) >>> 0) + (hi & this.format.addrHiMask) * TWO32;
+    return (((lo & 0xfffff000) >>> 0) + (hi & this.format.addrHiMask) * TWO32) / this.oaScale;
   }
 
   private childOf(lo: number, hi: number): number {
-    return this.outputAddress(lo, hi) / 4096;
+    return this.outputAddress(lo, hi) / TABLE_BYTES;
   }
 
   private writeTableEntry(c: Uint32Array, o: number, childLevel: number, child: number): void {
     this.format.tableFlags(childLevel, this.flags);
-    const a = child * 4096;
+    const a = child * TABLE_BYTES * this.oaScale;
     c[o] = (this.flags[0]! | ((a % TWO32) & 0xfffff000)) >>> 0;
     c[o + 1] = (this.flags[1]! | (Math.floor(a / TWO32) & this.format.addrHiMask)) >>> 0;
   }
@@ -446,7 +472,7 @@ export class IoPgtable {
     const f = this.format;
     const c = this.chunks[t >>> CHUNK_SHIFT]!;
     const to = (t & (CHUNK_TABLES - 1)) << 10;
-    const size = IO_PGTABLE_LEVEL_SIZE[level]!;
+    const size = this.levelSize[level]!;
     const first = Math.floor((Math.max(start, base) - base) / size);
     const last = Math.min(ENTRIES - 1, Math.floor((end - 1 - base) / size));
     for (let i = first; i <= last; i++) {
@@ -470,9 +496,10 @@ export class IoPgtable {
     pgsizes: number,
   ): void {
     const f = this.format;
-    const size = IO_PGTABLE_LEVEL_SIZE[level]!;
+    const size = this.levelSize[level]!;
     let i = Math.floor((iova - base) / size);
-    const canLeaf = level < 3 && Math.floor(pgsizes / size) % 2 === 1;
+    const canLeaf = ((this.leafLevels >> level) & 1) === 1 && Math.floor(pgsizes / size) % 2 === 1;
+    const s = this.oaScale;
     if (canLeaf) f.leafFlags(level, prot, this.dirtyTracking, this.flags);
     let flo = this.flags[0]!;
     let fhi = this.flags[1]!;
@@ -486,8 +513,9 @@ export class IoPgtable {
           let n = Math.min(ENTRIES - i, (end - iova) / size);
           let oo = o;
           while (n-- > 0) {
-            c[oo] = (flo | ((pa % TWO32) & 0xfffff000)) >>> 0;
-            c[oo + 1] = (fhi | (Math.floor(pa / TWO32) & f.addrHiMask)) >>> 0;
+            const a = pa * s;
+            c[oo] = (flo | ((a % TWO32) & 0xfffff000)) >>> 0;
+            c[oo + 1] = (fhi | (Math.floor(a / TWO32) & f.addrHiMask)) >>> 0;
             oo += 2;
             iova += size;
             pa += size;
@@ -495,8 +523,9 @@ export class IoPgtable {
           }
           continue;
         }
-        c[o] = (flo | ((pa % TWO32) & 0xfffff000)) >>> 0;
-        c[o + 1] = (fhi | (Math.floor(pa / TWO32) & f.addrHiMask)) >>> 0;
+        const a = pa * s;
+        c[o] = (flo | ((a % TWO32) & 0xfffff000)) >>> 0;
+        c[o + 1] = (fhi | (Math.floor(a / TWO32) & f.addrHiMask)) >>> 0;
         iova += size;
         pa += size;
       } else {
@@ -527,7 +556,7 @@ export class IoPgtable {
     const f = this.format;
     const c = this.chunks[t >>> CHUNK_SHIFT]!;
     const to = (t & (CHUNK_TABLES - 1)) << 10;
-    const size = IO_PGTABLE_LEVEL_SIZE[level]!;
+    const size = this.levelSize[level]!;
     const first = Math.floor((Math.max(start, base) - base) / size);
     const last = Math.min(ENTRIES - 1, Math.floor((end - 1 - base) / size));
     let unmapped = 0;
@@ -565,7 +594,7 @@ export class IoPgtable {
     const f = this.format;
     const c = this.chunks[t >>> CHUNK_SHIFT]!;
     const to = (t & (CHUNK_TABLES - 1)) << 10;
-    const size = IO_PGTABLE_LEVEL_SIZE[level]!;
+    const size = this.levelSize[level]!;
     const first = Math.floor((Math.max(start, base) - base) / size);
     const last = Math.min(ENTRIES - 1, Math.floor((end - 1 - base) / size));
     if (level === 0) {
@@ -604,11 +633,12 @@ export class IoPgtable {
     const dlo = this.dirtyLo;
     const dbm = this.dbmHi;
     const clear = this.recClear;
+    const gr = this.granule;
     const g0 = first - (first % G);
-    const groupBase = base + g0 * 4096;
+    const groupBase = base + g0 * gr;
     // Where this table's groups land in the bitmap's staged words (-1: record leaf by leaf).
     const bm = this.recBitmap;
-    const w0 = bm === null ? -1 : bm.stageWords(groupBase, 4096, Math.floor((last - g0) / G) + 1);
+    const w0 = bm === null ? -1 : bm.stageWords(groupBase, gr, Math.floor((last - g0) / G) + 1);
     const words = w0 < 0 ? null : bm!.staged32;
     let count = 0;
     let firstMask = 0;
@@ -631,14 +661,14 @@ export class IoPgtable {
       lastGroup = g;
       lastMask = mask;
       if (words !== null) words[w0 + k] = words[w0 + k]! | mask;
-      else bm?.recordPages32(base + g * 4096, 4096, mask);
+      else bm?.recordPages32(base + g * gr, gr, mask);
     }
     if (count === 0) return;
     this.recCount += count;
     if (clear) {
       const lowest = firstGroup + 31 - Math.clz32(firstMask & -firstMask);
       const highest = lastGroup + 31 - Math.clz32(lastMask);
-      this.recGather?.add(base + lowest * 4096, (highest - lowest + 1) * 4096);
+      this.recGather?.add(base + lowest * gr, (highest - lowest + 1) * gr);
     }
   }
 

@@ -1,14 +1,27 @@
 import { KernelError } from '@vfio-sim/platform';
-import { IO_PGTABLE_PGSIZE_BITMAP, IoPgtable, type IotlbGather, newIoPtWalk } from './io-pgtable.js';
+import { IoPgtable, type IotlbGather, newIoPtWalk } from './io-pgtable.js';
 import type { IommuProt } from './io-pgtable-format.js';
 import type { IommuDevice, IommuHw } from './iommu-hw.js';
 import { Iotlb } from './iotlb.js';
 import type { IovaBitmap } from './iova-bitmap.js';
 
+/** An inclusive IOVA interval (`struct iommu_domain_geometry`'s aperture, `struct iommu_iova_range`). */
+export interface IovaRange {
+  readonly start: number;
+  readonly last: number;
+}
+
 /** Options of {@link IommuDomain.alloc}. */
 export interface IommuDomainAllocOptions {
   /** `IOMMU_HWPT_ALLOC_DIRTY_TRACKING`: give the domain dirty ops (and a dirty-capable format). */
   readonly dirtyTracking?: boolean;
+  /**
+   * The domain's `pgsize_bitmap` (default: every leaf size the format's tree holds). Its lowest set bit
+   * is the domain's IOMMU page; sizes that are not a level's entry size are built from smaller leaves.
+   */
+  readonly pgsizeBitmap?: number | undefined;
+  /** The aperture (`domain->geometry`), default: the driver's ({@link IommuHw.aperture}), else all the tree translates. */
+  readonly aperture?: IovaRange;
 }
 
 /**
@@ -26,8 +39,10 @@ export class IommuDomain {
   readonly dirtyOps: boolean;
   /** The devices attached. */
   readonly devices = new Set<IommuDevice>();
-  /** `pgsize_bitmap`: 4 KiB | 2 MiB | 1 GiB. */
-  readonly pgsizeBitmap = IO_PGTABLE_PGSIZE_BITMAP;
+  /** `pgsize_bitmap` (vendor formats by default: 4 KiB | 2 MiB | 1 GiB). */
+  readonly pgsizeBitmap: number;
+  /** `geometry.aperture_start` / `aperture_end`: the IOVAs the domain may map. */
+  readonly aperture: IovaRange;
   /** Bytes left in the leaf after the last {@link translate}'s IOVA. */
   translatedRemaining = 0;
   private tracking = false;
@@ -36,28 +51,48 @@ export class IommuDomain {
   private constructor(
     readonly hw: IommuHw,
     dirtyOps: boolean,
+    options: IommuDomainAllocOptions,
   ) {
     this.dirtyOps = dirtyOps;
     this.pgtable = new IoPgtable(hw.format, dirtyOps);
+    this.pgsizeBitmap = options.pgsizeBitmap ?? this.pgtable.pgsizeBitmap;
+    this.aperture = options.aperture ?? hw.aperture ?? { start: 0, last: this.pgtable.iovaLimit - 1 };
     // ARM: HTTU dirty state is always updated for a domain allocated with dirty tracking.
     this.tracking = dirtyOps && hw.format.dirtyEncoding === 'dbm';
   }
 
   /**
    * Allocate a paging domain on `hw` (`domain_alloc_paging_flags`).
-   * @throws KernelError EOPNOTSUPP for dirty tracking on an IOMMU that cannot do it.
+   * @throws KernelError EOPNOTSUPP for dirty tracking on an IOMMU that cannot do it; EINVAL for a
+   *   `pgsizeBitmap` with a page below the format's granule, or an aperture outside the tree.
    */
   static alloc(hw: IommuHw, options: IommuDomainAllocOptions = {}): IommuDomain {
     const dirty = options.dirtyTracking ?? false;
     if (dirty && !hw.dirtyTracking) {
       throw new KernelError('EOPNOTSUPP', `${hw.name}: no dirty tracking support`);
     }
-    return new IommuDomain(hw, dirty);
+    const granule = 2 ** hw.format.geometry.granuleShift;
+    const sizes = options.pgsizeBitmap;
+    if (sizes !== undefined && !(Number.isSafeInteger(sizes) && sizes > 0 && lowestBit(sizes) >= granule)) {
+      throw new KernelError(
+        'EINVAL',
+        `pgsize_bitmap 0x${sizes.toString(16)}: no page of at least ${granule} bytes`,
+      );
+    }
+    const domain = new IommuDomain(hw, dirty, options);
+    const a = domain.aperture;
+    if (!(a.start >= 0 && a.start <= a.last && a.last < domain.pgtable.iovaLimit)) {
+      throw new KernelError(
+        'EINVAL',
+        `aperture [0x${a.start.toString(16)}, 0x${a.last.toString(16)}] outside the table`,
+      );
+    }
+    return domain;
   }
 
   /** Smallest page size (`1 << __ffs(pgsize_bitmap)`). */
   get minPageSize(): number {
-    return 4096;
+    return lowestBit(this.pgsizeBitmap);
   }
 
   /** Whether hardware currently records writes (AMD DTE.HAD, VT-d SSADE; ARM: always, with dirty ops). */
@@ -202,4 +237,11 @@ export class IommuDomain {
     if (done) this.iotlb.flushAll();
     return done;
   }
+}
+
+/** The lowest set bit of a positive bitmap held in a double (`1 << __ffs(x)`). */
+function lowestBit(x: number): number {
+  let b = 1;
+  while (Math.floor(x / b) % 2 === 0) b *= 2;
+  return b;
 }

@@ -1,6 +1,7 @@
 import { type DmaPort, KernelError } from '@vfio-sim/platform';
-import { IO_PGTABLE_FORMATS, type IoPgtableFormat, type IoPgtableFormatName } from './io-pgtable-format.js';
-import type { IommuDomain } from './iommu-domain.js';
+import type { IoPgtableFormat, IoPgtableFormatName } from './io-pgtable-format.js';
+import { IO_PGTABLE_FORMATS } from './io-pgtable-formats.js';
+import type { IommuDomain, IovaRange } from './iommu-domain.js';
 import { hostPhysMap, type PhysMap } from './phys-map.js';
 
 /** `enum iommu_cap` value the model answers (include/linux/iommu.h). */
@@ -15,6 +16,8 @@ export const ECAP_SMTS_BIT = 43;
 /** SMMUv3 IDR0 `HTTU` (bits 7:6): 1 = access flag, 2 = access + dirty. */
 export const IDR0_HTTU_SHIFT = 6;
 export const IDR0_HTTU_ACCESS_DIRTY = 2;
+/** The selftest mock IOMMU's only register (`struct iommu_test_hw_info.test_reg`). */
+export const IOMMU_HW_INFO_SELFTEST_REGVAL = 0xdeadbeef;
 
 /** Options of {@link IommuHw}. */
 export interface IommuHwOptions {
@@ -26,6 +29,11 @@ export interface IommuHwOptions {
   readonly name?: string;
   /** Physical address space of the host (default: the process-wide one). */
   readonly phys?: PhysMap;
+  /**
+   * The aperture the driver gives its paging domains (`domain->geometry`), default: all the table
+   * translates. The selftest's mock narrows it to [MOCK_APERTURE_START, MOCK_APERTURE_LAST].
+   */
+  readonly aperture?: IovaRange;
 }
 
 /**
@@ -39,12 +47,15 @@ export class IommuHw {
   readonly dirtyTracking: boolean;
   readonly name: string;
   readonly phys: PhysMap;
+  /** The aperture of the domains the driver allocates (undefined: the whole table). */
+  readonly aperture: IovaRange | undefined;
 
   constructor(options: IommuHwOptions) {
     this.format = IO_PGTABLE_FORMATS[options.format];
     this.dirtyTracking = options.dirtyTracking ?? true;
     this.name = options.name ?? options.format;
     this.phys = options.phys ?? hostPhysMap;
+    this.aperture = options.aperture;
   }
 
   /** `capable(IOMMU_CAP_DIRTY_TRACKING)`. */
@@ -54,7 +65,7 @@ export class IommuHw {
 
   /**
    * The 64-bit capability register the driver reads, as `[lo, hi]` halves: AMD EFR, VT-d ECAP or
-   * SMMUv3 IDR0 — only the dirty-tracking bits are modelled.
+   * SMMUv3 IDR0 — only the dirty-tracking bits are modelled; the selftest mock's `test_reg`.
    */
   capabilityRegister(): [number, number] {
     const bit = (n: number): [number, number] => (n < 32 ? [(1 << n) >>> 0, 0] : [0, (1 << (n - 32)) >>> 0]);
@@ -72,8 +83,20 @@ export class IommuHw {
       }
       case 'arm-smmuv3-s1':
         return [(this.dirtyTracking ? IDR0_HTTU_ACCESS_DIRTY : 1) << IDR0_HTTU_SHIFT, 0];
+      case 'iommufd-mock':
+        return [IOMMU_HW_INFO_SELFTEST_REGVAL, 0];
     }
   }
+}
+
+/** Options of {@link IommuDevice}. */
+export interface IommuDeviceOptions {
+  /**
+   * The IOMMU page sizes domains allocated for this device use (`domain->pgsize_bitmap`), e.g.
+   * `4096` for a device whose IOMMU (or driver) maps no huge pages. Default: every leaf size of the
+   * IOMMU's format. Its lowest bit must be at least the format's granule.
+   */
+  readonly pgsizeBitmap?: number;
 }
 
 /**
@@ -99,10 +122,23 @@ export class IommuDevice {
    */
   dirtyEnableBit = false;
 
+  /** The page sizes of domains allocated for this device (undefined: the format's). */
+  readonly pgsizeBitmap: number | undefined;
+
   constructor(
     readonly hw: IommuHw,
     readonly name: string,
+    options: IommuDeviceOptions = {},
   ) {
+    const granule = 2 ** hw.format.geometry.granuleShift;
+    const sizes = options.pgsizeBitmap;
+    if (sizes !== undefined && !(Number.isSafeInteger(sizes) && sizes > 0 && sizes % granule === 0)) {
+      throw new KernelError(
+        'EINVAL',
+        `${name}: pgsize_bitmap 0x${sizes?.toString(16)} has a page below ${granule}`,
+      );
+    }
+    this.pgsizeBitmap = sizes;
     this.dmaPort = new IommuDmaPort(this);
   }
 }

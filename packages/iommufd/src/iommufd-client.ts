@@ -1,4 +1,14 @@
 import type { FieldDecl, Process, StructLayout, StructValue } from '@vfio-sim/platform';
+import {
+  IOMMU_HWPT_DATA_SELFTEST,
+  IOMMU_TEST_CMD,
+  IOMMU_TEST_OP_DIRTY,
+  IOMMU_TEST_OP_MOCK_DOMAIN,
+  IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS,
+  iommu_hwpt_selftest,
+  iommu_test_cmd_dirty,
+  iommu_test_cmd_mock_domain,
+} from './iommufd-selftest.js';
 import * as u from './uapi.js';
 
 /** Options of {@link IommufdClient.ioasMap}. */
@@ -95,6 +105,83 @@ export class IommufdClient {
 
   /** IOMMU_HWPT_ALLOC on an IOAS for a device: returns the HWPT id. */
   hwptAlloc(devId: number, ioasId: number, flags = 0): number {
+    return this.hwptAllocData(devId, ioasId, flags, u.IOMMU_HWPT_DATA_NONE, 0, 0);
+  }
+
+  /**
+   * IOMMU_HWPT_ALLOC of a selftest mock HWPT with `struct iommu_hwpt_selftest { iotlb, pagetable_type }`
+   * (the selftests' `test_cmd_hwpt_alloc_iommupt`): returns the HWPT id.
+   */
+  hwptAllocIommupt(devId: number, ioasId: number, flags: number, pagetableType: number): number {
+    const cfg = this.push(iommu_hwpt_selftest, { iotlb: 0, pagetable_type: pagetableType });
+    return this.hwptAllocData(devId, ioasId, flags, IOMMU_HWPT_DATA_SELFTEST, cfg, iommu_hwpt_selftest.size);
+  }
+
+  /**
+   * IOMMU_TEST_CMD IOMMU_TEST_OP_MOCK_DOMAIN(_FLAGS) (`test_cmd_mock_domain(_flags)`): a mock device
+   * bound and attached to `ptId`; returns the selftest object, HWPT and device ids.
+   */
+  mockDomain(ptId: number, devFlags?: number): { stdevId: number; hwptId: number; idevId: number } {
+    const va = this.push(iommu_test_cmd_mock_domain, {
+      size: iommu_test_cmd_mock_domain.size,
+      op: devFlags === undefined ? IOMMU_TEST_OP_MOCK_DOMAIN : IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS,
+      id: ptId,
+      __reserved: 0,
+      out_stdev_id: 0,
+      out_hwpt_id: 0,
+      out_idev_id: 0,
+      dev_flags: devFlags ?? 0,
+      __union_rest: new Array(32).fill(0),
+      last: 0,
+      __tail: 0,
+    });
+    this.process.ioctl(this.fd, IOMMU_TEST_CMD, va);
+    const out = this.process.mm.readStruct(iommu_test_cmd_mock_domain, va);
+    return { stdevId: out.out_stdev_id, hwptId: out.out_hwpt_id, idevId: out.out_idev_id };
+  }
+
+  /**
+   * IOMMU_TEST_CMD IOMMU_TEST_OP_DIRTY (`test_cmd_mock_domain_set_dirty`): dirty the page at
+   * `iova + i * pageSize` for every set bit `i` of the bitmap at user address `bitmap`; returns
+   * `out_nr_dirty`.
+   */
+  mockDomainSetDirty(hwptId: number, length: number, iova: number, pageSize: number, bitmap: number): number {
+    const va = this.push(iommu_test_cmd_dirty, {
+      size: iommu_test_cmd_dirty.size,
+      op: IOMMU_TEST_OP_DIRTY,
+      id: hwptId,
+      __reserved: 0,
+      flags: 0,
+      iova: BigInt(iova),
+      length: BigInt(length),
+      page_size: BigInt(pageSize),
+      uptr: BigInt(bitmap),
+      out_nr_dirty: 0n,
+      last: 0,
+    });
+    this.process.ioctl(this.fd, IOMMU_TEST_CMD, va);
+    return Number(this.process.mm.readStruct(iommu_test_cmd_dirty, va).out_nr_dirty);
+  }
+
+  /** IOMMU_VFIO_IOAS SET: make `ioasId` the VFIO compatibility IOAS. */
+  vfioIoasSet(ioasId: number): void {
+    const va = this.push(u.iommu_vfio_ioas, {
+      size: 12,
+      ioas_id: ioasId,
+      op: u.IOMMU_VFIO_IOAS_SET,
+      __reserved: 0,
+    });
+    this.process.ioctl(this.fd, u.IOMMU_VFIO_IOAS, va);
+  }
+
+  private hwptAllocData(
+    devId: number,
+    ioasId: number,
+    flags: number,
+    dataType: number,
+    dataUptr: number,
+    dataLen: number,
+  ): number {
     const va = this.push(u.iommu_hwpt_alloc, {
       size: 48,
       flags,
@@ -102,9 +189,9 @@ export class IommufdClient {
       pt_id: ioasId,
       out_hwpt_id: 0,
       __reserved: 0,
-      data_type: u.IOMMU_HWPT_DATA_NONE,
-      data_len: 0,
-      data_uptr: 0n,
+      data_type: dataType,
+      data_len: dataLen,
+      data_uptr: BigInt(dataUptr),
       fault_id: 0,
       __reserved2: 0,
     });

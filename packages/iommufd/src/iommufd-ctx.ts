@@ -10,11 +10,22 @@ import {
 } from '@vfio-sim/platform';
 import { IOAS_IOVA_MODEL_LIMIT, Ioas } from './io-pagetable.js';
 import type { IommuProt } from './io-pgtable-format.js';
-import { IommuDomain } from './iommu-domain.js';
+import { IommuDomain, type IommuDomainAllocOptions } from './iommu-domain.js';
 import type { IommuDevice } from './iommu-hw.js';
+import {
+  copyHwptSelftestFromUser,
+  IOMMU_HW_INFO_TYPE_SELFTEST,
+  IOMMU_HWPT_DATA_SELFTEST,
+  IOMMU_TEST_CMD,
+  IOMMU_TEST_CMD_MINSZ,
+  iommu_test_hw_info,
+  iommufdTest,
+  mockDomainAllocOptions,
+} from './iommufd-selftest.js';
 import { IovaBitmap } from './iova-bitmap.js';
 import * as u from './uapi.js';
 import { copyCmdFromUser, copyCmdToUser } from './user-struct.js';
+import { iommufdVfioIoctl } from './vfio-compat.js';
 
 const U64_MAX = (1n << 64n) - 1n;
 const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
@@ -43,7 +54,13 @@ export class IommufdDevice {
 type IommufdObject =
   | { readonly type: 'ioas'; readonly ioas: Ioas }
   | { readonly type: 'hwpt_paging'; readonly hwpt: HwptPaging }
-  | { readonly type: 'device'; readonly idev: IommufdDevice };
+  | { readonly type: 'device'; readonly idev: IommufdDevice }
+  /** A selftest object owning a mock device (`struct selftest_obj`, IOMMUFD_OBJ_SELFTEST). */
+  | { readonly type: 'selftest'; readonly devId: number };
+
+/** `IOMMUFD_CMD_BASE` and the last command number in the ioctl table (IOMMU_TEST_CMD). */
+const IOMMUFD_CMD_BASE = 0x80;
+const IOMMUFD_CMD_LAST = 0xa0;
 
 /** Minimum `size` of each command (offsetofend of its last required field). */
 const MIN_SIZE: ReadonlyMap<number, number> = new Map([
@@ -60,6 +77,7 @@ const MIN_SIZE: ReadonlyMap<number, number> = new Map([
   [u.IOMMU_GET_HW_INFO, 32],
   [u.IOMMU_HWPT_SET_DIRTY_TRACKING, 16],
   [u.IOMMU_HWPT_GET_DIRTY_BITMAP, 48],
+  [IOMMU_TEST_CMD, IOMMU_TEST_CMD_MINSZ],
 ]);
 
 /**
@@ -100,18 +118,23 @@ export class IommufdCtx {
   /**
    * `iommufd_hwpt_paging_alloc` without the user struct: a paging HWPT on the device's IOMMU, filled
    * from the IOAS. `flags` may hold IOMMU_HWPT_ALLOC_DIRTY_TRACKING (and NEST_PARENT, accepted as a
-   * no-op). Returns the HWPT id.
+   * no-op). The domain takes the device's page sizes ({@link IommuDevice.pgsizeBitmap}) unless
+   * `domainOptions` (what the driver made of the HWPT's driver data) says otherwise. Returns the HWPT id.
    * @throws KernelError ENOENT (device/IOAS), EOPNOTSUPP (flags, or dirty tracking the IOMMU lacks),
    *   EINVAL (a mapping the domain cannot hold).
    */
-  allocHwpt(devId: number, ioasId: number, flags = 0): number {
+  allocHwpt(devId: number, ioasId: number, flags = 0, domainOptions: IommuDomainAllocOptions = {}): number {
     const idev = this.getDevice(devId);
     const ioas = this.ioas(ioasId);
     const known = u.IOMMU_HWPT_ALLOC_NEST_PARENT | u.IOMMU_HWPT_ALLOC_DIRTY_TRACKING;
     if ((flags & ~known) !== 0)
       throw new KernelError('EOPNOTSUPP', `HWPT_ALLOC flags 0x${flags.toString(16)}`);
     const dirty = (flags & u.IOMMU_HWPT_ALLOC_DIRTY_TRACKING) !== 0;
-    const domain = IommuDomain.alloc(idev.dev.hw, { dirtyTracking: dirty });
+    const domain = IommuDomain.alloc(idev.dev.hw, {
+      pgsizeBitmap: idev.dev.pgsizeBitmap,
+      ...domainOptions,
+      dirtyTracking: dirty,
+    });
     ioas.addDomain(domain);
     const hwpt = new HwptPaging(this.nextId++, domain, ioas, ioasId, false);
     this.objects.set(hwpt.id, { type: 'hwpt_paging', hwpt });
@@ -133,7 +156,8 @@ export class IommufdCtx {
   attachDevice(devId: number, ptId: number, pasid = 0): number {
     const idev = this.getDevice(devId);
     const o = this.objects.get(ptId);
-    if (o === undefined || o.type === 'device') throw new KernelError('ENOENT', `no IOAS or HWPT ${ptId}`);
+    if (o === undefined || o.type === 'device' || o.type === 'selftest')
+      throw new KernelError('ENOENT', `no IOAS or HWPT ${ptId}`);
     let hwpt: HwptPaging;
     if (o.type === 'hwpt_paging') {
       hwpt = o.hwpt;
@@ -150,7 +174,7 @@ export class IommufdCtx {
         hwpt = existing.hwpt;
         hwpt.domain.attachDev(idev.dev, pasid);
       } else {
-        const domain = IommuDomain.alloc(idev.dev.hw);
+        const domain = IommuDomain.alloc(idev.dev.hw, { pgsizeBitmap: idev.dev.pgsizeBitmap });
         o.ioas.addDomain(domain);
         hwpt = new HwptPaging(this.nextId++, domain, o.ioas, ptId, true);
         try {
@@ -192,6 +216,44 @@ export class IommufdCtx {
     return o.ioas;
   }
 
+  /**
+   * IOMMU_TEST_OP_MOCK_DOMAIN's kernel side (`iommufd_test_mock_domain`): a selftest object owning
+   * `dev`, which is bound and attached to `ptId` (IOAS or HWPT). Destroying the object unbinds the
+   * device. Returns the object, device and HWPT ids.
+   * @throws KernelError ENOENT (ptId), EINVAL (the driver refuses the attach); nothing is left behind.
+   */
+  bindSelftestDevice(dev: IommuDevice, ptId: number): { stdevId: number; idevId: number; hwptId: number } {
+    const stdevId = this.nextId++;
+    const idevId = this.bindDevice(dev);
+    let hwptId: number;
+    try {
+      hwptId = this.attachDevice(idevId, ptId);
+    } catch (e) {
+      this.unbindDevice(idevId);
+      throw e;
+    }
+    this.objects.set(stdevId, { type: 'selftest', devId: idevId });
+    return { stdevId, idevId, hwptId };
+  }
+
+  /**
+   * `get_compat_ioas`: the IOAS the VFIO compatibility ioctls operate on.
+   * @throws KernelError ENODEV when there is none (no group attached, no IOMMU_VFIO_IOAS SET).
+   */
+  compatIoas(): Ioas {
+    if (this.vfioIoasId === 0) throw new KernelError('ENODEV', 'no VFIO compatibility IOAS');
+    return this.ioas(this.vfioIoasId);
+  }
+
+  /**
+   * `iommufd_vfio_compat_ioas_create`: what attaching a VFIO group to this iommufd as its container
+   * does — create the compatibility IOAS unless one is set. Returns its id.
+   */
+  vfioCompatIoasCreate(): number {
+    if (this.vfioIoasId === 0) this.vfioIoasId = this.allocIoas();
+    return this.vfioIoasId;
+  }
+
   /** Object ids and types (diagnostics). */
   objectIds(): Array<{ id: number; type: IommufdObject['type'] }> {
     return [...this.objects.entries()].map(([id, o]) => ({ id, type: o.type }));
@@ -209,14 +271,19 @@ export class IommufdCtx {
   // ---- ioctl ------------------------------------------------------------------------------------
 
   /**
-   * `iommufd_fops_ioctl`: `arg` points at the command struct in `current.mm`.
+   * `iommufd_fops_ioctl`: `arg` points at the command struct in `current.mm`. Numbers outside the
+   * iommufd table (below IOMMUFD_CMD_BASE, e.g. every VFIO container ioctl) go to the VFIO
+   * compatibility container ({@link iommufdVfioIoctl}).
    * @throws KernelError ENOTTY for an unknown command, and each command's errno.
    */
   ioctl(current: Task, cmdNr: number, arg: number): number {
+    const mm = current.mm;
+    const nr = cmdNr & 0xff;
+    if (nr < IOMMUFD_CMD_BASE || nr > IOMMUFD_CMD_LAST) return iommufdVfioIoctl(this, mm, cmdNr, arg);
     const minSize = MIN_SIZE.get(cmdNr);
+    // -ENOIOCTLCMD, which the VFS turns into ENOTTY.
     if (minSize === undefined)
       throw new KernelError('ENOTTY', `iommufd: unknown ioctl 0x${cmdNr.toString(16)}`);
-    const mm = current.mm;
     switch (cmdNr) {
       case u.IOMMU_DESTROY:
         return this.ioctlDestroy(mm, arg, minSize);
@@ -242,6 +309,8 @@ export class IommufdCtx {
         return this.ioctlGetHwInfo(mm, arg, minSize);
       case u.IOMMU_HWPT_SET_DIRTY_TRACKING:
         return this.ioctlSetDirtyTracking(mm, arg, minSize);
+      case IOMMU_TEST_CMD:
+        return iommufdTest(this, mm, arg);
       default:
         return this.ioctlGetDirtyBitmap(mm, arg, minSize);
     }
@@ -253,6 +322,12 @@ export class IommufdCtx {
     if (o === undefined) throw new KernelError('ENOENT', `no object ${cmd.id}`);
     if (o.type === 'device')
       throw new KernelError('EBUSY', 'devices are unbound through VFIO, not destroyed');
+    if (o.type === 'selftest') {
+      // iommufd_selftest_destroy: unbind the mock device.
+      this.unbindDevice(o.devId);
+      this.objects.delete(cmd.id);
+      return 0;
+    }
     if (o.type === 'ioas') {
       const users = [...this.objects.values()].some(
         (x) => x.type === 'hwpt_paging' && x.hwpt.ioas === o.ioas,
@@ -426,7 +501,8 @@ export class IommufdCtx {
       const ioas = this.ioas(cmd.object_id);
       if (set) {
         if (cmd.val64 > 1n) throw new KernelError('EINVAL', `HUGE_PAGES ${cmd.val64}`);
-        ioas.hugePages = cmd.val64 === 1n;
+        if (cmd.val64 === 1n) ioas.enableLargePages();
+        else ioas.disableLargePages();
       } else cmd.val64 = ioas.hugePages ? 1n : 0n;
     } else {
       throw new KernelError('EOPNOTSUPP', `option ${cmd.option_id}`);
@@ -468,12 +544,22 @@ export class IommufdCtx {
     if (pt?.type !== 'ioas') {
       throw new KernelError('EINVAL', `pt_id ${cmd.pt_id} is not an IOAS (nested HWPTs are not modelled)`);
     }
-    if (cmd.data_type !== u.IOMMU_HWPT_DATA_NONE)
-      throw new KernelError('EOPNOTSUPP', `data_type ${cmd.data_type}`);
     const known = u.IOMMU_HWPT_ALLOC_NEST_PARENT | u.IOMMU_HWPT_ALLOC_DIRTY_TRACKING;
     if ((cmd.flags & ~known) !== 0)
       throw new KernelError('EOPNOTSUPP', `HWPT_ALLOC flags 0x${cmd.flags.toString(16)}`);
-    const id = this.allocHwpt(idev.id, cmd.pt_id, cmd.flags);
+    if ((cmd.flags & u.IOMMU_HWPT_ALLOC_DIRTY_TRACKING) !== 0 && !idev.dev.hw.dirtyTracking) {
+      throw new KernelError('EOPNOTSUPP', `${idev.dev.name}: its IOMMU cannot track dirty pages`);
+    }
+    // The driver's domain_alloc_paging_flags with user data: only the selftest mock takes any.
+    let domainOptions: IommuDomainAllocOptions = {};
+    if (cmd.data_type !== u.IOMMU_HWPT_DATA_NONE) {
+      if (cmd.data_type !== IOMMU_HWPT_DATA_SELFTEST || idev.dev.hw.format.name !== 'iommufd-mock') {
+        throw new KernelError('EOPNOTSUPP', `data_type 0x${cmd.data_type.toString(16)}`);
+      }
+      const cfg = copyHwptSelftestFromUser(mm, Number(cmd.data_uptr), cmd.data_len);
+      domainOptions = mockDomainAllocOptions(cfg.pagetable_type, idev.dev.hw);
+    }
+    const id = this.allocHwpt(idev.id, cmd.pt_id, cmd.flags, domainOptions);
     cmd.out_hwpt_id = id;
     try {
       copyCmdToUser(mm, arg, u.iommu_hwpt_alloc, cmd, userSize);
@@ -510,6 +596,11 @@ export class IommufdCtx {
         view.setUint32(0, lo, true); // struct iommu_hw_info_amd { efr, efr2 }
         view.setUint32(4, hi, true);
         len = 16;
+        break;
+      case 'iommufd-mock':
+        type = IOMMU_HW_INFO_TYPE_SELFTEST;
+        iommu_test_hw_info.encode({ flags: 0, test_reg: lo }, data, 0);
+        len = iommu_test_hw_info.size;
         break;
       default:
         type = u.IOMMU_HW_INFO_TYPE_ARM_SMMUV3;

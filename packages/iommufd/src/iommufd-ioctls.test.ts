@@ -274,6 +274,15 @@ describe('IOAS ioctls', () => {
     expect(f.client.ioasIovaRanges(f.ioas).alignment).toBe(PS);
   });
 
+  it('OPTION HUGE_PAGES = 0 once a domain holds mappings → EINVAL (iopt_disable_large_pages), large pages stay on', () => {
+    const f = fixture();
+    f.client.ioasMap(f.ioas, f.ramVa, 2 * MiB, { iova: 0 });
+    f.ctx.attachDevice(f.devId, f.ioas);
+    expect(errnoOf(() => f.client.setHugePages(f.ioas, false))).toBe('EINVAL');
+    expect(f.ctx.ioas(f.ioas).hugePages).toBe(true);
+    f.client.setHugePages(f.ioas, true); // enabling is always allowed
+  });
+
   it('VFIO_IOAS: GET without one → ENODEV; SET/GET/CLEAR', () => {
     const f = fixture();
     const vfio = (op: number, ioas_id = 0) => {

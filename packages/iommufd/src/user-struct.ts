@@ -42,3 +42,35 @@ export function copyCmdToUser<F extends readonly FieldDecl[]>(
   const bytes = layout.encode(cmd);
   mm.copyToUser(arg, bytes.subarray(0, Math.min(userSize, layout.size)));
 }
+
+/**
+ * `copy_from_user(&s, arg, minsz)` into a zeroed struct: the first `minsz` bytes of the user's struct,
+ * the rest zero (what a VFIO ioctl handler sees before it checks `argsz`).
+ *
+ * Kernel counterpart: the `minsz = offsetofend(...)` + `copy_from_user` opening of every VFIO ioctl.
+ * @throws KernelError EFAULT
+ */
+export function copyMinFromUser<F extends readonly FieldDecl[]>(
+  mm: UserMemory,
+  layout: StructLayout<F>,
+  arg: number,
+  minsz: number,
+): StructValue<F> {
+  const bytes = new Uint8Array(layout.size);
+  bytes.set(mm.copyFromUser(arg, minsz));
+  return layout.decode(bytes);
+}
+
+/** `TASK_SIZE_MAX` of x86-64 with 4-level paging: the user half of the address space, minus a guard page. */
+export const TASK_SIZE_MAX = 2 ** 47 - 4096;
+
+/**
+ * `access_ok(addr, size)`: whether `[addr, addr + size)` lies in the user half of the address space. It
+ * says nothing about whether the memory is mapped — a later copy to or from it can still fault (EFAULT).
+ *
+ * Kernel counterpart: `access_ok` / `__access_ok` (arch/x86/include/asm/uaccess_64.h).
+ */
+export function accessOk(addr: bigint, size: bigint): boolean {
+  const max = BigInt(TASK_SIZE_MAX);
+  return size <= max && addr <= max - size;
+}

@@ -1,4 +1,4 @@
-import { KernelError } from '@vfio-sim/platform';
+import { VfioInfoCap } from '@vfio-sim/iommufd';
 import {
   VFIO_REGION_INFO_CAP_SPARSE_MMAP,
   VFIO_REGION_INFO_CAP_TYPE,
@@ -8,35 +8,13 @@ import {
 } from '../uapi/region-info.js';
 
 /**
- * A capability chain under construction (kernel `struct vfio_info_cap`, `vfio_info_cap_add`,
- * `vfio_info_cap_shift`): each capability starts 8-byte aligned with a header {id u16, version u16,
- * next u32}; `next` is the offset of the following capability from the start of the *user buffer*,
- * which {@link bytes} computes for a chain placed `shift` bytes into it.
+ * The region-info capability chain: the generic chain of `@vfio-sim/iommufd`'s {@link VfioInfoCap}
+ * (`vfio_info_cap_add`, `vfio_info_cap_shift`) plus the two capabilities vfio-pci-core adds.
+ *
+ * Kernel counterpart: `struct vfio_info_cap` with `vfio_info_add_capability` of
+ * VFIO_REGION_INFO_CAP_TYPE / VFIO_REGION_INFO_CAP_SPARSE_MMAP (drivers/vfio/pci/vfio_pci_core.c).
  */
-export class VfioInfoCaps {
-  private readonly caps: Uint8Array[] = [];
-
-  /** Total bytes of the chain (`caps.size`). */
-  get size(): number {
-    let n = 0;
-    for (const c of this.caps) n = align8(n) + c.length;
-    return n;
-  }
-
-  /**
-   * `vfio_info_cap_add`: append a capability whose bytes start with the 8-byte header (id and version
-   * are filled in here, `next` when the chain is laid out).
-   */
-  add(id: number, version: number, capability: Uint8Array): void {
-    if (capability.length < 8) throw new KernelError('EINVAL', `capability ${id} shorter than its header`);
-    const c = capability.slice();
-    const v = new DataView(c.buffer);
-    v.setUint16(0, id, true);
-    v.setUint16(2, version, true);
-    v.setUint32(4, 0, true);
-    this.caps.push(c);
-  }
-
+export class VfioInfoCaps extends VfioInfoCap {
   /** `vfio_info_add_capability` of a VFIO_REGION_INFO_CAP_TYPE capability. */
   addType(type: number, subtype: number): void {
     this.add(
@@ -63,23 +41,4 @@ export class VfioInfoCaps {
     });
     this.add(VFIO_REGION_INFO_CAP_SPARSE_MMAP, 1, out);
   }
-
-  /** The chain as bytes, laid out for placement `shift` bytes into the user buffer (`vfio_info_cap_shift`). */
-  bytes(shift: number): Uint8Array {
-    const out = new Uint8Array(this.size);
-    const v = new DataView(out.buffer);
-    let at = 0;
-    this.caps.forEach((c, i) => {
-      at = align8(at);
-      out.set(c, at);
-      const next = i + 1 < this.caps.length ? align8(at + c.length) + shift : 0;
-      v.setUint32(at + 4, next, true);
-      at += c.length;
-    });
-    return out;
-  }
-}
-
-function align8(n: number): number {
-  return (n + 7) & ~7;
 }

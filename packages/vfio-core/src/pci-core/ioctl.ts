@@ -1,3 +1,4 @@
+import { copyMinFromUser } from '@vfio-sim/iommufd';
 import { KernelError, type Task } from '@vfio-sim/platform';
 import { pciTryResetFunction } from '../pci/iov.js';
 import { pciResourceLen } from '../pci/pci-dev.js';
@@ -19,7 +20,6 @@ import {
   VFIO_PCI_ROM_REGION_INDEX,
   VFIO_PCI_VGA_REGION_INDEX,
 } from '../uapi/regions.js';
-import { copyMinFromUser } from '../vfio/copy-min-from-user.js';
 import { VfioInfoCaps } from './info-caps.js';
 import type { VfioPciCoreDevice } from './vfio-pci-core-device.js';
 

@@ -38,16 +38,8 @@ export const vfio_region_info = defineStruct(
   { size: 32 },
 );
 
-/** `struct vfio_info_cap_header`: `next` is the offset of the next capability from the start of the buffer. */
-export const vfio_info_cap_header = defineStruct(
-  'vfio_info_cap_header',
-  [
-    { name: 'id', type: 'u16' },
-    { name: 'version', type: 'u16' },
-    { name: 'next', type: 'u32' },
-  ],
-  { size: 8 },
-);
+/** `struct vfio_info_cap_header` (declared once, with the generic chain, in `@vfio-sim/iommufd`). */
+export { vfio_info_cap_header } from '@vfio-sim/iommufd';
 
 /** `struct vfio_region_info_cap_type` (header flattened: id, version, next). */
 export const vfio_region_info_cap_type = defineStruct(

@@ -1,4 +1,4 @@
-import { iommufdCtxFromFile } from '@vfio-sim/iommufd';
+import { copyMinFromUser, iommufdCtxFromFile } from '@vfio-sim/iommufd';
 import { KernelError, type KernelFile, type Task } from '@vfio-sim/platform';
 import {
   VFIO_DEVICE_ATTACH_PASID,
@@ -7,7 +7,6 @@ import {
   vfio_device_bind_iommufd,
   vfio_device_detach_iommufd_pt,
 } from '../uapi/device-cdev.js';
-import { copyMinFromUser } from './copy-min-from-user.js';
 import { type VfioDeviceFile, vfioDfClose, vfioDfOpen } from './device-file.js';
 
 /** `minsz` of each command: offsetofend of its last required field. */
