@@ -1,4 +1,5 @@
-export { copyMinFromUser } from './copy-min-from-user.js';
+/** `copy_min_from_user` (include/linux/vfio.h): a vfio driver's ioctl helper; iommufd's user-copy code holds it. */
+export { copyMinFromUser } from '@vfio-sim/iommufd';
 export {
   vfioDfIoctlAttachPt,
   vfioDfIoctlBindIommufd,
