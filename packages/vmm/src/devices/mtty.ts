@@ -31,7 +31,9 @@ export const mttyModel: DeviceModel<GuestUart[]> = {
   },
   resumeGuest(dev, source) {
     const uarts = source.guest as GuestUart[];
-    portBars(dev).forEach((bar, i) => uarts[i]?.attach(VfioRegionUartIo.of(dev.handle, bar)));
+    portBars(dev).forEach((bar, i) => {
+      uarts[i]?.attach(VfioRegionUartIo.of(dev.handle, bar));
+    });
     dev.guest = uarts;
     return uarts;
   },
