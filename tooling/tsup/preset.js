@@ -1,6 +1,8 @@
 // @ts-check
 /**
- * The one tsup preset every package builds with: ESM, a bundled .d.ts, ES2022 for Node 20.
+ * The one tsup preset every package builds with: ESM, a bundled .d.ts, ES2022 for Node 20, and no
+ * source maps — a tarball ships `dist/index.js` (unminified, one `// src/…` marker per source file) and
+ * `dist/index.d.ts` (with the TSDoc), nothing else; tooling/README.md says why.
  * `entry` defaults to src/index.ts; a package passes its own entries when it has more.
  * @param {Partial<import('tsup').Options>} [overrides]
  * @returns {import('tsup').Options}
@@ -13,7 +15,7 @@ export function preset(overrides = {}) {
     platform: 'node',
     dts: { compilerOptions: { customConditions: [] } },
     tsconfig: 'tsconfig.build.json',
-    sourcemap: true,
+    sourcemap: false,
     clean: true,
     treeshake: true,
     splitting: false,
