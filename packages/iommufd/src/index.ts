@@ -46,12 +46,13 @@ export {
   IOMMUFD_FOPS,
   IommufdCtx,
   IommufdDevice,
+  type IommufdObject,
   iommufdCtxFromFile,
   openIommufd,
 } from './iommufd-ctx.js';
 export { IOTLB_ENTRIES, Iotlb } from './iotlb.js';
 export { IovaBitmap } from './iova-bitmap.js';
-export { hostPhysMap, PhysMap } from './phys-map.js';
+export { hostPhysMap, PhysMap, type PhysRange } from './phys-map.js';
 export * from './uapi.js';
 export {
   DIRTY_BITMAP_PAGES_MAX,

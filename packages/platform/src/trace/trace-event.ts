@@ -9,7 +9,8 @@ export interface TraceTrack {
   readonly tid: number;
 }
 
-interface TraceEventBase extends TraceTrack {
+/** What every trace event carries: its track, category, name, virtual timestamp and arguments. */
+export interface TraceEventBase extends TraceTrack {
   /** Category, e.g. `'qm.mailbox'`; comma-separated categories are allowed. */
   readonly category: string;
   readonly name: string;
