@@ -1,12 +1,13 @@
 // @ts-check
 import { expect, it } from 'vitest';
-import { runReadmeExample } from './readme.js';
+import { runReadmeExamples } from './readme.js';
 
 /*
- * Every package that uses the shared preset gets this test (the preset includes it): the README's usage
- * example runs against the package as a user would import it, and checks itself with node:assert.
- * Vitest runs from the package directory (turbo and `pnpm --filter` start it there).
+ * Every package that uses the shared preset gets this test (the preset includes it): each ```js example
+ * of the README runs with node against the built package, as a user would run it, and type-checks
+ * unchanged as TypeScript (bundler and nodenext resolution); the examples check themselves with
+ * node:assert. Vitest runs from the package directory (turbo and `pnpm --filter` start it there).
  */
-it('the README usage example runs and its assertions hold', async () => {
-  expect(await runReadmeExample(process.cwd())).toBeGreaterThanOrEqual(3);
+it('the README examples run with node against the build, type-check as TypeScript, and their assertions hold', async () => {
+  expect(await runReadmeExamples(process.cwd())).toBeGreaterThanOrEqual(3);
 });
