@@ -51,7 +51,12 @@ export async function bundleForBrowser(name, dir) {
     ],
   }).catch((/** @type {{ errors?: Array<{ text: string }> }} */ e) => ({ error: e }));
   if ('error' in result) {
-    return { errors: (result.error.errors ?? []).map((m) => m.text), nodeImports, nodeGlobals: [], inputs: [] };
+    return {
+      errors: (result.error.errors ?? []).map((m) => m.text),
+      nodeImports,
+      nodeGlobals: [],
+      inputs: [],
+    };
   }
   const text = result.outputFiles?.[0]?.text ?? '';
   const nodeGlobals = [...new Set([...text.matchAll(MARKED)].map((m) => m[1] ?? ''))];
