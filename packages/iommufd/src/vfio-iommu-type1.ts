@@ -1,17 +1,59 @@
 import { defineStruct, type GuestMemory, KernelError, type Task, type UserMemory } from '@vfio-sim/platform';
 
-/** Container ioctls (include/uapi/linux/vfio.h, `_IO(';', 100 + nr)`). */
+// Container ioctls (include/uapi/linux/vfio.h, `_IO(';', 100 + nr)`).
+/**
+ * `VFIO_IOMMU_MAP_DMA` (include/uapi/linux/vfio.h): container ioctl 0x3b71, map user memory at an IOVA
+ * (`struct vfio_iommu_type1_dma_map`).
+ */
 export const VFIO_IOMMU_MAP_DMA = 0x3b71;
+/**
+ * `VFIO_IOMMU_UNMAP_DMA` (include/uapi/linux/vfio.h): container ioctl 0x3b72, unmap an IOVA range,
+ * optionally returning its dirty bitmap.
+ */
 export const VFIO_IOMMU_UNMAP_DMA = 0x3b72;
+/**
+ * `VFIO_IOMMU_DIRTY_PAGES` (include/uapi/linux/vfio.h): container ioctl 0x3b75, start or stop dirty page
+ * tracking, or get the bitmap of a range.
+ */
 export const VFIO_IOMMU_DIRTY_PAGES = 0x3b75;
 
+/**
+ * `VFIO_DMA_MAP_FLAG_READ` (include/uapi/linux/vfio.h): MAP_DMA flag bit 0, the device may read the mapping.
+ */
 export const VFIO_DMA_MAP_FLAG_READ = 1 << 0;
+/**
+ * `VFIO_DMA_MAP_FLAG_WRITE` (include/uapi/linux/vfio.h): MAP_DMA flag bit 1, the device may write the
+ * mapping.
+ */
 export const VFIO_DMA_MAP_FLAG_WRITE = 1 << 1;
+/**
+ * `VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP` (include/uapi/linux/vfio.h): UNMAP_DMA flag bit 0, fill the `struct
+ * vfio_bitmap` that follows with the range's dirty pages.
+ */
 export const VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP = 1 << 0;
+/**
+ * `VFIO_DMA_UNMAP_FLAG_ALL` (include/uapi/linux/vfio.h): UNMAP_DMA flag bit 1, unmap every mapping (iova and
+ * size must be 0).
+ */
 export const VFIO_DMA_UNMAP_FLAG_ALL = 1 << 1;
+/**
+ * `VFIO_DMA_UNMAP_FLAG_VADDR` (include/uapi/linux/vfio.h): UNMAP_DMA flag bit 2, invalidate the user address
+ * only (live update); not modelled.
+ */
 export const VFIO_DMA_UNMAP_FLAG_VADDR = 1 << 2;
+/**
+ * `VFIO_IOMMU_DIRTY_PAGES_FLAG_START` (include/uapi/linux/vfio.h): DIRTY_PAGES flag bit 0, start tracking.
+ */
 export const VFIO_IOMMU_DIRTY_PAGES_FLAG_START = 1 << 0;
+/**
+ * `VFIO_IOMMU_DIRTY_PAGES_FLAG_STOP` (include/uapi/linux/vfio.h): DIRTY_PAGES flag bit 1, stop tracking and
+ * drop the bitmaps.
+ */
 export const VFIO_IOMMU_DIRTY_PAGES_FLAG_STOP = 1 << 1;
+/**
+ * `VFIO_IOMMU_DIRTY_PAGES_FLAG_GET_BITMAP` (include/uapi/linux/vfio.h): DIRTY_PAGES flag bit 2, copy (and
+ * clear) the bitmap of a range.
+ */
 export const VFIO_IOMMU_DIRTY_PAGES_FLAG_GET_BITMAP = 1 << 2;
 
 /** Bits a single GET may cover (`bitmap_set()`'s int argument): INT_MAX. */

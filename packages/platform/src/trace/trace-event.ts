@@ -56,6 +56,7 @@ export interface NamedTrack extends TraceTrack {
 
 /** Where trace events go; also the registry of track names (for Perfetto's metadata events). */
 export interface TraceSink {
+  /** Take one event from the tracer. */
   record(event: TraceEvent): void;
   /** The track for `(process, thread)` names, allocated on first use. */
   track(process: string, thread: string): NamedTrack;

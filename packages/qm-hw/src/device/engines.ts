@@ -32,6 +32,7 @@ export interface QmJobResult {
   readonly out: Uint8Array | undefined;
 }
 
+/** The zero-length buffer the engine model hands out for absent inputs (exported as `EMPTY_BYTES`). */
 const EMPTY = new Uint8Array(0);
 
 /**

@@ -114,6 +114,7 @@ export class QmFunction {
     this.queIsoCfg = device.dbIsolation ? 1 : 0;
   }
 
+  /** True for QM function 0, the PF. */
   get isPf(): boolean {
     return this.fun === 0;
   }

@@ -48,13 +48,16 @@ export interface QmFunctionPort {
   readonly bar2: MmioRegion;
   readonly bar4?: MmioRegion;
   readonly pci: { readonly deviceId: number; readonly revision: number };
+  /** Where the function's DMA goes (`QmFunction.setDmaPort`). */
   setDmaPort(port: DmaPort): void;
+  /** Who receives the function's interrupt vectors (`QmFunction.setInterruptHandler`). */
   setInterruptHandler(handler: (vector: number) => void): void;
 }
 
 /** What the PF driver needs of the device model (`QmDevice` satisfies it). */
 export interface QmDevicePort {
   readonly pf: QmFunctionPort;
+  /** Create `n` VFs and return them (`QmDevice.sriovEnable`). */
   sriovEnable(n: number): readonly QmFunctionPort[];
 }
 
