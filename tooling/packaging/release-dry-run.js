@@ -190,7 +190,7 @@ const isMain = process.argv[1] && pathToFileURL(resolve(process.argv[1])).href =
 if (isMain) {
   const { problems, packed } = await releaseDryRun();
   for (const p of problems) console.error(p);
-  console.log(
+  console.error(
     `release dry run: ${packed.length} packages versioned, packed and linted, ${problems.length} problems`,
   );
   process.exitCode = problems.length === 0 ? 0 : 1;
