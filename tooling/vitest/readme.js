@@ -72,7 +72,8 @@ function consumerCompilerOptions(packageDir) {
 }
 
 /**
- * Type-check files as a consumer's TypeScript would (see {@link consumerCompilerOptions}).
+ * Type-check files as a consumer's TypeScript would (see {@link consumerCompilerOptions}): `.ts` files,
+ * or JavaScript files as `// @ts-check` does (`checkJs`, types from JSDoc).
  * @param {string} packageDir
  * @param {string[]} files
  * @returns {string[]} one line per diagnostic, prefixed with the resolution mode
@@ -81,7 +82,7 @@ export function typeCheckAsConsumer(packageDir, files) {
   /** @type {string[]} */
   const problems = [];
   for (const { name, options } of consumerCompilerOptions(packageDir)) {
-    const program = ts.createProgram(files, options);
+    const program = ts.createProgram(files, { ...options, allowJs: true, checkJs: true });
     for (const d of ts.getPreEmitDiagnostics(program)) {
       const text = ts.flattenDiagnosticMessageText(d.messageText, '\n');
       const where =
