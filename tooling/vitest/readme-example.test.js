@@ -8,6 +8,8 @@ import { runReadmeExamples } from './readme.js';
  * unchanged as TypeScript (bundler and nodenext resolution); the examples check themselves with
  * node:assert. Vitest runs from the package directory (turbo and `pnpm --filter` start it there).
  */
-it('the README examples run with node against the build, type-check as TypeScript, and their assertions hold', async () => {
+it('the README examples run with node against the build, type-check as TypeScript, and their assertions hold', // Generous: a node process per example and two TypeScript programs, on a machine shared with the
+// other packages' test runs. No assertion depends on time.
+{ timeout: 300_000 }, async () => {
   expect(await runReadmeExamples(process.cwd())).toBeGreaterThanOrEqual(3);
 });
