@@ -13,10 +13,8 @@ import { runReadmeExamples } from './readme.js';
  */
 const TIMEOUT_MS = 300_000;
 
-it(
-  'the README examples run with node against the build, type-check as TypeScript, and their assertions hold',
-  { timeout: TIMEOUT_MS },
-  async () => {
-    expect(await runReadmeExamples(process.cwd())).toBeGreaterThanOrEqual(3);
-  },
-);
+it('the README examples run with node against the build, type-check as TypeScript, and their assertions hold', {
+  timeout: TIMEOUT_MS,
+}, async () => {
+  expect(await runReadmeExamples(process.cwd())).toBeGreaterThanOrEqual(3);
+});
