@@ -3,7 +3,7 @@
 // it into a VF on another (STOP → RESUMING → STOP → RUNNING), with an impossible transition refused.
 //
 // @ts-check
-// Uses: @vfio-sim/hisi-acc-vfio-pci, @vfio-sim/qm-hw, @vfio-sim/vfio-core, @vfio-sim/platform.
+// Uses: @vfio-sim/hisi-acc-vfio-pci, @vfio-sim/migration-v2, @vfio-sim/qm-hw, @vfio-sim/vfio-core, @vfio-sim/platform.
 import assert from 'node:assert/strict';
 import {
   HISI_ACC_VFIO_PCI,
@@ -11,6 +11,7 @@ import {
   hisiQmPfPciDriver,
   qmPciBoardAttach,
 } from '@vfio-sim/hisi-acc-vfio-pci';
+import { migStateName } from '@vfio-sim/migration-v2';
 import { errnoOf, GuestMemory, IdentityDmaPort, Process, UserMemory, VirtualClock } from '@vfio-sim/platform';
 import { GuestVfDriver, QmDevice } from '@vfio-sim/qm-hw';
 import {
@@ -24,16 +25,6 @@ import {
   Vfio,
 } from '@vfio-sim/vfio-core';
 
-const STATE = [
-  'ERROR',
-  'STOP',
-  'RUNNING',
-  'STOP_COPY',
-  'RESUMING',
-  'RUNNING_P2P',
-  'PRE_COPY',
-  'PRE_COPY_P2P',
-];
 const clock = new VirtualClock();
 
 /**
@@ -86,7 +77,7 @@ assert.equal(
   errnoOf(() => src.dev.setMigState(PRE_COPY)),
   'EINVAL',
 );
-assert.equal(STATE[src.dev.getMigState()], 'STOP_COPY');
+assert.equal(migStateName(src.dev.getMigState()), 'STOP_COPY');
 assert.equal(state.length, src.dev.getMigDataSize());
 src.dev.setMigState(STOP); // end the session
 
@@ -99,5 +90,5 @@ dst.vmm.mm.copyToUser(buf, state);
 assert.equal(dst.vmm.write(resuming, buf, state.length), state.length); // checked: device id, VFT, isolation
 dst.dev.setMigState(STOP); // RESUMING → STOP restores the registers and contexts
 dst.dev.setMigState(RUNNING); // STOP → RUNNING restarts the queues
-console.log(`destination: ${STATE[dst.dev.getMigState()]}`);
+console.log(`destination: ${migStateName(dst.dev.getMigState())}`);
 assert.equal(dst.dev.getMigState(), RUNNING);
