@@ -52,13 +52,14 @@ export {
   IOMMUFD_FOPS,
   IommufdCtx,
   IommufdDevice,
+  type IommufdObject,
   iommufdCtxFromFile,
   openIommufd,
 } from './iommufd-ctx.js';
 export * from './iommufd-selftest.js';
 export { IOTLB_ENTRIES, Iotlb } from './iotlb.js';
 export { IovaBitmap } from './iova-bitmap.js';
-export { hostPhysMap, PhysMap } from './phys-map.js';
+export { hostPhysMap, PhysMap, type PhysRange } from './phys-map.js';
 export {
   dmaAvailCap,
   iovaRangeCap,

@@ -74,10 +74,12 @@ export class IotlbGather {
   start = Number.POSITIVE_INFINITY;
   /** Exclusive end. */
   end = 0;
+  /** Widen the range to cover `[iova, iova + size)` (`iommu_iotlb_gather_add_range`). */
   add(iova: number, size: number): void {
     if (iova < this.start) this.start = iova;
     if (iova + size > this.end) this.end = iova + size;
   }
+  /** True while nothing was gathered (no invalidation needed). */
   get empty(): boolean {
     return this.end <= this.start;
   }

@@ -51,7 +51,11 @@ export class IommufdDevice {
   ) {}
 }
 
-type IommufdObject =
+/**
+ * An object in an iommufd context's id table, as `struct iommufd_object` tagged by `enum
+ * iommufd_object_type` (drivers/iommu/iommufd/iommufd_private.h): an IOAS, a paging HWPT or a bound device.
+ */
+export type IommufdObject =
   | { readonly type: 'ioas'; readonly ioas: Ioas }
   | { readonly type: 'hwpt_paging'; readonly hwpt: HwptPaging }
   | { readonly type: 'device'; readonly idev: IommufdDevice }

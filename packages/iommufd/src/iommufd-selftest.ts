@@ -16,6 +16,7 @@ import { copyCmdFromUser, copyCmdToUser } from './user-struct.js';
 
 /** First and last IOVA of a MOCK_IOMMUPT_DEFAULT domain's aperture (16 MiB … 2 GiB - 1). */
 export const MOCK_APERTURE_START = 2 ** 24;
+/** The last IOVA of a MOCK_IOMMUPT_DEFAULT domain's aperture (2 GiB − 1; drivers/iommu/iommufd/selftest.c). */
 export const MOCK_APERTURE_LAST = 2 ** 31 - 1;
 /** The mock IOMMU page: half a CPU page, so CPU page ≠ IOMMU page is exercised. */
 export const MOCK_PAGE_SIZE = 2048;
@@ -24,11 +25,14 @@ export const MOCK_HUGE_PAGE_SIZE = 512 * MOCK_PAGE_SIZE;
 
 /** `mock_dev_create` flags. */
 export const MOCK_FLAGS_DEVICE_NO_DIRTY = 1 << 0;
+/** `MOCK_FLAGS_DEVICE_PASID` (iommufd_test.h): a mock device that supports PASID. */
 export const MOCK_FLAGS_DEVICE_PASID = 1 << 2;
 
 /** `struct iommu_hwpt_selftest.pagetable_type`. */
 export const MOCK_IOMMUPT_DEFAULT = 0;
+/** `MOCK_IOMMUPT_HUGE` (iommufd_test.h): a mock domain with 1 MiB huge leaves. */
 export const MOCK_IOMMUPT_HUGE = 1;
+/** `MOCK_IOMMUPT_AMDV1` (iommufd_test.h): a mock domain with the AMD v1 page sizes. */
 export const MOCK_IOMMUPT_AMDV1 = 2;
 
 /** IOMMU_HWPT_ALLOC `data_type` of `struct iommu_hwpt_selftest`. */
@@ -40,8 +44,11 @@ export const IOMMU_TEST_IOTLB_DEFAULT = 0xbadbeef;
 
 /** `enum` of IOMMU_TEST_CMD ops (iommufd_test.h; ADD_RESERVED is 1). */
 export const IOMMU_TEST_OP_ADD_RESERVED = 1;
+/** `IOMMU_TEST_OP_MOCK_DOMAIN` (iommufd_test.h): create a mock device, bind it and attach it to an IOAS/HWPT. */
 export const IOMMU_TEST_OP_MOCK_DOMAIN = 2;
+/** `IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS` (iommufd_test.h): MOCK_DOMAIN with device flags (e.g. MOCK_FLAGS_DEVICE_NO_DIRTY). */
 export const IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS = 12;
+/** `IOMMU_TEST_OP_DIRTY` (iommufd_test.h): mark the mock domain's leaves in a range dirty per a user bitmap; returns how many it marked. */
 export const IOMMU_TEST_OP_DIRTY = 13;
 
 /** `IOMMU_TEST_CMD`: `_IO(IOMMUFD_TYPE, IOMMUFD_CMD_BASE + 32)`. */

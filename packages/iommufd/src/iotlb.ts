@@ -69,15 +69,21 @@ export class Iotlb {
   remaining(e: number, iova: number): number {
     return this.leafIova[e]! + this.leafSize[e]! - iova;
   }
+  /** Whether entry `e` allows DMA reads (the leaf's read permission when it was cached). */
   readable(e: number): boolean {
     return (this.flags[e]! & F_READ) !== 0;
   }
+  /** Whether entry `e` allows DMA writes. */
   writable(e: number): boolean {
     return (this.flags[e]! & F_WRITE) !== 0;
   }
+  /**
+   * Whether entry `e` already recorded its leaf as dirty: hardware then skips the dirty update until the entry is invalidated.
+   */
   dirtyCached(e: number): boolean {
     return (this.flags[e]! & F_DIRTY) !== 0;
   }
+  /** Record in entry `e` that its leaf was marked dirty (the cached "already dirty" state). */
   setDirtyCached(e: number): void {
     this.flags[e] = this.flags[e]! | F_DIRTY;
   }

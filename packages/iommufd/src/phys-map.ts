@@ -7,7 +7,11 @@ const PHYS_ALIGN = 2 ** 30;
 /** Output addresses must fit the narrowest format (ARM LPAE stage 1: 48 bits). */
 const PHYS_LIMIT = 2 ** 48;
 
-interface PhysRange {
+/**
+ * One pinned memory's place in the host-physical address space: `[base, base + size)` holds `memory`
+ * from offset 0 (the kernel's counterpart is the pfn range `pin_user_pages` returns for a `struct iopt_pages`).
+ */
+export interface PhysRange {
   readonly base: number;
   readonly size: number;
   readonly memory: GuestMemory;

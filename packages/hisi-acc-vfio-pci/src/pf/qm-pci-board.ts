@@ -2,16 +2,13 @@ import { KernelError, type Tracer } from '@vfio-sim/platform';
 import type { QmDevice, QmFunction } from '@vfio-sim/qm-hw';
 import { type PciDev, type PciFunctionDesc, type PciHost, parsePciName } from '@vfio-sim/vfio-core';
 
-/** An IOMMU instance as vfio-core's PCI model takes it (iommufd's `IommuHw`). */
-type IommuHw = NonNullable<PciFunctionDesc['iommu']>;
-
 /** Board options: the IOMMU the functions sit behind, and the PF driver's module parameters. */
 export interface QmPciBoardOptions {
   /**
    * The IOMMU (e.g. the SoC's SMMUv3) the VFs sit behind: with it a VF can be bound to iommufd through
-   * the vfio device cdev and its DMA goes through the attached domain.
+   * the vfio device cdev and its DMA goes through the attached domain (an `IommuHw` of `@vfio-sim/iommufd`).
    */
-  readonly iommu?: IommuHw;
+  readonly iommu?: PciFunctionDesc['iommu'];
   /** Queues per VF (default: the hardware's share). */
   readonly qpPerVf?: number;
   readonly tracer?: Tracer;
@@ -36,7 +33,11 @@ export function qmBoardSlotOf(pdev: PciDev): QmPciBoardSlot | undefined {
  * How one QM function appears on PCI: its ids and revision, BAR2 (registers) and BAR4 (doorbells with
  * isolation), its function-level reset, where its DMA port comes from, and the IOMMU it sits behind.
  */
-export function qmPciFunctionDesc(fn: QmFunction, name: string, iommu?: IommuHw): PciFunctionDesc {
+export function qmPciFunctionDesc(
+  fn: QmFunction,
+  name: string,
+  iommu?: PciFunctionDesc['iommu'],
+): PciFunctionDesc {
   return {
     name,
     vendor: fn.pci.vendorId,

@@ -2,9 +2,25 @@
  * The v1 `device_state` bits (include/uapi/linux/vfio.h before v5.18; renamed `_V1` in v5.18 with the
  * same values). Bits 3..31 are reserved: userspace preserves them with a read-modify-write.
  */
+/**
+ * `VFIO_DEVICE_STATE_V1_STOP` (include/uapi/linux/vfio.h, v5.8–v5.17 `VFIO_DEVICE_STATE_STOP`):
+ * `device_state` 0, stopped, not saving or resuming.
+ */
 export const VFIO_DEVICE_STATE_V1_STOP = 0;
+/**
+ * `VFIO_DEVICE_STATE_V1_RUNNING` (include/uapi/linux/vfio.h, v5.8–v5.17): `device_state` bit 0, the device
+ * runs.
+ */
 export const VFIO_DEVICE_STATE_V1_RUNNING = 1 << 0;
+/**
+ * `VFIO_DEVICE_STATE_V1_SAVING` (include/uapi/linux/vfio.h, v5.8–v5.17): `device_state` bit 1, state is
+ * being read out (with RUNNING: pre-copy; alone: stop-and-copy).
+ */
 export const VFIO_DEVICE_STATE_V1_SAVING = 1 << 1;
+/**
+ * `VFIO_DEVICE_STATE_V1_RESUMING` (include/uapi/linux/vfio.h, v5.8–v5.17): `device_state` bit 2, state is
+ * being written in; SAVING|RESUMING is the error state.
+ */
 export const VFIO_DEVICE_STATE_V1_RESUMING = 1 << 2;
 /** `VFIO_DEVICE_STATE_MASK`: the three defined bits. */
 export const VFIO_DEVICE_STATE_MASK =

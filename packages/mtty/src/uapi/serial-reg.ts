@@ -53,9 +53,13 @@ export const UART_FCR_CLEAR_RCVR = 0x02;
 export const UART_FCR_CLEAR_XMIT = 0x04;
 /** FCR: the receive trigger level field. */
 export const UART_FCR_TRIGGER_MASK = 0xc0;
+/** `UART_FCR_TRIGGER_1` (include/uapi/linux/serial_reg.h): FCR bits 7:6 = 00, receive interrupt at 1 byte. */
 export const UART_FCR_TRIGGER_1 = 0x00;
+/** `UART_FCR_TRIGGER_4` (include/uapi/linux/serial_reg.h): FCR bits 7:6 = 01, receive interrupt at 4 bytes. */
 export const UART_FCR_TRIGGER_4 = 0x40;
+/** `UART_FCR_TRIGGER_8` (include/uapi/linux/serial_reg.h): FCR bits 7:6 = 10, receive interrupt at 8 bytes. */
 export const UART_FCR_TRIGGER_8 = 0x80;
+/** `UART_FCR_TRIGGER_14` (include/uapi/linux/serial_reg.h): FCR bits 7:6 = 11, receive interrupt at 14 bytes. */
 export const UART_FCR_TRIGGER_14 = 0xc0;
 
 /** LCR: divisor latch access bit. */

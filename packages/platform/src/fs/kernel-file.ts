@@ -2,20 +2,31 @@ import { KernelError } from '../errno/kernel-error.js';
 import type { MmioRegion } from '../io/mmio.js';
 import type { UserMemory } from '../memory/user-memory.js';
 
-/** File mode bits (kernel `fmode_t`, include/linux/fs.h) the model uses. */
+// File mode bits (kernel `fmode_t`, include/linux/fs.h) the model uses.
+/** `FMODE_READ` (include/linux/fs.h): the file was opened for reading. */
 export const FMODE_READ = 1 << 0;
+/** `FMODE_WRITE` (include/linux/fs.h): the file was opened for writing. */
 export const FMODE_WRITE = 1 << 1;
 /** The file has a position (lseek/pread make sense). */
 export const FMODE_LSEEK = 1 << 2;
+/** `FMODE_PREAD` (include/linux/fs.h): pread is allowed (a stream clears it: ESPIPE). */
 export const FMODE_PREAD = 1 << 3;
+/** `FMODE_PWRITE` (include/linux/fs.h): pwrite is allowed (a stream clears it: ESPIPE). */
 export const FMODE_PWRITE = 1 << 4;
 /** A stream: no position; read/write get a NULL `ppos` (set by `stream_open`). */
 export const FMODE_STREAM = 1 << 21;
 
-/** mmap flags (include/uapi/asm-generic/mman-common.h, include/linux/mm.h). */
+// mmap flags (include/uapi/asm-generic/mman-common.h, include/linux/mm.h).
+/** `PROT_READ` (include/uapi/asm-generic/mman-common.h): 0x1, the mapping may be read. */
 export const PROT_READ = 0x1;
+/** `PROT_WRITE` (include/uapi/asm-generic/mman-common.h): 0x2, the mapping may be written. */
 export const PROT_WRITE = 0x2;
+/**
+ * `MAP_SHARED` (include/uapi/linux/mman.h): 0x01, stores reach the object (a device BAR mapping must be
+ * shared).
+ */
 export const MAP_SHARED = 0x01;
+/** `MAP_PRIVATE` (include/uapi/linux/mman.h): 0x02, copy-on-write; vfio refuses it for BARs. */
 export const MAP_PRIVATE = 0x02;
 
 /** `loff_t *ppos`: the position a read/write works at and advances. */

@@ -57,11 +57,19 @@ export class GuestMemory {
     return [...this.pages.keys()].sort((a, b) => a - b);
   }
 
+  /**
+   * The byte at guest-physical `gpa` (0 where nothing was written).
+   * @throws KernelError EFAULT beyond the memory
+   */
   readU8(gpa: number): number {
     this.check(gpa, 1);
     return this.pageOf(gpa, false)?.getUint8(gpa & PAGE_MASK) ?? 0;
   }
 
+  /**
+   * The little-endian u16 at `gpa` (may cross a page).
+   * @throws KernelError EFAULT beyond the memory
+   */
   readU16(gpa: number): number {
     this.check(gpa, 2);
     const off = gpa & PAGE_MASK;
@@ -69,6 +77,10 @@ export class GuestMemory {
     return this.readU8(gpa) | (this.readU8(gpa + 1) << 8);
   }
 
+  /**
+   * The little-endian u32 at `gpa` (may cross a page).
+   * @throws KernelError EFAULT beyond the memory
+   */
   readU32(gpa: number): number {
     const off = gpa & PAGE_MASK;
     if (gpa - off === this.lastBase && off <= PAGE_SIZE - 4) return this.lastPage!.getUint32(off, true);
@@ -77,6 +89,10 @@ export class GuestMemory {
     return this.readSplit(gpa, 4);
   }
 
+  /**
+   * The little-endian u64 at `gpa`, as a bigint.
+   * @throws KernelError EFAULT beyond the memory
+   */
   readU64(gpa: number): bigint {
     this.check(gpa, 8);
     const off = gpa & PAGE_MASK;
@@ -84,12 +100,20 @@ export class GuestMemory {
     return BigInt(this.readSplit(gpa, 4)) | (BigInt(this.readSplit(gpa + 4, 4)) << 32n);
   }
 
+  /**
+   * Store a byte at `gpa` (the write observer sees it).
+   * @throws KernelError EFAULT beyond the memory
+   */
   writeU8(gpa: number, value: number): void {
     this.check(gpa, 1);
     this.pageOf(gpa, true)!.setUint8(gpa & PAGE_MASK, value);
     if (this.observer !== undefined) this.observer(gpa, 1);
   }
 
+  /**
+   * Store a little-endian u16 at `gpa`.
+   * @throws KernelError EFAULT beyond the memory
+   */
   writeU16(gpa: number, value: number): void {
     this.check(gpa, 2);
     const off = gpa & PAGE_MASK;
@@ -98,6 +122,10 @@ export class GuestMemory {
     if (this.observer !== undefined) this.observer(gpa, 2);
   }
 
+  /**
+   * Store a little-endian u32 at `gpa`.
+   * @throws KernelError EFAULT beyond the memory
+   */
   writeU32(gpa: number, value: number): void {
     const off = gpa & PAGE_MASK;
     if (gpa - off === this.lastBase && off <= PAGE_SIZE - 4) {
@@ -110,6 +138,10 @@ export class GuestMemory {
     if (this.observer !== undefined) this.observer(gpa, 4);
   }
 
+  /**
+   * Store a little-endian u64 at `gpa`.
+   * @throws KernelError EFAULT beyond the memory
+   */
   writeU64(gpa: number, value: bigint): void {
     this.check(gpa, 8);
     const off = gpa & PAGE_MASK;

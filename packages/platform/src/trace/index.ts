@@ -14,6 +14,7 @@ export type {
   TraceArgs,
   TraceArgValue,
   TraceEvent,
+  TraceEventBase,
   TraceSink,
   TraceTrack,
 } from './trace-event.js';

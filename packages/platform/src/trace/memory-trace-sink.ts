@@ -9,6 +9,7 @@ export class MemoryTraceSink implements TraceSink {
   private readonly pids = new Map<string, number>();
   private readonly tracks = new Map<string, NamedTrack>();
 
+  /** Keep `event` (in arrival order). */
   record(event: TraceEvent): void {
     this.events.push(event);
   }

@@ -9,7 +9,8 @@ export interface TraceTrack {
   readonly tid: number;
 }
 
-interface TraceEventBase extends TraceTrack {
+/** What every trace event carries: its track, category, name, virtual timestamp and arguments. */
+export interface TraceEventBase extends TraceTrack {
   /** Category, e.g. `'qm.mailbox'`; comma-separated categories are allowed. */
   readonly category: string;
   readonly name: string;
@@ -55,6 +56,7 @@ export interface NamedTrack extends TraceTrack {
 
 /** Where trace events go; also the registry of track names (for Perfetto's metadata events). */
 export interface TraceSink {
+  /** Take one event from the tracer. */
   record(event: TraceEvent): void;
   /** The track for `(process, thread)` names, allocated on first use. */
   track(process: string, thread: string): NamedTrack;

@@ -1,5 +1,3 @@
-import { createCipheriv, createDecipheriv, createHash, createHmac } from 'node:crypto';
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import {
   QM_SQE_OP_HPRE_MODEXP,
   QM_SQE_OP_SEC_AES_CBC_DEC,
@@ -14,6 +12,9 @@ import {
   QM_SQE_STATUS_OK,
 } from '../regs/sqe.js';
 import type { QmKind } from '../regs/versions.js';
+import { bytesToHex, hexToBytes } from './bytes-hex.js';
+import type { QmEngineBackend } from './engine-backend.js';
+import { platformEngineBackend } from './platform-engine-backend.js';
 
 /** The inputs of one job, already fetched by DMA. */
 export interface QmJobInput {
@@ -31,21 +32,28 @@ export interface QmJobResult {
   readonly out: Uint8Array | undefined;
 }
 
+/** The zero-length buffer the engine model hands out for absent inputs (exported as `EMPTY_BYTES`). */
 const EMPTY = new Uint8Array(0);
 
 /**
- * Run one job on the accelerator of `kind`: ZIP raw deflate/inflate (node:zlib), SEC AES-128-CBC and
- * SHA-256/HMAC-SHA-256 (node:crypto), HPRE modular exponentiation (bigint). Bad input never throws: it
- * becomes a QM_SQE_STATUS_* value for the CQE.
+ * Run one job on the accelerator of `kind`: ZIP raw deflate/inflate, SEC AES-128-CBC and
+ * SHA-256/HMAC-SHA-256 (on Node's `node:zlib`/`node:crypto`; in the browser build on pure-JS libraries
+ * with byte-identical results), HPRE modular exponentiation (bigint). Bad input never throws: it becomes
+ * a QM_SQE_STATUS_* value for the CQE.
  *
  * Kernel counterpart: the engine behind the QM (hisi_zip / hisi_sec2 / hisi_hpre hardware).
  */
 export function runEngineJob(kind: QmKind, job: QmJobInput): QmJobResult {
+  return runEngineJobOn(platformEngineBackend, kind, job);
+}
+
+/** {@link runEngineJob} on the given primitives (the tests compare Node's with the browser build's). */
+export function runEngineJobOn(backend: QmEngineBackend, kind: QmKind, job: QmJobInput): QmJobResult {
   switch (kind) {
     case 'zip':
-      return runZip(job);
+      return runZip(backend, job);
     case 'sec':
-      return runSec(job);
+      return runSec(backend, job);
     case 'hpre':
       return runHpre(job);
   }
@@ -57,12 +65,12 @@ function fitOutput(out: Uint8Array, dstLen: number): QmJobResult {
     : { status: QM_SQE_STATUS_OK, out };
 }
 
-function runZip(job: QmJobInput): QmJobResult {
+function runZip(backend: QmEngineBackend, job: QmJobInput): QmJobResult {
   try {
-    if (job.opcode === QM_SQE_OP_ZIP_DEFLATE) return fitOutput(deflateRawSync(job.src), job.dstLen);
+    if (job.opcode === QM_SQE_OP_ZIP_DEFLATE) return fitOutput(backend.deflateRaw(job.src), job.dstLen);
     if (job.opcode === QM_SQE_OP_ZIP_INFLATE) {
       try {
-        return fitOutput(inflateRawSync(job.src, { maxOutputLength: Math.max(1, job.dstLen) }), job.dstLen);
+        return fitOutput(backend.inflateRaw(job.src, Math.max(1, job.dstLen)), job.dstLen);
       } catch (e) {
         if (e instanceof RangeError) return { status: QM_SQE_STATUS_DST_TOO_SMALL, out: undefined };
         throw e;
@@ -74,7 +82,7 @@ function runZip(job: QmJobInput): QmJobResult {
   return { status: QM_SQE_STATUS_BAD_OPCODE, out: undefined };
 }
 
-function runSec(job: QmJobInput): QmJobResult {
+function runSec(backend: QmEngineBackend, job: QmJobInput): QmJobResult {
   const { opcode } = job;
   try {
     switch (opcode) {
@@ -82,18 +90,13 @@ function runSec(job: QmJobInput): QmJobResult {
       case QM_SQE_OP_SEC_AES_CBC_DEC: {
         if (job.key.length !== 16 || job.iv.length !== 16)
           return { status: QM_SQE_STATUS_BAD_INPUT, out: undefined };
-        const c =
-          opcode === QM_SQE_OP_SEC_AES_CBC_ENC
-            ? createCipheriv('aes-128-cbc', job.key, job.iv)
-            : createDecipheriv('aes-128-cbc', job.key, job.iv);
-        const a = c.update(job.src);
-        const b = c.final();
-        return fitOutput(concat(a, b), job.dstLen);
+        const encrypt = opcode === QM_SQE_OP_SEC_AES_CBC_ENC;
+        return fitOutput(backend.aes128Cbc(encrypt, job.key, job.iv, job.src), job.dstLen);
       }
       case QM_SQE_OP_SEC_SHA256:
-        return fitOutput(createHash('sha256').update(job.src).digest(), job.dstLen);
+        return fitOutput(backend.sha256(job.src), job.dstLen);
       case QM_SQE_OP_SEC_HMAC_SHA256:
-        return fitOutput(createHmac('sha256', job.key).update(job.src).digest(), job.dstLen);
+        return fitOutput(backend.hmacSha256(job.key, job.src), job.dstLen);
       default:
         return { status: QM_SQE_STATUS_BAD_OPCODE, out: undefined };
     }
@@ -127,21 +130,11 @@ export function modPow(base: bigint, exp: bigint, m: bigint): bigint {
 
 function toBigInt(bytes: Uint8Array): bigint {
   if (bytes.length === 0) return 0n;
-  return BigInt(`0x${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('hex')}`);
+  return BigInt(`0x${bytesToHex(bytes)}`);
 }
 
 function fromBigInt(v: bigint, len: number): Uint8Array {
-  const hex = v.toString(16).padStart(len * 2, '0');
-  return Uint8Array.from(Buffer.from(hex, 'hex'));
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  if (b.length === 0) return a;
-  if (a.length === 0) return b;
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a, 0);
-  out.set(b, a.length);
-  return out;
+  return hexToBytes(v.toString(16).padStart(len * 2, '0'));
 }
 
 export { EMPTY as EMPTY_BYTES };

@@ -1,6 +1,15 @@
-export { EMPTY_BYTES, modPow, type QmJobInput, type QmJobResult, runEngineJob } from './engines.js';
+export type { QmEngineBackend } from './engine-backend.js';
+export {
+  EMPTY_BYTES,
+  modPow,
+  type QmJobInput,
+  type QmJobResult,
+  runEngineJob,
+  runEngineJobOn,
+} from './engines.js';
 export { type QmFault, type QmFaultKind, QmFaults } from './faults.js';
 export { DEFAULT_QM_LATENCIES, jobLatencyUs, type QmLatencies } from './latencies.js';
+export { platformEngineBackend } from './platform-engine-backend.js';
 export { QmBar2, QmBar4 } from './qm-bars.js';
 export { QmDevice, type QmDeviceOptions } from './qm-device.js';
 export { qmRingDoorbell } from './qm-doorbell.js';

@@ -11,18 +11,22 @@ import { QM_EQC_PHASE_SHIFT, QM_EQE_SIZE, qmEqcDepth } from '../regs/contexts.js
 export class QmEventQueue {
   readonly image = new Uint32Array(7);
 
+  /** Consumer index (dw0 low half), written by the driver's EQ/AEQ doorbell. */
   get head(): number {
     return this.image[0]! & 0xffff;
   }
 
+  /** Set the consumer index (dw0 low half). */
   set head(v: number) {
     this.image[0] = ((this.image[0]! & 0xffff_0000) | (v & 0xffff)) >>> 0;
   }
 
+  /** Producer index (dw0 high half), advanced by the hardware per event. */
   get tail(): number {
     return this.image[0]! >>> 16;
   }
 
+  /** Set the producer index (dw0 high half). */
   set tail(v: number) {
     this.image[0] = ((this.image[0]! & 0xffff) | ((v & 0xffff) << 16)) >>> 0;
   }
@@ -32,10 +36,12 @@ export class QmEventQueue {
     return this.image[2]! * 0x1_0000_0000 + this.image[1]!;
   }
 
+  /** Ring entries (dw6 low bits + 1). */
   get depth(): number {
     return qmEqcDepth(this.image[6]!);
   }
 
+  /** The phase the next event is written with (dw6 bit 16); toggles when the tail wraps. */
   get phase(): number {
     return (this.image[6]! >>> QM_EQC_PHASE_SHIFT) & 1;
   }
@@ -84,6 +90,7 @@ export class QmEventQueue {
     return out;
   }
 
+  /** Clear the context image (function-level reset). */
   reset(): void {
     this.image.fill(0);
   }

@@ -133,6 +133,7 @@ export class QmFunction {
     this.irqTracks = vectors.map((v) => device.clock.track(`qm fun ${fun} irq ${v}`));
   }
 
+  /** True for QM function 0, the PF. */
   get isPf(): boolean {
     return this.fun === 0;
   }

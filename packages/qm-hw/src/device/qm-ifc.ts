@@ -100,6 +100,7 @@ export class QmIfc {
     this.setBit('source', fun, false);
   }
 
+  /** Clear every ready and source bit and the target (PF function-level reset). */
   reset(): void {
     this.readyLo = this.readyHi = this.sourceLo = this.sourceHi = this.cfg = 0;
   }

@@ -54,6 +54,7 @@ export class QmMailbox {
 
   constructor(private readonly fn: QmFunction) {}
 
+  /** Whether a command is in progress (bit 13 of the mailbox's first word). */
   get busy(): boolean {
     return (this.words[0]! & BUSY) !== 0;
   }

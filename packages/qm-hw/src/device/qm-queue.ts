@@ -1,5 +1,6 @@
 import { QM_CQ_FLAG_SHIFT, QM_CQ_PHASE_SHIFT, QM_SQ_SQE_SIZE_SHIFT, qmQcDepthV2 } from '../regs/contexts.js';
 import { QM_HW_V1 } from '../regs/versions.js';
+import { bytesToHex } from './bytes-hex.js';
 
 /** Plain view of one queue pair for snapshots. */
 export interface QmQueueState {
@@ -146,8 +147,8 @@ export class QmQueue {
             phase: this.cqPhase,
           }
         : null,
-      sqcRaw: this.hasSqc ? Buffer.from(this.currentSqc()).toString('hex') : null,
-      cqcRaw: this.hasCqc ? Buffer.from(this.currentCqc()).toString('hex') : null,
+      sqcRaw: this.hasSqc ? bytesToHex(this.currentSqc()) : null,
+      cqcRaw: this.hasCqc ? bytesToHex(this.currentCqc()) : null,
     };
   }
 }

@@ -54,6 +54,7 @@ export class QmVftTable {
     return offset >= QM_VFT_CFG_OP_ENABLE && offset <= QM_VFT_CFG_RDY;
   }
 
+  /** A 32-bit read of one of the VFT configuration registers (0 for any other offset). */
   readl(offset: number): number {
     switch (offset) {
       case QM_VFT_CFG_OP_WR:
@@ -73,6 +74,7 @@ export class QmVftTable {
     }
   }
 
+  /** A 32-bit write of a VFT configuration register; `QM_VFT_CFG_OP_ENABLE` starts the operation. */
   writel(offset: number, value: number): void {
     switch (offset) {
       case QM_VFT_CFG_OP_WR:

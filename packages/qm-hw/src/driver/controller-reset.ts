@@ -32,6 +32,7 @@ export const QM_RESET_WAIT_TIMEOUT = 400;
  * device model's `QmDevice.softReset`).
  */
 export interface QmSoftResetPort {
+  /** Reset the whole chip: every function's queues, contexts and registers back to their reset values. */
   softReset(): void;
 }
 

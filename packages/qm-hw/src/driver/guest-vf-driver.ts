@@ -156,8 +156,9 @@ export interface GuestJobError {
   readonly failedAt: number;
 }
 
-/** How often and how long a VF looks for the PF's QM_PF_RESET_DONE (`QM_VF_RESET_WAIT_US`, `_CNT`). */
+/** µs between a VF's looks for the PF's QM_PF_RESET_DONE (`QM_VF_RESET_WAIT_US`, qm.c). */
 export const QM_VF_RESET_WAIT_US = 20_000;
+/** How many times a VF looks for the PF's QM_PF_RESET_DONE before giving up (`QM_VF_RESET_WAIT_CNT`, qm.c). */
 export const QM_VF_RESET_WAIT_CNT = 3000;
 
 const QM_FLAGS: readonly QmState[] = ['INIT', 'START', 'CLOSE', 'STOP'];

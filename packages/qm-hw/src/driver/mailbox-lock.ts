@@ -37,6 +37,7 @@ export class MailboxLock {
     return true;
   }
 
+  /** Release the lock (`mutex_unlock`). */
   unlock(): void {
     this.held = false;
   }

@@ -50,7 +50,9 @@ export interface QmFunctionPort {
   readonly bar2: MmioRegion;
   readonly bar4?: MmioRegion;
   readonly pci: { readonly deviceId: number; readonly revision: number };
+  /** Where the function's DMA goes (`QmFunction.setDmaPort`). */
   setDmaPort(port: DmaPort): void;
+  /** Who receives the function's interrupt vectors (`QmFunction.setInterruptHandler`). */
   setInterruptHandler(handler: (vector: number) => void): void;
 }
 
@@ -60,6 +62,7 @@ export interface QmFunctionPort {
  */
 export interface QmDevicePort extends QmSoftResetPort {
   readonly pf: QmFunctionPort;
+  /** Create `n` VFs and return them (`QmDevice.sriovEnable`). */
   sriovEnable(n: number): readonly QmFunctionPort[];
 }
 

@@ -92,6 +92,7 @@ export interface VfioRegionInfo {
 export interface VfioUserMapping extends MmioRegion {
   /** False after {@link munmap}. */
   readonly isMapped: boolean;
+  /** `munmap(2)`: drop the mapping; later accesses through it fail. */
   munmap(): void;
 }
 

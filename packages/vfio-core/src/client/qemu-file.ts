@@ -10,9 +10,22 @@ import { KernelError } from '@vfio-sim/platform';
  * QEMU's VFIO section markers (hw/vfio/migration.c): big-endian u64 tags inside a device's sections of
  * the migration stream.
  */
+/** QEMU `VFIO_MIG_FLAG_END_OF_STATE` (hw/vfio/migration.c): 0xffffffffef100001, ends a device section. */
 export const VFIO_MIG_FLAG_END_OF_STATE = 0xffff_ffff_ef10_0001n;
+/**
+ * QEMU `VFIO_MIG_FLAG_DEV_CONFIG_STATE` (hw/vfio/migration.c): 0xffffffffef100002, starts the device's
+ * config (PCI) state.
+ */
 export const VFIO_MIG_FLAG_DEV_CONFIG_STATE = 0xffff_ffff_ef10_0002n;
+/**
+ * QEMU `VFIO_MIG_FLAG_DEV_SETUP_STATE` (hw/vfio/migration.c): 0xffffffffef100003, starts the setup section
+ * `save_setup` writes.
+ */
 export const VFIO_MIG_FLAG_DEV_SETUP_STATE = 0xffff_ffff_ef10_0003n;
+/**
+ * QEMU `VFIO_MIG_FLAG_DEV_DATA_STATE` (hw/vfio/migration.c): 0xffffffffef100004, starts device data: a
+ * big-endian u64 size, then that many bytes.
+ */
 export const VFIO_MIG_FLAG_DEV_DATA_STATE = 0xffff_ffff_ef10_0004n;
 /** QEMU 8.1+: the initial (pre-copy) data has been sent; the destination may approve switchover. */
 export const VFIO_MIG_FLAG_DEV_INIT_DATA_SENT = 0xffff_ffff_ef10_0005n;

@@ -38,5 +38,11 @@ export {
   vfioPciCoreRemove,
   vfioPciCoreUnregisterDevice,
 } from './register.js';
-export { VfioPciCoreDevice, type VfioPciCoreDeviceOptions } from './vfio-pci-core-device.js';
+export {
+  type VfioOpsStyle,
+  VfioPciCoreDevice,
+  type VfioPciCoreDeviceOptions,
+  type VfioPciRegion,
+  type VfioPciRegionOps,
+} from './vfio-pci-core-device.js';
 export { vfioPciDriver } from './vfio-pci-driver.js';

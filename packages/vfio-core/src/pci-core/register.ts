@@ -39,7 +39,7 @@ export function vfioPciCoreUnregisterDevice(vdev: VfioPciCoreDevice): void {
 /** Options of {@link vfioPciCoreProbe}. */
 export interface VfioPciCoreProbeOptions<D extends VfioPciCoreDevice> extends VfioPciCoreDeviceOptions {
   /** Build the driver's device (a subclass of VfioPciCoreDevice); default `new VfioPciCoreDevice(...)`. */
-  readonly create?: (pdev: PciDev, ops: VfioDeviceOps, options: VfioPciCoreDeviceOptions) => D;
+  readonly create?: (pdev: PciDev, ops: VfioDeviceOps<D>, options: VfioPciCoreDeviceOptions) => D;
 }
 
 /**
@@ -49,7 +49,7 @@ export interface VfioPciCoreProbeOptions<D extends VfioPciCoreDevice> extends Vf
  */
 export function vfioPciCoreProbe<D extends VfioPciCoreDevice = VfioPciCoreDevice>(
   pdev: PciDev,
-  ops: VfioDeviceOps,
+  ops: VfioDeviceOps<D>,
   options: VfioPciCoreProbeOptions<D> = {},
 ): D {
   const devOptions: VfioPciCoreDeviceOptions =

@@ -1,31 +1,84 @@
 import { KernelError } from '@vfio-sim/platform';
 
-/** Standard config header offsets (include/uapi/linux/pci_regs.h). */
+// Standard config header offsets (include/uapi/linux/pci_regs.h).
+/** `PCI_VENDOR_ID` (include/uapi/linux/pci_regs.h): config offset 0x00, 16-bit vendor id. */
 export const PCI_VENDOR_ID = 0x00;
+/** `PCI_DEVICE_ID` (include/uapi/linux/pci_regs.h): config offset 0x02, 16-bit device id. */
 export const PCI_DEVICE_ID = 0x02;
+/**
+ * `PCI_COMMAND` (include/uapi/linux/pci_regs.h): config offset 0x04, the 16-bit command register (decode
+ * enables, bus mastering, INTx disable).
+ */
 export const PCI_COMMAND = 0x04;
+/** `PCI_STATUS` (include/uapi/linux/pci_regs.h): config offset 0x06, the 16-bit status register. */
 export const PCI_STATUS = 0x06;
+/**
+ * `PCI_REVISION_ID` (include/uapi/linux/pci_regs.h): config offset 0x08, the revision (the HiSilicon QM
+ * version: 0x20/0x21/0x30).
+ */
 export const PCI_REVISION_ID = 0x08;
+/**
+ * `PCI_CLASS_PROG` (include/uapi/linux/pci_regs.h): config offset 0x09, the programming interface byte of
+ * the class code.
+ */
 export const PCI_CLASS_PROG = 0x09;
+/**
+ * `PCI_CLASS_DEVICE` (include/uapi/linux/pci_regs.h): config offset 0x0a, base class and subclass (16 bits).
+ */
 export const PCI_CLASS_DEVICE = 0x0a;
+/**
+ * `PCI_CACHE_LINE_SIZE` (include/uapi/linux/pci_regs.h): config offset 0x0c, cache line size in dwords
+ * (writable).
+ */
 export const PCI_CACHE_LINE_SIZE = 0x0c;
+/** `PCI_LATENCY_TIMER` (include/uapi/linux/pci_regs.h): config offset 0x0d, the latency timer (writable). */
 export const PCI_LATENCY_TIMER = 0x0d;
+/**
+ * `PCI_HEADER_TYPE` (include/uapi/linux/pci_regs.h): config offset 0x0e, header layout (0 = normal
+ * function).
+ */
 export const PCI_HEADER_TYPE = 0x0e;
+/** `PCI_BASE_ADDRESS_0` (include/uapi/linux/pci_regs.h): config offset 0x10, BAR 0; BAR n is at 0x10 + 4n. */
 export const PCI_BASE_ADDRESS_0 = 0x10;
+/** `PCI_SUBSYSTEM_VENDOR_ID` (include/uapi/linux/pci_regs.h): config offset 0x2c, subsystem vendor id. */
 export const PCI_SUBSYSTEM_VENDOR_ID = 0x2c;
+/** `PCI_SUBSYSTEM_ID` (include/uapi/linux/pci_regs.h): config offset 0x2e, subsystem id. */
 export const PCI_SUBSYSTEM_ID = 0x2e;
+/** `PCI_ROM_ADDRESS` (include/uapi/linux/pci_regs.h): config offset 0x30, the expansion ROM base address. */
 export const PCI_ROM_ADDRESS = 0x30;
+/**
+ * `PCI_INTERRUPT_LINE` (include/uapi/linux/pci_regs.h): config offset 0x3c, the interrupt line (writable
+ * scratch for firmware).
+ */
 export const PCI_INTERRUPT_LINE = 0x3c;
+/**
+ * `PCI_INTERRUPT_PIN` (include/uapi/linux/pci_regs.h): config offset 0x3d, the INTx pin used (0 = none, 1–4
+ * = INTA–INTD).
+ */
 export const PCI_INTERRUPT_PIN = 0x3d;
 
-/** PCI_COMMAND bits. */
+// PCI_COMMAND bits.
+/** `PCI_COMMAND_IO` (include/uapi/linux/pci_regs.h): command bit 0x1, respond to I/O space accesses. */
 export const PCI_COMMAND_IO = 0x1;
+/**
+ * `PCI_COMMAND_MEMORY` (include/uapi/linux/pci_regs.h): command bit 0x2, respond to memory space accesses
+ * (BAR decode).
+ */
 export const PCI_COMMAND_MEMORY = 0x2;
+/**
+ * `PCI_COMMAND_MASTER` (include/uapi/linux/pci_regs.h): command bit 0x4, bus mastering: the function may
+ * issue DMA.
+ */
 export const PCI_COMMAND_MASTER = 0x4;
+/**
+ * `PCI_COMMAND_INTX_DISABLE` (include/uapi/linux/pci_regs.h): command bit 0x400, the function must not
+ * assert INTx.
+ */
 export const PCI_COMMAND_INTX_DISABLE = 0x400;
 
-/** `PCI_CFG_SPACE_SIZE` (conventional) and `PCI_CFG_SPACE_EXP_SIZE` (PCIe extended). */
+/** `PCI_CFG_SPACE_SIZE` (include/linux/pci.h): 256, the size of conventional PCI config space. */
 export const PCI_CFG_SPACE_SIZE = 256;
+/** `PCI_CFG_SPACE_EXP_SIZE` (include/linux/pci.h): 4096, the size of PCIe extended config space. */
 export const PCI_CFG_SPACE_EXP_SIZE = 4096;
 
 /** BAR address bits: memory space, 32-bit (the model's BARs are all 32-bit memory BARs). */

@@ -308,7 +308,9 @@ export interface PciErrorHandlers {
 export interface PciDriver {
   readonly name: string;
   readonly idTable: readonly PciDeviceId[];
+  /** Bind to `pdev`, matched by `id` (`struct pci_driver.probe`); throw a KernelError to refuse. */
   probe(pdev: PciDev, id: PciDeviceId): void;
+  /** Unbind from `pdev` (`struct pci_driver.remove`). */
   remove?(pdev: PciDev): void;
   /** `sriov_configure`: enable `numVfs` VFs (0 = disable); returns the number enabled. */
   sriovConfigure?(pdev: PciDev, numVfs: number): number;

@@ -9,15 +9,40 @@ export const VFIO_REGION_INFO_FLAG_MMAP = 1 << 2;
 /** `VFIO_REGION_INFO_FLAG_CAPS`: a capability chain follows (at `cap_offset`). */
 export const VFIO_REGION_INFO_FLAG_CAPS = 1 << 3;
 
-/** Capability ids of the region-info chain. */
+// Capability ids of the region-info chain.
+/**
+ * `VFIO_REGION_INFO_CAP_SPARSE_MMAP` (include/uapi/linux/vfio.h): capability id 1, the region is mmap-able
+ * only in the areas listed (`struct vfio_region_info_cap_sparse_mmap`).
+ */
 export const VFIO_REGION_INFO_CAP_SPARSE_MMAP = 1;
+/**
+ * `VFIO_REGION_INFO_CAP_TYPE` (include/uapi/linux/vfio.h): capability id 2, the type and subtype of a
+ * device-specific region (`struct vfio_region_info_cap_type`).
+ */
 export const VFIO_REGION_INFO_CAP_TYPE = 2;
+/**
+ * `VFIO_REGION_INFO_CAP_MSIX_MAPPABLE` (include/uapi/linux/vfio.h): capability id 3, the BAR holding the
+ * MSI-X table may be mmapped whole.
+ */
 export const VFIO_REGION_INFO_CAP_MSIX_MAPPABLE = 3;
 
-/** Region types (TYPE capability). */
+// Region types (TYPE capability).
+/**
+ * `VFIO_REGION_TYPE_PCI_VENDOR_TYPE` (include/uapi/linux/vfio.h): bit 31 of a region type, set for
+ * vendor-defined types (the low 16 bits are the PCI vendor id).
+ */
 export const VFIO_REGION_TYPE_PCI_VENDOR_TYPE = 1 << 31;
+/**
+ * `VFIO_REGION_TYPE_PCI_VENDOR_MASK` (include/uapi/linux/vfio.h): 0xffff, the vendor id bits of a
+ * vendor-defined region type.
+ */
 export const VFIO_REGION_TYPE_PCI_VENDOR_MASK = 0xffff;
+/**
+ * `VFIO_REGION_TYPE_GFX` (include/uapi/linux/vfio.h): region type 1, graphics (e.g. the EDID region of mdev
+ * vGPUs).
+ */
 export const VFIO_REGION_TYPE_GFX = 1;
+/** `VFIO_REGION_TYPE_CCW` (include/uapi/linux/vfio.h): region type 2, s390 channel I/O (vfio-ccw). */
 export const VFIO_REGION_TYPE_CCW = 2;
 /** The v1 migration region type (named `VFIO_REGION_TYPE_MIGRATION` before v5.18; same value). */
 export const VFIO_REGION_TYPE_MIGRATION_DEPRECATED = 3;

@@ -123,7 +123,7 @@ describe('registration checks (vfio_pci_core_register_device)', () => {
     host.unbind(vf);
     expect(
       errnoOf(() =>
-        vfioPciCoreProbe(vf, FIXTURE_OPS, {
+        vfioPciCoreProbe<VfioPciCoreDevice>(vf, FIXTURE_OPS, {
           create: (p, o) => {
             const d = new VfioPciCoreDevice(p, o);
             d.migOps = full;

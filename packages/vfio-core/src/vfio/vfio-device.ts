@@ -56,6 +56,7 @@ export class VfioDevice {
     return this.migrationFlags;
   }
 
+  /** Set the `migration_flags` (VFIO_MIGRATION_*) the device reports. */
   set migFlags(flags: number) {
     this.migrationFlags = flags;
   }

@@ -114,6 +114,7 @@ export class Guest {
     return new Guest(vm, prng);
   }
 
+  /** The guest's name (its VMs' name on every host). */
   get name(): string {
     return this.current.name;
   }

@@ -1,6 +1,6 @@
-import { createCipheriv, createHash, createHmac } from 'node:crypto';
 import { KernelError, type Prng } from '@vfio-sim/platform';
 import {
+  platformEngineBackend,
   QM_SQE_OP_SEC_AES_CBC_ENC,
   QM_SQE_OP_SEC_HMAC_SHA256,
   QM_SQE_OP_SEC_SHA256,
@@ -24,8 +24,9 @@ const AES_BLOCK_BYTES = 16;
  * SEC jobs: a seeded mix (one in three each) of AES-128-CBC encryption with PKCS#7 padding
  * (QM_SQE_OP_SEC_AES_CBC_ENC: random key and IV), SHA-256 (QM_SQE_OP_SEC_SHA256) and HMAC-SHA-256
  * (QM_SQE_OP_SEC_HMAC_SHA256: a random key of 16..64 bytes) over random input; each output is checked
- * against node:crypto (`createCipheriv('aes-128-cbc')`, `createHash`, `createHmac`) on the same
- * input, key and IV.
+ * against the platform's crypto on the same input, key and IV — node:crypto (`createCipheriv
+ * ('aes-128-cbc')`, `createHash`, `createHmac`) in Node, @noble/ciphers and @noble/hashes in a browser
+ * build (qm-hw's `platformEngineBackend`, byte-identical by qm-hw's property test).
  *
  * Kernel counterpart: hisi_sec2's skcipher "cbc(aes)" and ahash "sha256" / "hmac(sha256)" requests.
  * @throws KernelError EINVAL for an empty or negative size range; `expected` throws EINVAL for an opcode
@@ -54,14 +55,12 @@ export function secJobs(options: SecJobsOptions = {}): WorkloadJobs {
     },
     expected: (job: QmJob) => {
       switch (job.opcode) {
-        case QM_SQE_OP_SEC_AES_CBC_ENC: {
-          const c = createCipheriv('aes-128-cbc', job.key!, job.iv!);
-          return Buffer.concat([c.update(job.input), c.final()]);
-        }
+        case QM_SQE_OP_SEC_AES_CBC_ENC:
+          return platformEngineBackend.aes128Cbc(true, job.key!, job.iv!, job.input);
         case QM_SQE_OP_SEC_SHA256:
-          return createHash('sha256').update(job.input).digest();
+          return platformEngineBackend.sha256(job.input);
         case QM_SQE_OP_SEC_HMAC_SHA256:
-          return createHmac('sha256', job.key!).update(job.input).digest();
+          return platformEngineBackend.hmacSha256(job.key!, job.input);
         default:
           throw new KernelError(
             'EINVAL',

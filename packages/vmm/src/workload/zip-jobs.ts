@@ -1,6 +1,5 @@
-import { deflateRawSync } from 'node:zlib';
 import { KernelError, type Prng } from '@vfio-sim/platform';
-import { QM_SQE_OP_ZIP_DEFLATE, type QmJob } from '@vfio-sim/qm-hw';
+import { platformEngineBackend, QM_SQE_OP_ZIP_DEFLATE, type QmJob } from '@vfio-sim/qm-hw';
 import type { WorkloadJobs } from './workload.js';
 
 /** Options of {@link zipDeflateJobs}. */
@@ -37,7 +36,8 @@ const WORDS = [
 /**
  * ZIP jobs: raw deflate (QM_SQE_OP_ZIP_DEFLATE) of seeded pseudo-text (words of a small vocabulary,
  * so the engine has something to compress; sizes drawn from the seed), each output checked against
- * node:zlib's `deflateRawSync` on the same input.
+ * node:zlib's `deflateRawSync` on the same input (pako's in a browser build: qm-hw's
+ * `platformEngineBackend`).
  *
  * Kernel counterpart: hisi_zip's acomp "deflate" requests.
  * @throws KernelError EINVAL for an empty or negative size range.
@@ -55,7 +55,7 @@ export function zipDeflateJobs(options: ZipJobsOptions = {}): WorkloadJobs {
       opcode: QM_SQE_OP_ZIP_DEFLATE,
       input: pseudoText(prng, minBytes, maxBytes),
     }),
-    expected: (job: QmJob) => deflateRawSync(job.input),
+    expected: (job: QmJob) => platformEngineBackend.deflateRaw(job.input),
   };
 }
 
