@@ -118,6 +118,8 @@ export async function startLiveServer(options: LiveServerOptions): Promise<LiveS
         return html(200, livePageHtml(model?.title ?? options.title, speed));
       case '/events':
         return events(req, res, url.searchParams);
+      case '/favicon.ico':
+        return res.writeHead(204).end();
       case '/report.html':
         return model === null ? html(503, 'the run is not finished yet') : html(200, renderReportHtml(model));
       default:

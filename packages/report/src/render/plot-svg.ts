@@ -15,7 +15,7 @@ export function plotSvg(options: Plot.PlotOptions): string {
   const chart = Plot.plot({
     width: CHART_WIDTH,
     ...options,
-    document: document as unknown as Plot.PlotOptions['document'],
+    document: document as unknown as NonNullable<Plot.PlotOptions['document']>,
   });
   return chart.outerHTML;
 }
