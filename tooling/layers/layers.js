@@ -30,9 +30,24 @@ export const LAYERS = [
     ],
   },
   {
+    name: 'report',
+    dir: 'packages/report',
+    mayImport: [
+      'vmm',
+      'hisi-acc-vfio-pci',
+      'migration-v1',
+      'migration-v2',
+      'vfio-core',
+      'iommufd',
+      'qm-hw',
+      'platform',
+    ],
+  },
+  {
     name: 'harness',
     dir: 'apps/harness',
     mayImport: [
+      'report',
       'vmm',
       'hisi-acc-vfio-pci',
       'migration-v1',
