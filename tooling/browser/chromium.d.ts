@@ -6,7 +6,7 @@ export type { BrowserContext, Page };
 export declare const CHROMIUM_PATH: string;
 /** Headless, no sandbox, nothing that reaches the network on its own. */
 export declare const CHROMIUM_ARGS: readonly string[];
-/** Why browser tests cannot run here, naming the missing binary; null when chromium is there. */
+/** Why browser tests cannot run here, naming the missing binary; null when chromium is there. Throws in CI. */
 export declare function chromiumMissing(): string | null;
 /** Chromium headless with a fresh profile; `close()` ends it and removes the profile. */
 export declare function launchChromium(

@@ -21,6 +21,8 @@ export const CHROMIUM_ARGS = [
 
 /**
  * Why browser tests cannot run here, in words naming the missing binary; null when chromium is there.
+ * In CI (`CI` set) a missing chromium is no reason to skip: CI must have it (.ci/run installs it), so
+ * this throws instead and the test file fails, saying why.
  * @returns {string | null}
  */
 export function chromiumMissing() {
@@ -28,7 +30,9 @@ export function chromiumMissing() {
     accessSync(CHROMIUM_PATH, constants.X_OK);
     return null;
   } catch {
-    return `${CHROMIUM_PATH} is missing (Debian: apt-get install -y chromium; .ci/run installs it): browser tests skipped`;
+    const why = `${CHROMIUM_PATH} is missing (Debian: apt-get install -y chromium; .ci/run installs it)`;
+    if (process.env.CI) throw new Error(`${why}: CI must run the browser tests`);
+    return `${why}: browser tests skipped`;
   }
 }
 
