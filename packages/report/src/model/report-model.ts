@@ -1,5 +1,11 @@
 import type { ChromeTrace } from '@vfio-sim/platform';
-import type { MigrationPhaseName, MigrationProtocol, RamRound } from '@vfio-sim/vmm';
+import {
+  type DeviceMigrationReport,
+  MIGRATION_PHASES,
+  type MigrationPhaseName,
+  type MigrationProtocol,
+  type RamRound,
+} from '@vfio-sim/vmm';
 
 /** The version tag of {@link ReportModel}; a renderer refuses a model of another version. */
 export const REPORT_MODEL_FORMAT = 'vfio-sim-report/1';
@@ -24,7 +30,7 @@ export interface TimelineInterval {
    * name (v1 `pre-copy`, v2 `PRE_COPY`, …), `RAM round 2`, the fault's kind.
    */
   readonly label: string;
-  /** The colour group (a device state's v2 name, a phase, `running` …), one of {@link TIMELINE_CATEGORIES}. */
+  /** The colour group (a device state's v2 name, a phase, `running` …). */
   readonly category: TimelineCategory;
   readonly startUs: number;
   readonly endUs: number;
@@ -47,20 +53,31 @@ export interface TimelineMark {
 }
 
 /**
- * The colour groups of the timeline, in legend order: the VM's three conditions, the migration phases,
+ * A colour group of the timeline: the VM's three conditions, the migration phases (and a failed one),
  * the RAM rounds, the device states (by their v2 names; v1's `pre-copy` is `PRE_COPY` …) and faults.
  */
-export const TIMELINE_CATEGORIES = [
+export type TimelineCategory =
+  | 'running'
+  | 'stopped'
+  | 'incoming'
+  | MigrationPhaseName
+  | 'failed phase'
+  | 'RAM round'
+  | 'RAM final round'
+  | 'RUNNING'
+  | 'PRE_COPY'
+  | 'STOP_COPY'
+  | 'STOP'
+  | 'RESUMING'
+  | 'ERROR'
+  | 'fault';
+
+/** The timeline's colour groups in legend order. */
+export const TIMELINE_CATEGORIES: readonly TimelineCategory[] = [
   'running',
   'stopped',
   'incoming',
-  'setup',
-  'pre-copy',
-  'stop',
-  'stop-and-copy',
-  'guest memory',
-  'resume',
-  'cleanup',
+  ...MIGRATION_PHASES,
   'failed phase',
   'RAM round',
   'RAM final round',
@@ -71,10 +88,7 @@ export const TIMELINE_CATEGORIES = [
   'RESUMING',
   'ERROR',
   'fault',
-] as const;
-
-/** One of {@link TIMELINE_CATEGORIES}. */
-export type TimelineCategory = (typeof TIMELINE_CATEGORIES)[number];
+];
 
 /** The window in which the guest was stopped: its VM stopped on the source → running on the destination. */
 export interface DowntimeWindow {
@@ -114,15 +128,8 @@ export interface StreamSection {
 }
 
 /** One device's part in the stream. */
-export interface StreamDevice {
-  readonly model: string;
-  readonly source: string;
-  readonly destination: string;
-  readonly deviceBytesSaved: number;
-  readonly deviceBytesLoaded: number;
-  readonly streamBytes: number;
-  readonly precopyIterations: number;
-  /** The states walked on each side (client step → state), consecutive repeats collapsed. */
+export interface StreamDevice extends Omit<DeviceMigrationReport, 'sourceStates' | 'destinationStates'> {
+  /** The states walked on each side, consecutive repeats collapsed. */
   readonly sourceStates: readonly string[];
   readonly destinationStates: readonly string[];
 }

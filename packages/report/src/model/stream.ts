@@ -35,13 +35,7 @@ export function buildStream(
     );
   const devices = (report.migration?.devices ?? []).map(
     (d): StreamDevice => ({
-      model: d.model,
-      source: d.source,
-      destination: d.destination,
-      deviceBytesSaved: d.deviceBytesSaved,
-      deviceBytesLoaded: d.deviceBytesLoaded,
-      streamBytes: d.streamBytes,
-      precopyIterations: d.precopyIterations,
+      ...d,
       sourceStates: walkedStates(d.sourceStates),
       destinationStates: walkedStates(d.destinationStates),
     }),
