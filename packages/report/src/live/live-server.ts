@@ -71,7 +71,7 @@ export async function startLiveServer(options: LiveServerOptions): Promise<LiveS
         viewers.delete(v);
         return;
       }
-      send(v, 'frame', { at, endUs: m.span.endUs, sections: reportSections(reportAt(m, at)) });
+      send(v, 'frame', { at, endUs: m.span.endUs, sections: reportSections(reportAt(m, at), m) });
       v.timer = setTimeout(tick, FRAME_INTERVAL_MS);
     };
     tick();

@@ -22,13 +22,15 @@ const chart = (svg: string, label: string) =>
  * The page's sections, rendered from the model: the verdict with the proof, the key figures, the
  * timeline of both hosts, the RAM rounds, the downtime comparison, the device-state stream, the jobs,
  * the faults (when there were any) and the trace. The static report and the live view show the same
- * sections; the live view replaces each one's HTML as the run plays (a model cut by `reportAt`).
+ * sections; the live view replaces each one's HTML as the run plays (a model cut by `reportAt`), with
+ * the whole run as `layout`: the charts keep the whole run's rows, rounds and sections, so they fill
+ * in as it plays instead of changing shape.
  */
-export function reportSections(model: ReportModel): ReportSection[] {
+export function reportSections(model: ReportModel, layout: ReportModel = model): ReportSection[] {
   return SECTIONS.filter((s) => s.shown?.(model) ?? true).map((s) => ({
     id: s.id,
     heading: s.heading,
-    html: s.render(model),
+    html: s.render(model, layout),
   }));
 }
 
@@ -36,7 +38,7 @@ export function reportSections(model: ReportModel): ReportSection[] {
 const SECTIONS: readonly {
   readonly id: string;
   readonly heading: string;
-  readonly render: (m: ReportModel) => string;
+  readonly render: (m: ReportModel, layout: ReportModel) => string;
   readonly shown?: (m: ReportModel) => boolean;
 }[] = [
   { id: 'verdict', heading: 'Result', render: verdictHtml },
@@ -89,7 +91,7 @@ function summaryHtml(m: ReportModel): string {
   const items: [string, string][] = [
     ['protocol', m.protocol === 'v1' ? 'v1 (migration region)' : 'v2 (state machine, data fds)'],
     ['hosts', `${m.hosts.source} → ${m.hosts.destination}`],
-    ['outcome', m.at !== null ? (phaseAt(m) ?? '') : m.outcome],
+    m.at !== null ? ['now', phaseAt(m) ?? ''] : ['outcome', m.outcome],
     ['downtime', m.downtime !== null ? `${m.downtime.us} µs` : '—'],
     [
       'migration',
@@ -129,7 +131,7 @@ function timelineHtml(m: ReportModel): string {
   );
 }
 
-function ramHtml(m: ReportModel): string {
+function ramHtml(m: ReportModel, layout: ReportModel): string {
   const ram = m.ram;
   if (ram === null) return p(m.at !== null ? 'Not yet.' : 'The migration aborted before guest RAM moved.');
   if (ram.mode !== 'precopy')
@@ -154,8 +156,11 @@ function ramHtml(m: ReportModel): string {
       `Pages sent per round, and what the dirty sync after it found: CPU-dirty (the KVM-style log of the vCPUs' stores), ` +
         `DMA-dirty (the ${ram.iommuFormat} IOMMU's dirty bits, read by GET_DIRTY_BITMAP), in both, and left to send.`,
     ) +
-    chart(ramRoundsChart(ram), 'RAM rounds') +
-    chart(ramConvergenceChart(ram), 'expected downtime per round against the limit') +
+    chart(ramRoundsChart(ram, layout.ram?.rounds ?? ram.rounds), 'RAM rounds') +
+    chart(
+      ramConvergenceChart(ram, layout.ram?.rounds ?? ram.rounds),
+      'expected downtime per round against the limit',
+    ) +
     (m.at === null
       ? note(
           `${ram.converged ? 'Converged' : 'Did not converge'}: expected downtime ≤ ${ram.downtimeLimitUs} µs ` +
@@ -189,7 +194,7 @@ function downtimeHtml(m: ReportModel): string {
   );
 }
 
-function streamHtml(m: ReportModel): string {
+function streamHtml(m: ReportModel, layout: ReportModel): string {
   const s = m.stream;
   const total = s.sections.reduce((n, x) => n + x.sectionBytes, 0);
   const data = s.sections.reduce((n, x) => n + x.deviceBytes, 0);
@@ -224,12 +229,12 @@ function streamHtml(m: ReportModel): string {
       `${s.sections.length} vfio section(s), ${formatBytes(total)} on the stream: ${formatBytes(data)} of device state ` +
         `and ${formatBytes(total - data)} of QEMU's framing.`,
     ) +
-    chart(streamChart(s.sections), 'device-state stream sections') +
+    chart(streamChart(s.sections, layout.stream.sections), 'device-state stream sections') +
     devices
   );
 }
 
-function jobsHtml(m: ReportModel): string {
+function jobsHtml(m: ReportModel, layout: ReportModel): string {
   const j = m.jobs;
   const rows: [string, string | number][] = [
     ['submitted', j.submitted],
@@ -260,7 +265,7 @@ function jobsHtml(m: ReportModel): string {
       `Every job from its submission to its completion, one row each in submission order (the whole run, from 0 µs); ` +
         `the colour says where it completed, an outline marks the jobs in flight when the source vCPUs stopped.`,
     ) +
-    chart(jobsChart(m), 'every job from submission to completion') +
+    chart(jobsChart(m, layout.jobs.spans), 'every job from submission to completion') +
     htmlTable(['jobs', ''], rows, 'jobs') +
     losses
   );

@@ -14,20 +14,21 @@ export function jobOutcome(j: JobSpan): keyof typeof JOB_COLORS {
 /**
  * Every guest job as a bar from its submission to its completion, one row per job in submission
  * order, coloured by where it completed (a lost job runs to the end of the chart); the jobs in flight
- * when the source vCPUs stopped are outlined. Bars: `g.job-bars rect`.
+ * when the source vCPUs stopped are outlined. The rows are those of `rows` (default the model's jobs):
+ * the live view passes the whole run's, so rows do not move as jobs arrive. Bars: `g.job-bars rect`.
  */
-export function jobsChart(model: ReportModel): string {
+export function jobsChart(model: ReportModel, rows: readonly JobSpan[] = model.jobs.spans): string {
   const spans = model.jobs.spans;
-  const rows = spans.map((j) => `${j.driver} #${j.jobId}`);
+  const rowOf = (j: JobSpan) => `${j.driver} #${j.jobId}`;
   const endOf = (j: JobSpan) => j.completedUs ?? model.at ?? model.span.endUs;
   const domain = wholeRun(model);
   return plotSvg({
-    height: Math.min(640, Math.max(140, spans.length * 6 + 80)),
+    height: Math.min(640, Math.max(140, rows.length * 6 + 80)),
     marginTop: 28,
     marginLeft: 40,
     marginRight: 20,
     x: timeAxis(domain),
-    y: { domain: rows, axis: null, padding: 0.15 },
+    y: { domain: rows.map(rowOf), axis: null, padding: 0.15 },
     color: {
       legend: true,
       domain: Object.keys(JOB_COLORS),
@@ -38,7 +39,7 @@ export function jobsChart(model: ReportModel): string {
       Plot.barX(spans, {
         x1: 'submittedUs',
         x2: (j: JobSpan) => Math.max(endOf(j), j.submittedUs + 1),
-        y: (j: JobSpan) => `${j.driver} #${j.jobId}`,
+        y: rowOf,
         fill: jobOutcome,
         stroke: (j: JobSpan) => (j.inFlightAtStop ? 'currentColor' : 'none'),
         strokeWidth: 1,

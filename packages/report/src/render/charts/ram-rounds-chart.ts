@@ -18,9 +18,10 @@ export const roundLabel = (r: RamRound): string => (r.stopped ? 'final' : String
  * The RAM pre-copy rounds, a group of bars per round: pages sent, then what the dirty sync after it
  * found — CPU-dirty (the KVM-style log), DMA-dirty (the IOMMU's dirty bits), in both — and the pages
  * left. The last group is the round while stopped. Every bar has a `<title>` starting with its series
- * (`sent: 80 pages in round 0`); bars: `g.ram-rounds rect`.
+ * (`sent: 80 pages in round 0`); bars: `g.ram-rounds rect`. The groups are those of `layout` (default
+ * the rounds drawn): the live view passes the whole run's, so the chart fills in as rounds end.
  */
-export function ramRoundsChart(ram: RamView): string {
+export function ramRoundsChart(ram: RamView, layout: readonly RamRound[] = ram.rounds): string {
   const bars: RoundBar[] = ram.rounds.flatMap((r) => {
     const round = roundLabel(r);
     return [
@@ -32,12 +33,16 @@ export function ramRoundsChart(ram: RamView): string {
     ];
   });
   const series = Object.keys(RAM_COLORS) as (keyof typeof RAM_COLORS)[];
+  const most = Math.max(
+    1,
+    ...layout.map((r) => Math.max(r.pagesSent, r.cpuDirtyPages, r.dmaDirtyPages, r.remainingPages)),
+  );
   return plotSvg({
     height: 260,
     marginBottom: 36,
-    fx: { domain: ram.rounds.map(roundLabel), label: 'round', padding: 0.12 },
+    fx: { domain: layout.map(roundLabel), label: 'round', padding: 0.12 },
     x: { domain: series, axis: null, padding: 0.08 },
-    y: { label: 'pages', grid: true, nice: true },
+    y: { label: 'pages', grid: true, nice: true, domain: [0, most] },
     color: { legend: true, domain: series, range: series.map((s) => RAM_COLORS[s]) },
     marks: [
       Plot.barY(bars, {
@@ -55,14 +60,24 @@ export function ramRoundsChart(ram: RamView): string {
 
 /**
  * QEMU's convergence test per pre-copy round: the expected downtime (pages left / bandwidth) against
- * the downtime limit (`g.ram-limit line`). Points: `g.ram-expected circle`.
+ * the downtime limit (`g.ram-limit line`). Points: `g.ram-expected circle`. The x axis has the rounds
+ * of `layout` (default those drawn).
  */
-export function ramConvergenceChart(ram: RamView): string {
+export function ramConvergenceChart(ram: RamView, layout: readonly RamRound[] = ram.rounds): string {
   const running = ram.rounds.filter((r) => !r.stopped);
+  const expected = Math.max(
+    ram.downtimeLimitUs,
+    ...layout.map((r) => (r.stopped ? 0 : r.expectedDowntimeUs)),
+  );
   return plotSvg({
     height: 200,
-    x: { domain: running.map(roundLabel), label: 'round', type: 'point', padding: 0.5 },
-    y: { label: 'expected downtime (µs)', grid: true, nice: true, zero: true },
+    x: {
+      domain: layout.filter((r) => !r.stopped).map(roundLabel),
+      label: 'round',
+      type: 'point',
+      padding: 0.5,
+    },
+    y: { label: 'expected downtime (µs)', grid: true, nice: true, domain: [0, expected] },
     marks: [
       Plot.ruleY([ram.downtimeLimitUs], {
         stroke: '#d9480f',

@@ -15,20 +15,25 @@ interface SectionPart {
  * The device-state stream, section by section in stream order: each bar is one vfio section, its
  * device-state bytes (coloured by the phase it went out in) under QEMU's framing bytes. A device that
  * sends nothing in a pre-copy iteration still puts a section (framing only) on the stream.
- * Pieces: `g.stream-sections rect` (`<title>` `section N · part: B bytes`).
+ * Pieces: `g.stream-sections rect` (`<title>` `section N · part: B bytes`). The x axis and the colours
+ * are those of `layout` (default the sections drawn): the live view passes the whole run's.
  */
-export function streamChart(sections: readonly StreamSection[]): string {
+export function streamChart(
+  sections: readonly StreamSection[],
+  layout: readonly StreamSection[] = sections,
+): string {
   const name = (s: StreamSection) => `${s.index}`;
   const parts: SectionPart[] = sections.flatMap((s) => [
     { section: name(s), part: s.phase, bytes: s.deviceBytes, of: s },
     { section: name(s), part: 'QEMU framing', bytes: s.sectionBytes - s.deviceBytes, of: s },
   ]);
-  const phases = TIMELINE_CATEGORIES.filter((c) => sections.some((s) => s.phase === c));
+  const phases = TIMELINE_CATEGORIES.filter((c) => layout.some((s) => s.phase === c));
+  const most = Math.max(1, ...layout.map((s) => s.sectionBytes));
   return plotSvg({
     height: 220,
-    marginRight: Math.max(20, 900 - sections.length * 80),
-    x: { domain: sections.map(name), label: 'section (stream order)', padding: 0.25 },
-    y: { label: 'bytes', grid: true, nice: true },
+    marginRight: Math.max(20, 900 - layout.length * 80),
+    x: { domain: layout.map(name), label: 'section (stream order)', padding: 0.25 },
+    y: { label: 'bytes', grid: true, nice: true, domain: [0, most] },
     color: {
       legend: true,
       domain: [...phases, 'QEMU framing'],
