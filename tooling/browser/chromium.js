@@ -50,6 +50,9 @@ export async function launchChromium(options = {}) {
     headless: true,
     ...options,
   });
+  // Pages of a run that is still being computed on a loaded 2-core machine answer late: wait longer
+  // than playwright's 30 s before calling it a failure.
+  context.setDefaultTimeout(60_000);
   return {
     context,
     close: async () => {

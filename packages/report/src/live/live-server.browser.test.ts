@@ -47,7 +47,7 @@ describe.skipIf(missing !== null)(
       expect(await page.locator('#verdict').textContent()).toMatch(/t = \d+ µs of \d+ µs/);
       // faster: the page reconnects from where it was and plays on
       await page.selectOption('#speed', '50');
-      await page.waitForFunction(() => document.body.dataset.result !== undefined, null, { timeout: 30_000 });
+      await page.waitForFunction(() => document.body.dataset.result !== undefined);
       expect(await page.evaluate(() => document.body.dataset.result)).toBe('PASS');
       expect(await page.locator('.verdict').getAttribute('data-result')).toBe('PASS');
       expect(await page.locator('.verdict .proof').textContent()).toBe(model.proof.statement);

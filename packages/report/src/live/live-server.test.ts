@@ -11,32 +11,43 @@ beforeAll(() => {
   model = buildReportModel(reportInput({ protocol: 'v1' }));
 });
 
-/** The events of a Server-Sent Events stream, read until it ends (or `stopAfter` says so). */
-async function readEvents(url: string, stopAfter?: (events: { event: string; data: unknown }[]) => boolean) {
+/** One event of a Server-Sent Events stream. */
+interface SseEvent {
+  readonly event: string;
+  readonly data: unknown;
+}
+
+/** A Server-Sent Events stream, read event by event (`next()` is null once the server ended it). */
+async function openEvents(url: string) {
   const res = await fetch(url);
   expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
   const reader = (res.body as ReadableStream<Uint8Array>).getReader();
   const decoder = new TextDecoder();
-  const events: { event: string; data: unknown }[] = [];
   let buffer = '';
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    buffer += decoder.decode(value, { stream: true });
-    for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
-      const block = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      const event = /^event: (.*)$/m.exec(block)?.[1] ?? 'message';
-      const data = /^data: (.*)$/m.exec(block)?.[1] ?? 'null';
-      events.push({ event, data: JSON.parse(data) });
+  const next = async (): Promise<SseEvent | null> => {
+    for (;;) {
+      const end = buffer.indexOf('\n\n');
+      if (end >= 0) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const event = /^event: (.*)$/m.exec(block)?.[1] ?? 'message';
+        return { event, data: JSON.parse(/^data: (.*)$/m.exec(block)?.[1] ?? 'null') };
+      }
+      const { value, done } = await reader.read();
+      if (done) return null;
+      buffer += decoder.decode(value, { stream: true });
     }
-    if (stopAfter?.(events)) {
-      await reader.cancel();
-      break;
-    }
-  }
-  return events;
+  };
+  const rest = async (): Promise<SseEvent[]> => {
+    const events: SseEvent[] = [];
+    for (let e = await next(); e !== null; e = await next()) events.push(e);
+    return events;
+  };
+  return { next, rest, cancel: () => reader.cancel() };
 }
+
+/** Every event of a stream until the server ends it. */
+const readEvents = async (url: string) => (await openEvents(url)).rest();
 
 /** Whether a TCP port on 127.0.0.1 can be bound now. */
 function portFree(port: number): Promise<boolean> {
@@ -52,11 +63,10 @@ describe('the live server', () => {
     const server = await startLiveServer({ title: 'live test', speed: 10_000 });
     try {
       expect(server.url).toBe(`http://127.0.0.1:${server.port}/`);
-      const reading = readEvents(`${server.url}events`);
-      await new Promise((r) => setTimeout(r, 50));
+      const stream = await openEvents(`${server.url}events`);
+      expect((await stream.next())?.event).toBe('waiting');
       server.publish(model);
-      const events = await reading;
-      expect(events[0]?.event).toBe('waiting');
+      const events = await stream.rest();
       const frames = events
         .filter((e) => e.event === 'frame')
         .map((e) => e.data as { at: number; sections: { id: string }[] });
@@ -81,8 +91,9 @@ describe('the live server', () => {
       server.publish(model);
       const from = model.span.endUs - 50;
       // at 1/100 of the pace a few ms of wall time are no µs of virtual time: the first frame is `from`
-      const slow = await readEvents(`${server.url}events?speed=0.01&from=${from}`, (ev) => ev.length >= 1);
-      expect(slow[0]).toMatchObject({ event: 'frame', data: { at: from } });
+      const slow = await openEvents(`${server.url}events?speed=0.01&from=${from}`);
+      expect(await slow.next()).toMatchObject({ event: 'frame', data: { at: from } });
+      await slow.cancel();
       const events = await readEvents(`${server.url}events?speed=10000&from=${from}`);
       expect(
         events.filter((e) => e.event === 'frame').every((e) => (e.data as { at: number }).at >= from),
@@ -113,13 +124,10 @@ describe('the live server', () => {
   it('close() ends the event streams and frees the port', async () => {
     const server = await startLiveServer({ title: 'closing', speed: 0.01 });
     server.publish(model);
-    const reading = readEvents(`${server.url}events`, (ev) => ev.length >= 1);
-    expect((await reading)[0]?.event).toBe('frame');
-    const streaming = readEvents(`${server.url}events`);
-    await new Promise((r) => setTimeout(r, 50));
+    const streams = [await openEvents(`${server.url}events`), await openEvents(`${server.url}events`)];
+    for (const s of streams) expect((await s.next())?.event).toBe('frame');
     await server.close();
-    const events = await streaming;
-    expect(events.every((e) => e.event === 'frame')).toBe(true); // cut off: no end
+    for (const s of streams) expect((await s.rest()).every((e) => e.event === 'frame')).toBe(true); // cut off: no end
     expect(await portFree(server.port)).toBe(true);
   });
 
