@@ -22,7 +22,7 @@ describe.skipIf(missing !== null)(
     let browser: Awaited<ReturnType<typeof launchChromium>>;
     beforeAll(async () => {
       model = buildReportModel(reportInput({ protocol: 'v2' }));
-      server = await startLiveServer({ title: model.title, speed: 5 });
+      server = await startLiveServer({ title: 'a run, not yet computed', speed: 5 });
       browser = await launchChromium({ viewport: { width: 1200, height: 900 } });
       mkdirSync(OUT, { recursive: true });
     });
@@ -51,6 +51,8 @@ describe.skipIf(missing !== null)(
       expect(await page.evaluate(() => document.body.dataset.result)).toBe('PASS');
       expect(await page.locator('.verdict').getAttribute('data-result')).toBe('PASS');
       expect(await page.locator('.verdict .proof').textContent()).toBe(model.proof.statement);
+      expect(await page.locator('h1').textContent()).toBe(model.title);
+      expect(await page.title()).toBe(model.title);
       expect(await page.locator('#timeline g.timeline-bars rect').count()).toBe(model.intervals.length);
       expect(await page.locator('#trace-download').isEnabled()).toBe(true);
       await page.screenshot({ path: join(OUT, 'live.png'), fullPage: true });

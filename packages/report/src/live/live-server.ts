@@ -41,7 +41,7 @@ interface Viewer {
 
 /**
  * Serve the live view of a run with `node:http` (no framework): `GET /` is the page, `GET /events`
- * its Server-Sent Events (`waiting` until the model is published, then a `frame` every
+ * its Server-Sent Events (`waiting` until the model is published, then a `frame` (the title, the time) every
  * {@link FRAME_INTERVAL_MS} ms — the sections of the model cut at the virtual time reached
  * ({@link reportAt}) — and `end` with the whole run's sections, the verdict and the trace),
  * `GET /report.html` the static report once the run is there. Each viewer plays at its own speed
@@ -71,7 +71,12 @@ export async function startLiveServer(options: LiveServerOptions): Promise<LiveS
         viewers.delete(v);
         return;
       }
-      send(v, 'frame', { at, endUs: m.span.endUs, sections: reportSections(reportAt(m, at), m) });
+      send(v, 'frame', {
+        title: m.title,
+        at,
+        endUs: m.span.endUs,
+        sections: reportSections(reportAt(m, at), m),
+      });
       v.timer = setTimeout(tick, FRAME_INTERVAL_MS);
     };
     tick();

@@ -91,6 +91,7 @@ function livePage() {
       const f = JSON.parse(e.data);
       at = f.at;
       frames++;
+      if (document.title !== f.title) document.title = document.querySelector('h1').textContent = f.title;
       apply(f.sections);
       document.body.dataset.at = String(at);
       document.body.dataset.frames = String(frames);
