@@ -4,7 +4,18 @@
  * a package a user can install — the VMM side (hosts, guests, migration, the proof) is
  * `@vfio-sim/vmm`; this app only runs and formats it.
  */
-export { type DemoOptions, type DemoReport, formatDemoReport, type RamMode, runDemo } from './demo/demo.js';
+export {
+  type DemoOptions,
+  type DemoReport,
+  type DemoRuns,
+  demoTitle,
+  formatDemoReport,
+  type RamMode,
+  runDemo,
+  runDemoRuns,
+  summarizeDemo,
+} from './demo/demo.js';
+export { demoReportInput, demoTraceInfo } from './demo/demo-report-input.js';
 export {
   DEMO_GUEST_RAM,
   DEMO_STREAM_JOBS,

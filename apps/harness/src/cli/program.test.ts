@@ -4,33 +4,9 @@ import { join } from 'node:path';
 import { CommanderError } from '@commander-js/extra-typings';
 import { validateChromeTrace } from '@vfio-sim/platform';
 import { describe, expect, it } from 'vitest';
-import { createProgram } from './program.js';
+import { runCli } from './__fixtures__/run-cli.js';
 
-async function run(...argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  let exitCode = 0;
-  const program = createProgram({
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    setExitCode: (c) => {
-      exitCode = c;
-    },
-  });
-  program.exitOverride();
-  for (const c of program.commands) c.exitOverride();
-  let error: unknown;
-  try {
-    await program.parseAsync(argv, { from: 'user' });
-  } catch (e) {
-    error = e;
-  }
-  return { stdout, stderr, exitCode, error };
-}
+const run = (...argv: string[]) => runCli(argv);
 
 describe('vfio-sim CLI', () => {
   it('demo --json prints the report as JSON and exits 0 on PASS', async () => {

@@ -10,8 +10,17 @@ import {
   MIGRATION_PROTOCOLS,
   type MigrationProtocol,
 } from '@vfio-sim/vmm';
-import { formatDemoReport, runDemo } from '../demo/demo.js';
+import { formatDemoReport, runDemoRuns, summarizeDemo } from '../demo/demo.js';
+import { demoTraceInfo } from '../demo/demo-report-input.js';
 import { MAX_DEMO_JOBS } from '../demo/migration-demo.js';
+import {
+  hostOption,
+  openReportServe,
+  portOption,
+  reportOption,
+  serveOption,
+  speedOption,
+} from './report-serve.js';
 
 /** Where the program writes, and how it reports its exit status (a process, or a test). */
 export interface CliIo {
@@ -110,7 +119,12 @@ export function createProgram(io: CliIo = PROCESS_IO): Command {
       '--trace <file.json>',
       'write a Chrome Trace Event / Perfetto JSON of the run (open it in ui.perfetto.dev); the summary is unchanged',
     )
-    .action((opts) => {
+    .addOption(reportOption())
+    .addOption(serveOption())
+    .addOption(portOption())
+    .addOption(hostOption())
+    .addOption(speedOption())
+    .action(async (opts) => {
       let traceFd: number | undefined;
       if (opts.trace !== undefined) {
         const opened = openTraceFile(opts.trace);
@@ -121,8 +135,13 @@ export function createProgram(io: CliIo = PROCESS_IO): Command {
         }
         traceFd = opened;
       }
-      const sink = traceFd !== undefined ? new MemoryTraceSink() : undefined;
-      const report = runDemo({
+      const look = await openReportServe(opts, io);
+      if (look === null) {
+        if (traceFd !== undefined) closeSync(traceFd);
+        return;
+      }
+      const sink = look.traceSink ?? (traceFd !== undefined ? new MemoryTraceSink() : undefined);
+      const runs = runDemoRuns({
         seed: opts.seed,
         jobs: opts.jobs,
         precopy: opts.precopy === 'on',
@@ -131,19 +150,11 @@ export function createProgram(io: CliIo = PROCESS_IO): Command {
         kind: opts.kind as QmKind,
         ...(sink !== undefined ? { traceSink: sink } : {}),
       });
+      const report = summarizeDemo(runs);
       io.stdout(opts.json === true ? `${JSON.stringify(report, null, 2)}\n` : formatDemoReport(report));
       if (report.result !== 'PASS') io.setExitCode(1);
       if (traceFd !== undefined && sink !== undefined) {
-        const trace = toChromeTrace(sink.events, sink.namedTracks(), {
-          tool: 'vfio-sim demo',
-          seed: report.seed,
-          protocol: report.protocol,
-          kind: report.kind,
-          iommu: report.iommu,
-          ram: report.ram.mode,
-          result: report.result,
-          timeUnit: 'µs of virtual time',
-        });
+        const trace = toChromeTrace(sink.events, sink.namedTracks(), demoTraceInfo(report));
         validateChromeTrace(trace);
         try {
           writeSync(traceFd, JSON.stringify(trace));
@@ -154,6 +165,7 @@ export function createProgram(io: CliIo = PROCESS_IO): Command {
           `trace: ${trace.traceEvents.length} events written to ${opts.trace} (open it in https://ui.perfetto.dev)\n`,
         );
       }
+      await look.present(runs, report);
     });
 
   return program as unknown as Command;

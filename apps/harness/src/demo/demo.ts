@@ -1,9 +1,9 @@
 import type { IoPgtableFormatName } from '@vfio-sim/iommufd';
 import type { TraceSink } from '@vfio-sim/platform';
 import type { QmKind } from '@vfio-sim/qm-hw';
+import { walkedStates } from '@vfio-sim/report';
 import {
   DEFAULT_IOMMU_FORMAT,
-  type DeviceStateStep,
   type LiveMigrationV2Report,
   type MigrationPhaseName,
   type MigrationProtocol,
@@ -134,26 +134,52 @@ export interface DemoReport {
   readonly layers: readonly (LayerStatus & { readonly usedByDemo: boolean })[];
 }
 
+/** The demo's three runs of the same seed: the main one, the other RAM mode, the other protocol. */
+export interface DemoRuns {
+  readonly main: MigrationDemoResult;
+  /** The same seed with the other RAM mode (for the downtime against copying RAM whole). */
+  readonly otherRamMode: MigrationDemoResult;
+  /** The same seed and RAM mode with the other protocol. */
+  readonly otherProtocol: MigrationDemoResult;
+  readonly iommu: IoPgtableFormatName;
+  readonly precopy: boolean;
+}
+
 /**
  * Run the demo (a v1 or v2 live migration of a guest running ZIP, SEC or HPRE jobs, RAM by pre-copy or whole), run
  * the same seed again with the other RAM mode and with the other protocol for the downtime
  * comparisons, and summarise. Every run must pass.
  */
 export function runDemo(options: DemoOptions): DemoReport {
+  return summarizeDemo(runDemoRuns(options));
+}
+
+/** The demo's three runs (only the main one traced, into `options.traceSink`), not yet summarised. */
+export function runDemoRuns(options: DemoOptions): DemoRuns {
   const precopy = options.precopy ?? true;
   const iommu = options.iommu ?? DEFAULT_IOMMU_FORMAT;
   const protocol = options.protocol ?? 'v1';
-  const otherProtocol: MigrationProtocol = protocol === 'v1' ? 'v2' : 'v1';
   const kind = options.kind ?? 'zip';
   const base = { seed: options.seed, jobs: options.jobs, iommu, kind };
-  const r = runMigrationDemo({
-    ...base,
+  return {
+    main: runMigrationDemo({
+      ...base,
+      precopy,
+      protocol,
+      ...(options.traceSink !== undefined ? { traceSink: options.traceSink } : {}),
+    }),
+    otherRamMode: runMigrationDemo({ ...base, precopy: !precopy, protocol }),
+    otherProtocol: runMigrationDemo({ ...base, precopy, protocol: protocol === 'v1' ? 'v2' : 'v1' }),
+    iommu,
     precopy,
-    protocol,
-    ...(options.traceSink !== undefined ? { traceSink: options.traceSink } : {}),
-  });
-  const other = runMigrationDemo({ ...base, precopy: !precopy, protocol });
-  const cross = runMigrationDemo({ ...base, precopy, protocol: otherProtocol });
+  };
+}
+
+/** The demo's summary of its three runs: what `vfio-sim demo` prints, and `--json`. */
+export function summarizeDemo(runs: DemoRuns): DemoReport {
+  const { main: r, otherRamMode: other, otherProtocol: cross, iommu, precopy } = runs;
+  const { protocol, kind } = r;
+  const otherProtocol = cross.protocol;
   const m = r.migration;
   const t = r.jobs;
   const pre = precopy ? r : other;
@@ -213,8 +239,8 @@ export function runDemo(options: DemoOptions): DemoReport {
       totalUs: cross.migration.totalUs,
     },
     states: {
-      source: walked(m.devices[0]?.sourceStates ?? []),
-      destination: walked(m.devices[0]?.destinationStates ?? []),
+      source: walkedStates(m.devices[0]?.sourceStates ?? []),
+      destination: walkedStates(m.devices[0]?.destinationStates ?? []),
     },
     bytes: {
       deviceState: { saved: m.deviceBytesSaved, loaded: m.deviceBytesLoaded, stream: m.streamBytes },
@@ -250,11 +276,9 @@ export function runDemo(options: DemoOptions): DemoReport {
   };
 }
 
-/** The states a device walked: the names, consecutive repeats collapsed. */
-function walked(steps: readonly DeviceStateStep[]): string[] {
-  const out: string[] = [];
-  for (const s of steps) if (out[out.length - 1] !== s.name) out.push(s.name);
-  return out;
+/** The demo's title line: seed, protocol and accelerator. */
+export function demoTitle(r: DemoReport): string {
+  return `vfio-sim demo (seed ${r.seed}): ${r.protocol} live migration of a guest using a HiSilicon ${r.kind.toUpperCase()} VF`;
 }
 
 /** The demo report as text for a terminal. */
@@ -272,7 +296,7 @@ export function formatDemoReport(r: DemoReport): string {
   const precopy = ram.mode === 'precopy';
   const v2 = r.v2;
   const lines = [
-    `vfio-sim demo (seed ${r.seed}): ${r.protocol} live migration of a guest using a HiSilicon ${r.kind.toUpperCase()} VF`,
+    demoTitle(r),
     `  two in-process hosts, VF 0 on each bound to hisi-acc-vfio-pci; QEMU's ${r.protocol} client drives both`,
     ...(v2 !== null
       ? [

@@ -6,6 +6,7 @@ import {
   LINK_10GBIT_BYTES_PER_US,
   type LiveMigrationV1Report,
   type LiveMigrationV2Report,
+  type MigrateReport,
   type MigrationProtocol,
   migrate,
   Simulation,
@@ -64,6 +65,8 @@ export interface MigrationDemoResult {
   /** The engine the jobs ran on and what their outputs were checked against (for the summary). */
   readonly engine: { readonly name: string; readonly reference: string };
   readonly migration: LiveMigrationV1Report | LiveMigrationV2Report;
+  /** vmm's whole report of the migration (faults, proof …), as `migrate()` returned it. */
+  readonly report: MigrateReport;
   readonly jobs: WorkloadTally;
   /** Why the run failed; empty on PASS. */
   readonly failures: readonly string[];
@@ -133,6 +136,7 @@ export function runMigrationDemo(options: MigrationDemoOptions): MigrationDemoRe
     kind,
     engine: { name: workload?.jobs.engine ?? '', reference: workload?.jobs.reference ?? '' },
     migration,
+    report,
     jobs: tally,
     failures,
     pass: failures.length === 0,

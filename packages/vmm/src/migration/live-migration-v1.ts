@@ -204,16 +204,16 @@ function openDevice(
 ): V1Device {
   const s = openQemuV1Client(src);
   const d = openQemuV1Client(dst);
-  const sourceStates: DeviceStateStep[] = [readState(s, tracer, 'open')];
-  const destinationStates: DeviceStateStep[] = [readState(d, dstTracer, 'open')];
-  const stats = new VfioSectionStats(link, phases);
+  const sourceStates: DeviceStateStep[] = [readState(s, tracer, src.host.name, 'open')];
+  const destinationStates: DeviceStateStep[] = [readState(d, dstTracer, dst.host.name, 'open')];
+  const stats = new VfioSectionStats(link, phases, tracer, src.host.name);
   const dev: V1Device = {
     s,
     d,
     iterations: 0,
     step(side, step) {
-      if (side === 'source') sourceStates.push(readState(s, tracer, step));
-      else destinationStates.push(readState(d, dstTracer, step));
+      if (side === 'source') sourceStates.push(readState(s, tracer, src.host.name, step));
+      else destinationStates.push(readState(d, dstTracer, dst.host.name, step));
     },
     section(save) {
       const w = new QemuFileWriter();
@@ -235,7 +235,7 @@ function openDevice(
 }
 
 /** The v1 region's `device_state` after a client step (traced as an instant). */
-function readState(client: QemuV1Client, tracer: Tracer, step: string): DeviceStateStep {
+function readState(client: QemuV1Client, tracer: Tracer, device: string, step: string): DeviceStateStep {
   const state = client.deviceState();
-  return deviceStateStep(tracer, step, state, deviceStateName(state));
+  return deviceStateStep(tracer, device, step, state, deviceStateName(state));
 }

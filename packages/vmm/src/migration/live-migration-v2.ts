@@ -300,16 +300,16 @@ function openDevice(
 ): V2Device {
   const s = openQemuV2Client(src, { switchoverAck });
   const d = openQemuV2Client(dst, { switchoverAck });
-  const sourceStates: DeviceStateStep[] = [readState(s, tracer, 'realize')];
-  const destinationStates: DeviceStateStep[] = [readState(d, dstTracer, 'realize')];
-  const stats = new VfioSectionStats(link, phases);
+  const sourceStates: DeviceStateStep[] = [readState(s, tracer, src.host.name, 'realize')];
+  const destinationStates: DeviceStateStep[] = [readState(d, dstTracer, dst.host.name, 'realize')];
+  const stats = new VfioSectionStats(link, phases, tracer, src.host.name);
   const dev: V2Device = {
     s,
     d,
     iterations: 0,
     step(side, step) {
-      if (side === 'source') sourceStates.push(readState(s, tracer, step));
-      else destinationStates.push(readState(d, dstTracer, step));
+      if (side === 'source') sourceStates.push(readState(s, tracer, src.host.name, step));
+      else destinationStates.push(readState(d, dstTracer, dst.host.name, step));
     },
     section(save) {
       const w = new QemuFileWriter();
@@ -393,7 +393,7 @@ function dataBytesOf(section: Uint8Array): number {
 }
 
 /** VFIO_DEVICE_FEATURE GET MIG_DEVICE_STATE after a client step (traced as an instant). */
-function readState(client: QemuV2Client, tracer: Tracer, step: string): DeviceStateStep {
+function readState(client: QemuV2Client, tracer: Tracer, device: string, step: string): DeviceStateStep {
   const state = client.handle.getMigState();
-  return deviceStateStep(tracer, step, state, migStateName(state));
+  return deviceStateStep(tracer, device, step, state, migStateName(state));
 }

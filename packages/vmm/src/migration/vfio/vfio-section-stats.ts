@@ -1,3 +1,4 @@
+import type { Tracer } from '@vfio-sim/platform';
 import type { MigrationLink } from '../../link/link.js';
 import type { DeviceMigrationReport, LiveMigrationReport } from '../../report/migration-report.js';
 import type { MigrationPhases } from '../migration-phases.js';
@@ -11,7 +12,9 @@ export type VfioSectionTotals = Pick<
 /**
  * The accounting of the vfio sections of one migration stream, whichever device protocol wrote them:
  * each section's size goes on the link and into the stream total, its device-state bytes into the
- * saved total and the current phase, and what the destination loaded into the loaded total.
+ * saved total and the current phase, and what the destination loaded into the loaded total. When the
+ * source host traces, each section is an instant `migration.section` named after the phase it went out
+ * in (args: the device's PCI name, its device-state bytes and its bytes on the stream).
  *
  * VMM counterpart: the vfio byte counters of hw/vfio/migration.c (`bytes_transferred`) and the
  * stream's transferred bytes of migration/migration-stats.c.
@@ -21,9 +24,12 @@ export class VfioSectionStats {
   private loadedBytes = 0;
   private stream = 0;
 
+  /** `device` (the source device's PCI name) labels the trace events on `tracer`. */
   constructor(
     private readonly link: MigrationLink,
     private readonly phases: MigrationPhases,
+    private readonly tracer: Tracer,
+    private readonly device: string,
   ) {}
 
   /** A section the source wrote: `deviceBytes` of device state in `sectionBytes` on the stream, sent. */
@@ -31,6 +37,12 @@ export class VfioSectionStats {
     this.saved += deviceBytes;
     this.phases.addDeviceBytes(deviceBytes);
     this.stream += sectionBytes;
+    if (this.tracer.enabled)
+      this.tracer.instant('migration.section', this.phases.current, {
+        device: this.device,
+        deviceBytes,
+        sectionBytes,
+      });
     this.link.send(sectionBytes);
   }
 
