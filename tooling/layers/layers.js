@@ -57,6 +57,7 @@ export const LAYERS = [
       'report',
       'vmm',
       'hisi-acc-vfio-pci',
+      'mtty',
       'migration-v1',
       'migration-v2',
       'vfio-core',
