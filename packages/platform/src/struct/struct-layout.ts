@@ -67,6 +67,12 @@ export class StructLayout<F extends readonly FieldDecl[]> {
   /** Every field in declaration order, placed. */
   readonly fields: readonly FieldLayout[];
   private readonly byName: ReadonlyMap<string, FieldLayout>;
+  // The fields compiled once for encode/decode: parallel arrays, no per-call lookups or strings.
+  private readonly names: readonly string[];
+  private readonly kinds: Uint8Array;
+  private readonly offsets: Uint32Array;
+  /** Elements of an array field; -1 for a scalar. */
+  private readonly counts: Int32Array;
 
   constructor(
     /** The C struct name, e.g. `'vfio_region_info'`. */
@@ -134,6 +140,10 @@ export class StructLayout<F extends readonly FieldDecl[]> {
     }
     this.fields = fields;
     this.byName = byName;
+    this.names = fields.map((f) => f.name);
+    this.kinds = Uint8Array.from(fields, (f) => KIND[f.type]);
+    this.offsets = Uint32Array.from(fields, (f) => f.offset);
+    this.counts = Int32Array.from(fields, (f) => (f.isArray ? f.count : -1));
   }
 
   /** `offsetof(struct, field)`. */
@@ -177,15 +187,29 @@ export class StructLayout<F extends readonly FieldDecl[]> {
       );
     }
     const v = value as Record<string, unknown>;
-    for (const f of this.fields) this.validate(f, v[f.name]);
-    const view = new DataView(out.buffer, out.byteOffset + at, this.size);
-    for (const f of this.fields) {
-      const x = v[f.name];
-      if (f.isArray) {
-        const xs = x as readonly (number | bigint)[];
-        for (let i = 0; i < f.count; i++) put(view, f.type, f.offset + i * SCALAR_SIZE[f.type], xs[i]!);
+    const { names, kinds, counts } = this;
+    // Check every field before writing any (nothing is written unless all are valid).
+    for (let i = 0; i < names.length; i++) {
+      const x = v[names[i]!];
+      const count = counts[i]!;
+      if (count < 0) {
+        if (!fits(kinds[i]!, x)) this.invalid(i, x);
       } else {
-        put(view, f.type, f.offset, x as number | bigint);
+        if (!Array.isArray(x) || x.length !== count) this.invalid(i, x);
+        for (let j = 0; j < count; j++) if (!fits(kinds[i]!, x[j])) this.invalid(i, x[j]);
+      }
+    }
+    const view = new DataView(out.buffer, out.byteOffset + at, this.size);
+    const { offsets } = this;
+    for (let i = 0; i < names.length; i++) {
+      const x = v[names[i]!];
+      const kind = kinds[i]!;
+      const count = counts[i]!;
+      if (count < 0) put(view, kind, offsets[i]!, x as number | bigint);
+      else {
+        const xs = x as readonly (number | bigint)[];
+        const step = KIND_SIZE[kind]!;
+        for (let j = 0; j < count; j++) put(view, kind, offsets[i]! + j * step, xs[j]!);
       }
     }
     return out;
@@ -203,30 +227,34 @@ export class StructLayout<F extends readonly FieldDecl[]> {
       );
     }
     const view = new DataView(bytes.buffer, bytes.byteOffset + at, this.size);
+    const { names, kinds, offsets, counts } = this;
     const v: Record<string, unknown> = {};
-    for (const f of this.fields) {
-      if (f.isArray) {
-        const xs: (number | bigint)[] = [];
-        for (let i = 0; i < f.count; i++) xs.push(get(view, f.type, f.offset + i * SCALAR_SIZE[f.type]));
-        v[f.name] = xs;
-      } else {
-        v[f.name] = get(view, f.type, f.offset);
+    for (let i = 0; i < names.length; i++) {
+      const kind = kinds[i]!;
+      const count = counts[i]!;
+      if (count < 0) v[names[i]!] = get(view, kind, offsets[i]!);
+      else {
+        const xs: (number | bigint)[] = new Array(count);
+        const step = KIND_SIZE[kind]!;
+        for (let j = 0; j < count; j++) xs[j] = get(view, kind, offsets[i]! + j * step);
+        v[names[i]!] = xs;
       }
     }
     return v as StructValue<F>;
   }
 
-  private validate(f: FieldLayout, x: unknown): void {
+  /** The error for field `i` holding `x` (built only when a value is bad). */
+  private invalid(i: number, x: unknown): never {
+    const f = this.fields[i]!;
     const where = `struct ${this.name}.${f.name}`;
-    if (f.isArray) {
-      if (!Array.isArray(x) || x.length !== f.count) {
-        throw new KernelError('EINVAL', `${where}: expected an array of ${f.count}`);
-      }
-      for (const e of x) checkScalar(where, f.type, e);
-    } else {
-      if (x === undefined) throw new KernelError('EINVAL', `${where}: missing`);
-      checkScalar(where, f.type, x);
+    if (f.isArray && (!Array.isArray(x) || x.length !== f.count)) {
+      throw new KernelError('EINVAL', `${where}: expected an array of ${f.count}`);
     }
+    if (x === undefined) throw new KernelError('EINVAL', `${where}: missing`);
+    if (f.type === 'u64') {
+      throw new KernelError('ERANGE', `${where}: ${String(x)} is not a u64 (bigint in [0, 2^64))`);
+    }
+    throw new KernelError('ERANGE', `${where}: ${String(x)} is not a ${f.type}`);
   }
 }
 
@@ -252,45 +280,54 @@ export function defineStruct<const F extends readonly FieldDecl[]>(
   return new StructLayout(name, fields, options);
 }
 
-const MAX: Readonly<Record<Exclude<ScalarType, 'u64'>, number>> = { u8: 0xff, u16: 0xffff, u32: 0xffff_ffff };
+/** Scalar types as small numbers for the compiled field arrays. */
+const U8 = 0;
+const U16 = 1;
+const U32 = 2;
+const U64 = 3;
+const KIND: Readonly<Record<ScalarType, number>> = { u8: U8, u16: U16, u32: U32, u64: U64 };
+const KIND_SIZE: readonly number[] = [1, 2, 4, 8];
 const U64_MAX = (1n << 64n) - 1n;
 
-function checkScalar(where: string, type: ScalarType, x: unknown): void {
-  if (type === 'u64') {
-    if (typeof x !== 'bigint' || x < 0n || x > U64_MAX) {
-      throw new KernelError('ERANGE', `${where}: ${String(x)} is not a u64 (bigint in [0, 2^64))`);
-    }
-  } else if (typeof x !== 'number' || !Number.isInteger(x) || x < 0 || x > MAX[type]) {
-    throw new KernelError('ERANGE', `${where}: ${String(x)} is not a ${type}`);
+/** Whether `x` is a valid value of scalar kind `kind` (number ≤ 32 bits, bigint for u64). */
+function fits(kind: number, x: unknown): boolean {
+  switch (kind) {
+    case U8:
+      return typeof x === 'number' && (x & 0xff) === x;
+    case U16:
+      return typeof x === 'number' && (x & 0xffff) === x;
+    case U32:
+      return typeof x === 'number' && x >>> 0 === x;
+    default:
+      return typeof x === 'bigint' && x >= 0n && x <= U64_MAX;
   }
 }
 
-function put(view: DataView, type: ScalarType, offset: number, x: number | bigint): void {
-  switch (type) {
-    case 'u8':
+function put(view: DataView, kind: number, offset: number, x: number | bigint): void {
+  switch (kind) {
+    case U8:
       view.setUint8(offset, x as number);
       break;
-    case 'u16':
+    case U16:
       view.setUint16(offset, x as number, true);
       break;
-    case 'u32':
+    case U32:
       view.setUint32(offset, x as number, true);
       break;
-    case 'u64':
+    default:
       view.setBigUint64(offset, x as bigint, true);
-      break;
   }
 }
 
-function get(view: DataView, type: ScalarType, offset: number): number | bigint {
-  switch (type) {
-    case 'u8':
+function get(view: DataView, kind: number, offset: number): number | bigint {
+  switch (kind) {
+    case U8:
       return view.getUint8(offset);
-    case 'u16':
+    case U16:
       return view.getUint16(offset, true);
-    case 'u32':
+    case U32:
       return view.getUint32(offset, true);
-    case 'u64':
+    default:
       return view.getBigUint64(offset, true);
   }
 }
