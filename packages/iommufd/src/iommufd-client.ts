@@ -12,7 +12,9 @@ export interface IoasMapOptions {
 
 /**
  * The VMM's typed view of an iommufd file descriptor: each method builds the command struct in the
- * process's memory, issues the ioctl and decodes the answer. Errors are the kernel's (KernelError).
+ * process's memory, issues the ioctl and decodes the answer; the struct (and any array it points to) is
+ * freed before the method returns, so no call leaves anything on the process's heap. Errors are the
+ * kernel's (KernelError).
  *
  * Kernel counterpart: none — this is what QEMU's `iommufd_backend_*` helpers (backends/iommufd.c) and
  * the selftests' `_test_ioctl_*` wrappers do with libc `ioctl()`.
@@ -25,9 +27,8 @@ export class IommufdClient {
 
   /** IOMMU_IOAS_ALLOC: returns the IOAS id. */
   ioasAlloc(): number {
-    const va = this.push(u.iommu_ioas_alloc, { size: 12, flags: 0, out_ioas_id: 0 });
-    this.process.ioctl(this.fd, u.IOMMU_IOAS_ALLOC, va);
-    return this.process.mm.readStruct(u.iommu_ioas_alloc, va).out_ioas_id;
+    return this.call(u.IOMMU_IOAS_ALLOC, u.iommu_ioas_alloc, { size: 12, flags: 0, out_ioas_id: 0 })
+      .out_ioas_id;
   }
 
   /** IOMMU_IOAS_MAP of `length` bytes at user address `userVa`: returns the IOVA. */
@@ -36,7 +37,7 @@ export class IommufdClient {
       (options.iova !== undefined ? u.IOMMU_IOAS_MAP_FIXED_IOVA : 0) |
       ((options.readable ?? true) ? u.IOMMU_IOAS_MAP_READABLE : 0) |
       ((options.writeable ?? true) ? u.IOMMU_IOAS_MAP_WRITEABLE : 0);
-    const va = this.push(u.iommu_ioas_map, {
+    const out = this.call(u.IOMMU_IOAS_MAP, u.iommu_ioas_map, {
       size: 40,
       flags,
       ioas_id: ioasId,
@@ -45,44 +46,45 @@ export class IommufdClient {
       length: BigInt(length),
       iova: BigInt(options.iova ?? 0),
     });
-    this.process.ioctl(this.fd, u.IOMMU_IOAS_MAP, va);
-    return Number(this.process.mm.readStruct(u.iommu_ioas_map, va).iova);
+    return Number(out.iova);
   }
 
   /** IOMMU_IOAS_UNMAP: returns the bytes unmapped. `length` as a bigint allows U64_MAX (unmap all). */
   ioasUnmap(ioasId: number, iova: number, length: number | bigint): number {
-    const va = this.push(u.iommu_ioas_unmap, {
+    const out = this.call(u.IOMMU_IOAS_UNMAP, u.iommu_ioas_unmap, {
       size: 24,
       ioas_id: ioasId,
       iova: BigInt(iova),
       length: BigInt(length),
     });
-    this.process.ioctl(this.fd, u.IOMMU_IOAS_UNMAP, va);
-    return Number(this.process.mm.readStruct(u.iommu_ioas_unmap, va).length);
+    return Number(out.length);
   }
 
   /** IOMMU_IOAS_IOVA_RANGES: the allowed ranges and the IOVA alignment. */
   ioasIovaRanges(ioasId: number): { ranges: Array<{ start: bigint; last: bigint }>; alignment: number } {
-    const arr = this.process.mm.alloc(u.iommu_iova_range.size * 8, 8);
-    const va = this.push(u.iommu_ioas_iova_ranges, {
-      size: 32,
-      ioas_id: ioasId,
-      num_iovas: 8,
-      __reserved: 0,
-      allowed_iovas: BigInt(arr),
-      out_iova_alignment: 0n,
-    });
-    this.process.ioctl(this.fd, u.IOMMU_IOAS_IOVA_RANGES, va);
-    const out = this.process.mm.readStruct(u.iommu_ioas_iova_ranges, va);
-    const ranges = [];
-    for (let i = 0; i < out.num_iovas; i++)
-      ranges.push(this.process.mm.readStruct(u.iommu_iova_range, arr + u.iommu_iova_range.size * i));
-    return { ranges, alignment: Number(out.out_iova_alignment) };
+    const mm = this.process.mm;
+    const arr = mm.alloc(u.iommu_iova_range.size * 8, 8);
+    try {
+      const out = this.call(u.IOMMU_IOAS_IOVA_RANGES, u.iommu_ioas_iova_ranges, {
+        size: 32,
+        ioas_id: ioasId,
+        num_iovas: 8,
+        __reserved: 0,
+        allowed_iovas: BigInt(arr),
+        out_iova_alignment: 0n,
+      });
+      const ranges = [];
+      for (let i = 0; i < out.num_iovas; i++)
+        ranges.push(mm.readStruct(u.iommu_iova_range, arr + u.iommu_iova_range.size * i));
+      return { ranges, alignment: Number(out.out_iova_alignment) };
+    } finally {
+      mm.free(arr);
+    }
   }
 
   /** IOMMU_OPTION HUGE_PAGES set on an IOAS. */
   setHugePages(ioasId: number, enable: boolean): void {
-    const va = this.push(u.iommu_option, {
+    this.call(u.IOMMU_OPTION, u.iommu_option, {
       size: 24,
       option_id: u.IOMMU_OPTION_HUGE_PAGES,
       op: u.IOMMU_OPTION_OP_SET,
@@ -90,12 +92,11 @@ export class IommufdClient {
       object_id: ioasId,
       val64: enable ? 1n : 0n,
     });
-    this.process.ioctl(this.fd, u.IOMMU_OPTION, va);
   }
 
   /** IOMMU_HWPT_ALLOC on an IOAS for a device: returns the HWPT id. */
   hwptAlloc(devId: number, ioasId: number, flags = 0): number {
-    const va = this.push(u.iommu_hwpt_alloc, {
+    return this.call(u.IOMMU_HWPT_ALLOC, u.iommu_hwpt_alloc, {
       size: 48,
       flags,
       dev_id: devId,
@@ -107,14 +108,12 @@ export class IommufdClient {
       data_uptr: 0n,
       fault_id: 0,
       __reserved2: 0,
-    });
-    this.process.ioctl(this.fd, u.IOMMU_HWPT_ALLOC, va);
-    return this.process.mm.readStruct(u.iommu_hwpt_alloc, va).out_hwpt_id;
+    }).out_hwpt_id;
   }
 
   /** IOMMU_GET_HW_INFO: the info type and the capability bits (`IOMMU_HW_CAP_*`). */
   getHwInfo(devId: number): { dataType: number; capabilities: bigint } {
-    const va = this.push(u.iommu_hw_info, {
+    const out = this.call(u.IOMMU_GET_HW_INFO, u.iommu_hw_info, {
       size: 40,
       flags: 0,
       dev_id: devId,
@@ -125,20 +124,17 @@ export class IommufdClient {
       __reserved: [0, 0, 0],
       out_capabilities: 0n,
     });
-    this.process.ioctl(this.fd, u.IOMMU_GET_HW_INFO, va);
-    const out = this.process.mm.readStruct(u.iommu_hw_info, va);
     return { dataType: out.out_data_type, capabilities: out.out_capabilities };
   }
 
   /** IOMMU_HWPT_SET_DIRTY_TRACKING. */
   setDirtyTracking(hwptId: number, enable: boolean): void {
-    const va = this.push(u.iommu_hwpt_set_dirty_tracking, {
+    this.call(u.IOMMU_HWPT_SET_DIRTY_TRACKING, u.iommu_hwpt_set_dirty_tracking, {
       size: 16,
       flags: enable ? u.IOMMU_HWPT_DIRTY_TRACKING_ENABLE : 0,
       hwpt_id: hwptId,
       __reserved: 0,
     });
-    this.process.ioctl(this.fd, u.IOMMU_HWPT_SET_DIRTY_TRACKING, va);
   }
 
   /**
@@ -153,7 +149,7 @@ export class IommufdClient {
     data: number,
     flags = 0,
   ): void {
-    const va = this.push(u.iommu_hwpt_get_dirty_bitmap, {
+    this.call(u.IOMMU_HWPT_GET_DIRTY_BITMAP, u.iommu_hwpt_get_dirty_bitmap, {
       size: 48,
       hwpt_id: hwptId,
       flags,
@@ -163,15 +159,26 @@ export class IommufdClient {
       page_size: BigInt(pageSize),
       data: BigInt(data),
     });
-    this.process.ioctl(this.fd, u.IOMMU_HWPT_GET_DIRTY_BITMAP, va);
   }
 
   /** IOMMU_DESTROY. */
   destroy(id: number): void {
-    this.process.ioctl(this.fd, u.IOMMU_DESTROY, this.push(u.iommu_destroy, { size: 8, id }));
+    this.call(u.IOMMU_DESTROY, u.iommu_destroy, { size: 8, id });
   }
 
-  private push<F extends readonly FieldDecl[]>(layout: StructLayout<F>, value: StructValue<F>): number {
-    return this.process.mm.pushStruct(layout, value);
+  /** Put `value` in user memory, `ioctl(fd, cmd, &struct)`, read the struct back, free it. */
+  private call<F extends readonly FieldDecl[]>(
+    cmd: number,
+    layout: StructLayout<F>,
+    value: StructValue<F>,
+  ): StructValue<F> {
+    const mm = this.process.mm;
+    const va = mm.pushStruct(layout, value);
+    try {
+      this.process.ioctl(this.fd, cmd, va);
+      return mm.readStruct(layout, va);
+    } finally {
+      mm.free(va);
+    }
   }
 }
