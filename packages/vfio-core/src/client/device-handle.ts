@@ -113,7 +113,9 @@ const SCRATCH = 64 * 1024;
  * offsets, mmap, and helpers for the common calls (what QEMU's hw/vfio does).
  *
  * Every call is a real system call on the process (so a closed handle fails with EBADF). Argument
- * buffers come from one scratch area allocated at open (no per-call allocation of user memory).
+ * buffers come from one scratch area allocated at open (no per-call allocation of user memory); the
+ * DMA-logging range array and report bitmap are allocated for their call and freed after it.
+ * {@link close} frees the scratch area too, so a handle leaves the process's heap as it found it.
  */
 export class VfioDeviceHandle {
   private scratch: number;
@@ -365,23 +367,26 @@ export class VfioDeviceHandle {
   /** DMA_LOGGING_START over `ranges` with a page-size hint; returns the page size the device chose. */
   dmaLoggingStart(ranges: readonly { iova: number; length: number }[], pageSize: number): number {
     const rl = vfio_device_feature_dma_logging_range;
-    const rangesVa = this.process.mm.alloc(Math.max(1, ranges.length) * rl.size, 8);
-    ranges.forEach((r, i) => {
-      this.process.mm.copyToUser(
-        rangesVa + i * rl.size,
-        rl.encode({ iova: BigInt(r.iova), length: BigInt(r.length) }),
+    const mm = this.process.mm;
+    // The kernel copies the ranges during the call (into its interval tree): freed right after.
+    const rangesVa = mm.alloc(Math.max(1, ranges.length) * rl.size, 8);
+    try {
+      ranges.forEach((r, i) => {
+        mm.copyToUser(rangesVa + i * rl.size, rl.encode({ iova: BigInt(r.iova), length: BigInt(r.length) }));
+      });
+      const out = this.feature(
+        VFIO_DEVICE_FEATURE_DMA_LOGGING_START | VFIO_DEVICE_FEATURE_SET,
+        vfio_device_feature_dma_logging_control.encode({
+          page_size: BigInt(pageSize),
+          num_ranges: ranges.length,
+          __reserved: 0,
+          ranges: BigInt(rangesVa),
+        }),
       );
-    });
-    const out = this.feature(
-      VFIO_DEVICE_FEATURE_DMA_LOGGING_START | VFIO_DEVICE_FEATURE_SET,
-      vfio_device_feature_dma_logging_control.encode({
-        page_size: BigInt(pageSize),
-        num_ranges: ranges.length,
-        __reserved: 0,
-        ranges: BigInt(rangesVa),
-      }),
-    );
-    return Number(vfio_device_feature_dma_logging_control.decode(out).page_size);
+      return Number(vfio_device_feature_dma_logging_control.decode(out).page_size);
+    } finally {
+      mm.free(rangesVa);
+    }
   }
 
   /** DMA_LOGGING_STOP. */
@@ -395,31 +400,48 @@ export class VfioDeviceHandle {
    */
   dmaLoggingReport(iova: number, length: number, pageSize: number): Uint8Array {
     const bytes = Math.ceil(Math.ceil(length / pageSize) / 64) * 8;
-    const bitmap = this.process.mm.alloc(Math.max(8, bytes), 8);
-    this.feature(
-      VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT | VFIO_DEVICE_FEATURE_GET,
-      vfio_device_feature_dma_logging_report.encode({
-        iova: BigInt(iova),
-        length: BigInt(length),
-        page_size: BigInt(pageSize),
-        bitmap: BigInt(bitmap),
-      }),
-    );
-    return this.process.mm.copyFromUser(bitmap, bytes);
+    const mm = this.process.mm;
+    const bitmap = mm.alloc(Math.max(8, bytes), 8);
+    try {
+      this.feature(
+        VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT | VFIO_DEVICE_FEATURE_GET,
+        vfio_device_feature_dma_logging_report.encode({
+          iova: BigInt(iova),
+          length: BigInt(length),
+          page_size: BigInt(pageSize),
+          bitmap: BigInt(bitmap),
+        }),
+      );
+      return mm.copyFromUser(bitmap, bytes);
+    } finally {
+      mm.free(bitmap);
+    }
   }
 
-  /** Unmap this handle's mappings and close the fd (the last close calls the driver's close_device). */
+  /**
+   * Unmap this handle's mappings, close the fd (the last close calls the driver's close_device) and
+   * free the handle's scratch area. The handle is unusable afterwards.
+   */
   close(): void {
     for (const m of this.mappings) m.munmap();
     this.mappings.clear();
-    this.process.close(this.fd);
+    try {
+      this.process.close(this.fd);
+    } finally {
+      if (this.scratch !== 0) this.process.mm.free(this.scratch);
+      this.scratch = 0;
+      this.scratchSize = 0;
+    }
   }
 
-  /** A user buffer of at least `size` bytes (the scratch area, grown when needed). */
+  /** A user buffer of at least `size` bytes (the scratch area, grown when needed: the old one is freed). */
   private buffer(size: number): number {
     if (size > this.scratchSize) {
-      this.scratchSize = Math.ceil(size / PAGE_SIZE) * PAGE_SIZE;
-      this.scratch = this.process.mm.alloc(this.scratchSize, 8);
+      const grown = Math.ceil(size / PAGE_SIZE) * PAGE_SIZE;
+      const va = this.process.mm.alloc(grown, 8);
+      if (this.scratch !== 0) this.process.mm.free(this.scratch);
+      this.scratch = va;
+      this.scratchSize = grown;
     }
     return this.scratch;
   }
