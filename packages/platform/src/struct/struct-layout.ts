@@ -1,4 +1,5 @@
 import { KernelError } from '../errno/kernel-error.js';
+import { compileStructCodec, type StructCodec } from './struct-codec.js';
 
 /** C scalar types the layouts use: `__u8`, `__u16`, `__u32`, `__u64` (= `__aligned_u64`, `dma_addr_t`). */
 export type ScalarType = 'u8' | 'u16' | 'u32' | 'u64';
@@ -67,12 +68,8 @@ export class StructLayout<F extends readonly FieldDecl[]> {
   /** Every field in declaration order, placed. */
   readonly fields: readonly FieldLayout[];
   private readonly byName: ReadonlyMap<string, FieldLayout>;
-  // The fields compiled once for encode/decode: parallel arrays, no per-call lookups or strings.
-  private readonly names: readonly string[];
-  private readonly kinds: Uint8Array;
-  private readonly offsets: Uint32Array;
-  /** Elements of an array field; -1 for a scalar. */
-  private readonly counts: Int32Array;
+  /** encode/decode/zero compiled once from the fields: no per-call lookup, validation set-up or string. */
+  private readonly codec: StructCodec;
 
   constructor(
     /** The C struct name, e.g. `'vfio_region_info'`. */
@@ -88,10 +85,10 @@ export class StructLayout<F extends readonly FieldDecl[]> {
     let align = 1;
     for (const d of declarations) {
       const where = `struct ${name}.${d.name}`;
-      if (typeof d.name !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(d.name)) {
+      if (typeof d.name !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(d.name) || d.name === '__proto__') {
         throw new KernelError(
           'EINVAL',
-          `struct ${name}: field name ${JSON.stringify(d.name)} is not a C identifier`,
+          `struct ${name}: field name ${JSON.stringify(d.name)} is not a C identifier (or is __proto__)`,
         );
       }
       if (byName.has(d.name)) throw new KernelError('EEXIST', `${where}: duplicate field`);
@@ -140,10 +137,7 @@ export class StructLayout<F extends readonly FieldDecl[]> {
     }
     this.fields = fields;
     this.byName = byName;
-    this.names = fields.map((f) => f.name);
-    this.kinds = Uint8Array.from(fields, (f) => KIND[f.type]);
-    this.offsets = Uint32Array.from(fields, (f) => f.offset);
-    this.counts = Int32Array.from(fields, (f) => (f.isArray ? f.count : -1));
+    this.codec = compileStructCodec(fields);
   }
 
   /** `offsetof(struct, field)`. */
@@ -166,12 +160,7 @@ export class StructLayout<F extends readonly FieldDecl[]> {
 
   /** A value with every field zero (C's `= {}`), to spread over: `{ ...layout.zero(), argsz: 32 }`. */
   zero(): StructValue<F> {
-    const v: Record<string, unknown> = {};
-    for (const f of this.fields) {
-      const zero = f.type === 'u64' ? 0n : 0;
-      v[f.name] = f.isArray ? new Array<unknown>(f.count).fill(zero) : zero;
-    }
-    return v as StructValue<F>;
+    return this.codec.zero() as StructValue<F>;
   }
 
   /**
@@ -186,32 +175,12 @@ export class StructLayout<F extends readonly FieldDecl[]> {
         `struct ${this.name}: ${this.size} bytes do not fit at ${at} in ${out.length}`,
       );
     }
-    const v = value as Record<string, unknown>;
-    const { names, kinds, counts } = this;
-    // Check every field before writing any (nothing is written unless all are valid).
-    for (let i = 0; i < names.length; i++) {
-      const x = v[names[i]!];
-      const count = counts[i]!;
-      if (count < 0) {
-        if (!fits(kinds[i]!, x)) this.invalid(i, x);
-      } else {
-        if (!Array.isArray(x) || x.length !== count) this.invalid(i, x);
-        for (let j = 0; j < count; j++) if (!fits(kinds[i]!, x[j])) this.invalid(i, x[j]);
-      }
-    }
-    const view = new DataView(out.buffer, out.byteOffset + at, this.size);
-    const { offsets } = this;
-    for (let i = 0; i < names.length; i++) {
-      const x = v[names[i]!];
-      const kind = kinds[i]!;
-      const count = counts[i]!;
-      if (count < 0) put(view, kind, offsets[i]!, x as number | bigint);
-      else {
-        const xs = x as readonly (number | bigint)[];
-        const step = KIND_SIZE[kind]!;
-        for (let j = 0; j < count; j++) put(view, kind, offsets[i]! + j * step, xs[j]!);
-      }
-    }
+    this.codec.encode(
+      value as Record<string, unknown>,
+      viewOf(out.buffer),
+      out.byteOffset + at,
+      this.invalid,
+    );
     return out;
   }
 
@@ -226,36 +195,22 @@ export class StructLayout<F extends readonly FieldDecl[]> {
         `struct ${this.name}: need ${this.size} bytes at ${at}, have ${bytes.length}`,
       );
     }
-    const view = new DataView(bytes.buffer, bytes.byteOffset + at, this.size);
-    const { names, kinds, offsets, counts } = this;
-    const v: Record<string, unknown> = {};
-    for (let i = 0; i < names.length; i++) {
-      const kind = kinds[i]!;
-      const count = counts[i]!;
-      if (count < 0) v[names[i]!] = get(view, kind, offsets[i]!);
-      else {
-        const xs: (number | bigint)[] = new Array(count);
-        const step = KIND_SIZE[kind]!;
-        for (let j = 0; j < count; j++) xs[j] = get(view, kind, offsets[i]! + j * step);
-        v[names[i]!] = xs;
-      }
-    }
-    return v as StructValue<F>;
+    return this.codec.decode(viewOf(bytes.buffer), bytes.byteOffset + at) as StructValue<F>;
   }
 
-  /** The error for field `i` holding `x` (built only when a value is bad). */
-  private invalid(i: number, x: unknown): never {
+  /** The error for field `i` holding `x` (an element of it if `element`), built only when one is bad. */
+  private readonly invalid = (i: number, x: unknown, element = false): never => {
     const f = this.fields[i]!;
     const where = `struct ${this.name}.${f.name}`;
-    if (f.isArray && (!Array.isArray(x) || x.length !== f.count)) {
-      throw new KernelError('EINVAL', `${where}: expected an array of ${f.count}`);
+    if (!element) {
+      if (f.isArray) throw new KernelError('EINVAL', `${where}: expected an array of ${f.count}`);
+      if (x === undefined) throw new KernelError('EINVAL', `${where}: missing`);
     }
-    if (x === undefined) throw new KernelError('EINVAL', `${where}: missing`);
     if (f.type === 'u64') {
       throw new KernelError('ERANGE', `${where}: ${String(x)} is not a u64 (bigint in [0, 2^64))`);
     }
     throw new KernelError('ERANGE', `${where}: ${String(x)} is not a ${f.type}`);
-  }
+  };
 }
 
 /**
@@ -280,56 +235,18 @@ export function defineStruct<const F extends readonly FieldDecl[]>(
   return new StructLayout(name, fields, options);
 }
 
-/** Scalar types as small numbers for the compiled field arrays. */
-const U8 = 0;
-const U16 = 1;
-const U32 = 2;
-const U64 = 3;
-const KIND: Readonly<Record<ScalarType, number>> = { u8: U8, u16: U16, u32: U32, u64: U64 };
-const KIND_SIZE: readonly number[] = [1, 2, 4, 8];
-const U64_MAX = (1n << 64n) - 1n;
-
-/** Whether `x` is a valid value of scalar kind `kind` (number ≤ 32 bits, bigint for u64). */
-function fits(kind: number, x: unknown): boolean {
-  switch (kind) {
-    case U8:
-      return typeof x === 'number' && (x & 0xff) === x;
-    case U16:
-      return typeof x === 'number' && (x & 0xffff) === x;
-    case U32:
-      return typeof x === 'number' && x >>> 0 === x;
-    default:
-      return typeof x === 'bigint' && x >= 0n && x <= U64_MAX;
+/**
+ * A DataView over `buffer`, reused while consecutive calls pass the same buffer (one entry, for all
+ * layouts: the scratch buffers of ioctl paths hit it every time; it keeps at most one buffer alive).
+ */
+let lastBuffer: ArrayBufferLike | undefined;
+let lastView: DataView | undefined;
+function viewOf(buffer: ArrayBufferLike): DataView {
+  if (buffer !== lastBuffer || lastView === undefined || lastView.byteLength !== buffer.byteLength) {
+    lastBuffer = buffer;
+    lastView = new DataView(buffer);
   }
-}
-
-function put(view: DataView, kind: number, offset: number, x: number | bigint): void {
-  switch (kind) {
-    case U8:
-      view.setUint8(offset, x as number);
-      break;
-    case U16:
-      view.setUint16(offset, x as number, true);
-      break;
-    case U32:
-      view.setUint32(offset, x as number, true);
-      break;
-    default:
-      view.setBigUint64(offset, x as bigint, true);
-  }
-}
-
-function get(view: DataView, kind: number, offset: number): number | bigint {
-  switch (kind) {
-    case U8:
-      return view.getUint8(offset);
-    case U16:
-      return view.getUint16(offset, true);
-    case U32:
-      return view.getUint32(offset, true);
-    default:
-      return view.getBigUint64(offset, true);
-  }
+  return lastView;
 }
 
 function alignUp(n: number, a: number): number {
