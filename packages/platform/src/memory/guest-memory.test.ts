@@ -1,6 +1,7 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import { errnoOf } from '../errno/kernel-error.js';
+import { defineStruct } from '../struct/struct-layout.js';
 import { GuestMemory, PAGE_SIZE } from './guest-memory.js';
 
 const MiB = 1 << 20;
@@ -172,6 +173,37 @@ describe('GuestMemory', () => {
     mem.forEachPopulatedPage((pfn) => some.push(pfn), 63 * PAGE_SIZE, 2 * PAGE_SIZE);
     expect(some).toEqual([63, 64]);
     expect(errnoOf(() => mem.forEachPopulatedPage(() => {}, 1, PAGE_SIZE))).toBe('EINVAL');
+  });
+
+  it('readStruct/writeStruct: in place inside a page, through a copy across pages; a bad value writes nothing', () => {
+    const info = defineStruct('vfio_region_info', [
+      { name: 'argsz', type: 'u32' },
+      { name: 'flags', type: 'u32' },
+      { name: 'index', type: 'u32' },
+      { name: 'cap_offset', type: 'u32' },
+      { name: 'size', type: 'u64' },
+      { name: 'offset', type: 'u64' },
+    ]);
+    const mem = new GuestMemory(MiB);
+    const seen: [number, number][] = [];
+    mem.setWriteObserver((gpa, len) => seen.push([gpa, len]));
+    expect(mem.readStruct(info, 0x100)).toEqual(info.zero());
+    expect(mem.touchedBytes()).toBe(0);
+    const v = { argsz: 32, flags: 7, index: 2, cap_offset: 0, size: 0x8000n, offset: 2n << 40n };
+    expect(errnoOf(() => mem.writeStruct(info, 0x100, { ...v, flags: -1 }))).toBe('ERANGE');
+    expect(mem.touchedBytes()).toBe(0);
+    mem.writeStruct(info, 0x100, v);
+    mem.writeStruct(info, PAGE_SIZE - 16, v); // straddles two pages
+    expect(seen).toEqual([
+      [0x100, 32],
+      [PAGE_SIZE - 16, 32],
+    ]);
+    expect(mem.readStruct(info, 0x100)).toEqual(v);
+    expect(mem.readStruct(info, PAGE_SIZE - 16)).toEqual(v);
+    expect(info.decode(mem.readBytes(PAGE_SIZE - 16, 32))).toEqual(v);
+    expect(mem.readU32(0x104)).toBe(7);
+    expect(errnoOf(() => mem.writeStruct(info, MiB - 16, v))).toBe('EFAULT');
+    expect(errnoOf(() => mem.readStruct(info, MiB - 16))).toBe('EFAULT');
   });
 
   // Model-based: any sequence of writes and reads agrees with a flat Uint8Array.

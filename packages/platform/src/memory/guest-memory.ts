@@ -1,4 +1,5 @@
 import { KernelError } from '../errno/kernel-error.js';
+import type { FieldDecl, StructLayout, StructValue } from '../struct/struct-layout.js';
 
 /** Guest page size: 4 KiB (kernel `PAGE_SIZE` on the x86_64 / 4K-granule arm64 hosts modelled). */
 export const PAGE_SIZE = 4096;
@@ -230,6 +231,45 @@ export class GuestMemory {
     const out = new Uint8Array(length);
     this.read(gpa, out);
     return out;
+  }
+
+  /**
+   * Decode the `layout` struct at `gpa` (in place when it lies inside one page: no copy; an untouched
+   * page decodes as zeros and stays untouched).
+   */
+  readStruct<F extends readonly FieldDecl[]>(layout: StructLayout<F>, gpa: number): StructValue<F> {
+    this.check(gpa, layout.size);
+    const off = gpa & PAGE_MASK;
+    if (off + layout.size > PAGE_SIZE) return layout.decode(this.readBytes(gpa, layout.size));
+    if (!this.pageOf(gpa, false)) return layout.decode(ZERO_PAGE, off);
+    return layout.decode(this.lastBytes, this.lastOff + off);
+  }
+
+  /**
+   * Encode `value` as a `layout` struct at `gpa` (in place when it lies inside one page); a write like
+   * {@link write}. Nothing is written if a field is invalid.
+   * @throws KernelError from {@link StructLayout.encode} (ERANGE, EINVAL), EFAULT outside the memory.
+   */
+  writeStruct<F extends readonly FieldDecl[]>(
+    layout: StructLayout<F>,
+    gpa: number,
+    value: StructValue<F>,
+  ): void {
+    this.check(gpa, layout.size);
+    const off = gpa & PAGE_MASK;
+    if (off + layout.size > PAGE_SIZE) {
+      this.write(gpa, layout.encode(value));
+      return;
+    }
+    // Validate before the page is created: a refused value leaves an untouched page untouched.
+    if (!this.pageOf(gpa, false)) {
+      const bytes = layout.encode(value);
+      this.pageOf(gpa, true);
+      this.lastBytes.set(bytes, this.lastOff + off);
+    } else {
+      layout.encode(value, this.lastBytes, this.lastOff + off);
+    }
+    if (this.observer !== undefined) this.observer(gpa, layout.size);
   }
 
   /** Set `length` bytes at `gpa` to `value` (0 on untouched pages allocates nothing). */
@@ -470,6 +510,8 @@ export class GuestMemory {
 }
 
 const EMPTY_BYTES = new Uint8Array(0);
+/** What an untouched page reads as. */
+const ZERO_PAGE = new Uint8Array(PAGE_SIZE);
 const EMPTY_VIEW = new DataView(EMPTY_BYTES.buffer);
 
 /** Ascending union of two ascending key lists without duplicates. */

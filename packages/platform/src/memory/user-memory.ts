@@ -219,14 +219,32 @@ export class UserMemory {
    * arg); the caller frees it.
    */
   pushStruct<F extends readonly FieldDecl[]>(layout: StructLayout<F>, value: StructValue<F>): number {
-    const bytes = layout.encode(value);
-    const va = this.alloc(bytes.length, layout.align);
-    this.copyToUser(va, bytes);
+    const va = this.alloc(layout.size, layout.align);
+    try {
+      this.writeStruct(layout, va, value);
+    } catch (e) {
+      this.free(va);
+      throw e;
+    }
     return va;
   }
 
   /** Decode the struct at `va` (`copy_from_user` of `sizeof`). @throws KernelError EFAULT */
   readStruct<F extends readonly FieldDecl[]>(layout: StructLayout<F>, va: number): StructValue<F> {
-    return layout.decode(this.copyFromUser(va, layout.size));
+    const r = this.resolve(va, layout.size);
+    return r.memory.readStruct(layout, r.offset);
+  }
+
+  /**
+   * Encode `value` at `va` (`copy_to_user` of a struct). @throws KernelError EFAULT (nothing written),
+   * or the layout's ERANGE/EINVAL for a bad value.
+   */
+  writeStruct<F extends readonly FieldDecl[]>(
+    layout: StructLayout<F>,
+    va: number,
+    value: StructValue<F>,
+  ): void {
+    const r = this.resolve(va, layout.size);
+    r.memory.writeStruct(layout, r.offset, value);
   }
 }
