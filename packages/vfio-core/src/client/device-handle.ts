@@ -327,41 +327,62 @@ export class VfioDeviceHandle {
     }
   }
 
+  /**
+   * VFIO_DEVICE_FEATURE with `flags` and a `layout` payload: header and payload are encoded straight into
+   * the scratch area, and the payload as the kernel left it is decoded from there (no byte copies).
+   */
+  private featureStruct<F extends readonly FieldDecl[]>(
+    flags: number,
+    layout: StructLayout<F>,
+    value: StructValue<F>,
+  ): StructValue<F> {
+    const mm = this.process.mm;
+    const argsz = vfio_device_feature.size + layout.size;
+    const va = this.buffer(argsz);
+    mm.writeStruct(vfio_device_feature, va, { argsz, flags });
+    mm.writeStruct(layout, va + vfio_device_feature.size, value);
+    this.ioctl(VFIO_DEVICE_FEATURE, va);
+    return mm.readStruct(layout, va + vfio_device_feature.size);
+  }
+
   /** MIGRATION GET: the device's VFIO_MIGRATION_* flags. */
   getMigrationFlags(): number {
-    const out = this.feature(
+    const out = this.featureStruct(
       VFIO_DEVICE_FEATURE_MIGRATION | VFIO_DEVICE_FEATURE_GET,
-      new Uint8Array(vfio_device_feature_migration.size),
+      vfio_device_feature_migration,
+      { flags: 0n },
     );
-    return Number(vfio_device_feature_migration.decode(out).flags);
+    return Number(out.flags);
   }
 
   /** MIG_DEVICE_STATE SET: returns the new data fd, or undefined when the arc opens none. */
   setMigState(state: number): number | undefined {
-    const out = this.feature(
+    const out = this.featureStruct(
       VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE | VFIO_DEVICE_FEATURE_SET,
-      vfio_device_feature_mig_state.encode({ device_state: state, data_fd: 0xffff_ffff }),
+      vfio_device_feature_mig_state,
+      { device_state: state, data_fd: 0xffff_ffff },
     );
-    const fd = vfio_device_feature_mig_state.decode(out).data_fd | 0;
+    const fd = out.data_fd | 0;
     return fd < 0 ? undefined : fd;
   }
 
   /** MIG_DEVICE_STATE GET. */
   getMigState(): number {
-    const out = this.feature(
+    return this.featureStruct(
       VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE | VFIO_DEVICE_FEATURE_GET,
-      new Uint8Array(vfio_device_feature_mig_state.size),
-    );
-    return vfio_device_feature_mig_state.decode(out).device_state;
+      vfio_device_feature_mig_state,
+      { device_state: 0, data_fd: 0 },
+    ).device_state;
   }
 
   /** MIG_DATA_SIZE GET: `stop_copy_length`. */
   getMigDataSize(): number {
-    const out = this.feature(
+    const out = this.featureStruct(
       VFIO_DEVICE_FEATURE_MIG_DATA_SIZE | VFIO_DEVICE_FEATURE_GET,
-      new Uint8Array(vfio_device_feature_mig_data_size.size),
+      vfio_device_feature_mig_data_size,
+      { stop_copy_length: 0n },
     );
-    return Number(vfio_device_feature_mig_data_size.decode(out).stop_copy_length);
+    return Number(out.stop_copy_length);
   }
 
   /** DMA_LOGGING_START over `ranges` with a page-size hint; returns the page size the device chose. */
@@ -372,18 +393,19 @@ export class VfioDeviceHandle {
     const rangesVa = mm.alloc(Math.max(1, ranges.length) * rl.size, 8);
     try {
       ranges.forEach((r, i) => {
-        mm.copyToUser(rangesVa + i * rl.size, rl.encode({ iova: BigInt(r.iova), length: BigInt(r.length) }));
+        mm.writeStruct(rl, rangesVa + i * rl.size, { iova: BigInt(r.iova), length: BigInt(r.length) });
       });
-      const out = this.feature(
+      const out = this.featureStruct(
         VFIO_DEVICE_FEATURE_DMA_LOGGING_START | VFIO_DEVICE_FEATURE_SET,
-        vfio_device_feature_dma_logging_control.encode({
+        vfio_device_feature_dma_logging_control,
+        {
           page_size: BigInt(pageSize),
           num_ranges: ranges.length,
           __reserved: 0,
           ranges: BigInt(rangesVa),
-        }),
+        },
       );
-      return Number(vfio_device_feature_dma_logging_control.decode(out).page_size);
+      return Number(out.page_size);
     } finally {
       mm.free(rangesVa);
     }
@@ -403,14 +425,15 @@ export class VfioDeviceHandle {
     const mm = this.process.mm;
     const bitmap = mm.alloc(Math.max(8, bytes), 8);
     try {
-      this.feature(
+      this.featureStruct(
         VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT | VFIO_DEVICE_FEATURE_GET,
-        vfio_device_feature_dma_logging_report.encode({
+        vfio_device_feature_dma_logging_report,
+        {
           iova: BigInt(iova),
           length: BigInt(length),
           page_size: BigInt(pageSize),
           bitmap: BigInt(bitmap),
-        }),
+        },
       );
       return mm.copyFromUser(bitmap, bytes);
     } finally {
