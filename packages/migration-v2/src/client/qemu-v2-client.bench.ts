@@ -61,6 +61,10 @@ function client(): number {
 if (bare() !== BYTES || client() !== BYTES) throw new Error('bench setup: migration moved the wrong bytes');
 
 describe(`QEMU v2 client migration (${BYTES >> 10} KiB device state)`, () => {
-  bench('baseline: the bare uAPI (STOP_COPY, read, RESUMING, write, RUNNING)', bare);
-  bench('QemuV2Client save + load', client);
+  bench('baseline: the bare uAPI (STOP_COPY, read, RESUMING, write, RUNNING)', () => {
+    bare();
+  });
+  bench('QemuV2Client save + load', () => {
+    client();
+  });
 });
