@@ -163,6 +163,17 @@ describe('GuestMemory', () => {
     expect(mem.touchedBytes()).toBe(MiB);
   });
 
+  it('holds host memory in slabs that grow with what is touched (4, 8, 16, 32, then 64 pages)', () => {
+    const mem = new GuestMemory(64 * MiB);
+    expect(mem.hostBytes()).toBe(0);
+    mem.writeU8(10 * MiB, 1);
+    expect(mem.hostBytes()).toBe(4 * PAGE_SIZE);
+    for (let p = 0; p < 300; p++) mem.writeU8(p * 2 * PAGE_SIZE, 1);
+    // 301 pages: 4 + 8 + 16 + 32 + 64 + 64 + 64 + 64 = 316 pages of slabs.
+    expect(mem.touchedBytes()).toBe(301 * PAGE_SIZE);
+    expect(mem.hostBytes()).toBe(316 * PAGE_SIZE);
+  });
+
   it('forEachPopulatedPage visits populated pages of a range in ascending order', () => {
     const mem = new GuestMemory(2 ** 40);
     for (const pfn of [0x3_0000, 5, 0x1000_0000 - 1, 64, 63]) mem.writeU8(pfn * PAGE_SIZE, 1);

@@ -7,10 +7,15 @@ export const PAGE_SIZE = 4096;
 export const PAGE_SHIFT = 12;
 const PAGE_MASK = PAGE_SIZE - 1;
 
-/** Pages per slab: host memory is taken 256 KiB at a time and handed out a page at a time. */
+/**
+ * Slabs: host memory is taken a slab at a time and handed out a page at a time. A slab holds at most
+ * 64 pages (256 KiB) and owns 64 slot numbers (slot = slab << 6 | page); the first slabs of a memory are
+ * smaller (4, 8, 16, 32 pages), so a memory that touches a few pages holds a few pages.
+ */
 const SLAB_SHIFT = 6;
 const SLAB_PAGES = 1 << SLAB_SHIFT;
 const SLAB_MASK = SLAB_PAGES - 1;
+const FIRST_SLAB_PAGES = 4;
 /** Guest pages per directory chunk (one `Int32Array` of slot numbers + 1; 0 = not populated). */
 const CHUNK_SHIFT = 6;
 const CHUNK_PAGES = 1 << CHUNK_SHIFT;
@@ -26,7 +31,7 @@ export type GuestWriteObserver = (gpa: number, length: number) => void;
  * Guest-physical memory: a sparse array of 4 KiB pages, little-endian accessors.
  *
  * Only written pages exist (are *populated*); reading an untouched page returns zeros and allocates
- * nothing. Populated pages live in slabs of host memory (256 KiB `ArrayBuffer`s, one `DataView` each): a
+ * nothing. Populated pages live in slabs of host memory (up to 256 KiB each, one `DataView` each): a
  * page is a 4 KiB window of its slab, found through a two-level directory (guest page → slot), so a page
  * costs no object of its own and a run of pages copies with one `set`. Addresses are plain numbers (exact
  * up to 2^53); 64-bit values are `bigint`. Every access is bounds-checked against the memory size and
@@ -48,8 +53,10 @@ export class GuestMemory {
   private readonly slabViews: DataView[] = [];
   /** Slots given back by {@link discard}, reused first. */
   private readonly freeSlots: number[] = [];
-  /** Slots handed out from the last slab so far. */
-  private nextSlot = 0;
+  /** Pages in the last slab, and how many of them have been handed out. */
+  private slabCap = 0;
+  private slabUsed = 0;
+  private hostPages = 0;
   private populated = 0;
   // One-entry lookup cache: consecutive accesses usually hit the same page. `lastBase` is the cached
   // page's guest-physical base; it only ever holds a page inside the memory, so an access whose
@@ -82,7 +89,7 @@ export class GuestMemory {
 
   /** Bytes of host memory held: whole slabs (what the process's RSS pays for this memory at most). */
   hostBytes(): number {
-    return this.slabs.length * SLAB_PAGES * PAGE_SIZE;
+    return this.hostPages * PAGE_SIZE;
   }
 
   /** Page frame numbers of the pages that exist, in ascending order. */
@@ -404,12 +411,16 @@ export class GuestMemory {
   private allocSlot(zero: boolean): number {
     let slot = this.freeSlots.pop();
     if (slot === undefined) {
-      if ((this.nextSlot & SLAB_MASK) === 0 && this.nextSlot >>> SLAB_SHIFT === this.slabs.length) {
-        const slab = Buffer.allocUnsafeSlow(SLAB_PAGES * PAGE_SIZE);
+      if (this.slabUsed === this.slabCap) {
+        const cap = this.slabCap === 0 ? FIRST_SLAB_PAGES : Math.min(2 * this.slabCap, SLAB_PAGES);
+        const slab = Buffer.allocUnsafeSlow(cap * PAGE_SIZE);
         this.slabs.push(slab);
         this.slabViews.push(new DataView(slab.buffer, slab.byteOffset, slab.byteLength));
+        this.slabCap = cap;
+        this.slabUsed = 0;
+        this.hostPages += cap;
       }
-      slot = this.nextSlot++;
+      slot = ((this.slabs.length - 1) << SLAB_SHIFT) | this.slabUsed++;
     }
     if (zero) {
       const off = (slot & SLAB_MASK) << PAGE_SHIFT;
