@@ -1,11 +1,11 @@
-import { QemuFileReader, QemuFileWriter } from '@vfio-sim/vfio-core';
 import { bench, describe } from 'vitest';
 import { fakeHost, fakeState, RESUMING, RUNNING, STOP_COPY } from '../__fixtures__/fake-v2-device.js';
+import { load, save } from '../__fixtures__/qemu-v2-flow.js';
 import { QemuV2Client } from './qemu-v2-client.js';
 
-// A whole QEMU v2 migration (save_setup with PRE_COPY, iterations, VM stop, save_complete, save_state,
-// cleanup; load_setup, load_state per section, load_cleanup, VM start) of a 4 KiB device state between two
-// fake devices, clients created and closed per migration. Baseline: the same state moved with the bare
+// A whole QEMU v2 migration (save_setup with PRE_COPY, up to 3 iterations, VM stop, save_complete,
+// save_state, cleanup; then load_setup, load_state per section, load_cleanup, VM start) of a 4 KiB device
+// state between two fake devices, clients created and closed per migration. Baseline: the same state moved with the bare
 // uAPI (STOP_COPY, read to EOF, RESUMING, write, RUNNING) — what the client adds is QEMU's sequence,
 // framing and bookkeeping.
 const BYTES = 4096;
@@ -36,22 +36,7 @@ function bare(): number {
 function client(): number {
   const s = new QemuV2Client(src.handle);
   const d = new QemuV2Client(dst.handle);
-  let loaded = 0;
-  const section = (fn: (w: QemuFileWriter) => void) => {
-    const w = new QemuFileWriter();
-    fn(w);
-    loaded += d.loadState(new QemuFileReader(w.toBytes()));
-  };
-  d.loadSetup();
-  section((w) => s.saveSetup(w));
-  let done = false;
-  while (s.isActiveIterate() && !done) section((w) => (done = s.saveIterate(w)));
-  s.vmStateChange(false, 'finish-migrate');
-  section((w) => s.saveComplete(w));
-  section((w) => s.saveState(w));
-  s.saveCleanup();
-  d.loadCleanup();
-  d.vmStateChange(true);
+  const loaded = load(d, save(s));
   s.vmStateChange(true);
   s.close();
   d.close();

@@ -1,5 +1,5 @@
 import { errnoOf, type KernelError } from '@vfio-sim/platform';
-import { QemuFileReader, QemuFileWriter, VFIO_MIG_FLAG_DEV_INIT_DATA_SENT } from '@vfio-sim/vfio-core';
+import { QemuFileWriter, VFIO_MIG_FLAG_DEV_INIT_DATA_SENT } from '@vfio-sim/vfio-core';
 import { describe, expect, it } from 'vitest';
 import {
   FAKE_MAGIC,
@@ -11,42 +11,13 @@ import {
   STOP,
   STOP_COPY,
 } from '../__fixtures__/fake-v2-device.js';
+import { load, loadAll, save } from '../__fixtures__/qemu-v2-flow.js';
 import { VFIO_MIGRATION_STOP_COPY } from '../fsm/mig-state.js';
 import {
   QemuV2Client,
   VFIO_MIG_DEFAULT_DATA_BUFFER_SIZE,
   VFIO_MIG_STOP_COPY_SIZE,
 } from './qemu-v2-client.js';
-
-/** Run QEMU's save side to completion; returns the sections in stream order. */
-function save(c: QemuV2Client, iterations = 3): Uint8Array[] {
-  const sections: Uint8Array[] = [];
-  const section = (fn: (w: QemuFileWriter) => void) => {
-    const w = new QemuFileWriter();
-    fn(w);
-    sections.push(w.toBytes());
-  };
-  section((w) => c.saveSetup(w));
-  for (let i = 0; i < iterations && c.isActiveIterate(); i++) section((w) => c.saveIterate(w));
-  c.vmStateChange(false, 'finish-migrate');
-  section((w) => c.saveComplete(w));
-  section((w) => c.saveState(w));
-  c.saveCleanup();
-  return sections;
-}
-
-function loadAll(c: QemuV2Client, sections: Uint8Array[]): void {
-  for (const s of sections) c.loadState(new QemuFileReader(s));
-}
-
-function load(c: QemuV2Client, sections: Uint8Array[]): number {
-  c.loadSetup();
-  let n = 0;
-  for (const s of sections) n += c.loadState(new QemuFileReader(s));
-  c.loadCleanup();
-  c.vmStateChange(true);
-  return n;
-}
 
 describe('QemuV2Client: a whole migration between two devices', () => {
   it('PRE_COPY device: initial bytes in pre-copy, the rest at stop-copy; the destination gets the state', () => {

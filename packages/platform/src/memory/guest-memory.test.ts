@@ -187,11 +187,11 @@ describe('GuestMemory', () => {
   });
 
   it('readStruct/writeStruct: in place inside a page, through a copy across pages; a bad value writes nothing', () => {
-    const info = defineStruct('vfio_region_info', [
+    // 32 bytes: u32, u32, u32[2], u64, u64.
+    const info = defineStruct('rec', [
       { name: 'argsz', type: 'u32' },
       { name: 'flags', type: 'u32' },
-      { name: 'index', type: 'u32' },
-      { name: 'cap_offset', type: 'u32' },
+      { name: 'pair', type: 'u32', count: 2 },
       { name: 'size', type: 'u64' },
       { name: 'offset', type: 'u64' },
     ]);
@@ -200,7 +200,7 @@ describe('GuestMemory', () => {
     mem.setWriteObserver((gpa, len) => seen.push([gpa, len]));
     expect(mem.readStruct(info, 0x100)).toEqual(info.zero());
     expect(mem.touchedBytes()).toBe(0);
-    const v = { argsz: 32, flags: 7, index: 2, cap_offset: 0, size: 0x8000n, offset: 2n << 40n };
+    const v = { argsz: 32, flags: 7, pair: [2, 0], size: 0x8000n, offset: 2n << 40n };
     expect(errnoOf(() => mem.writeStruct(info, 0x100, { ...v, flags: -1 }))).toBe('ERANGE');
     expect(mem.touchedBytes()).toBe(0);
     mem.writeStruct(info, 0x100, v);
