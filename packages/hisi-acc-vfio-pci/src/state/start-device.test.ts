@@ -38,8 +38,12 @@ describe('hisiAccVfStartDevice', () => {
   });
 
   it('a paused source (defect J): one doorbell leaves PAUSE_QM, the on-chip contexts resume', () => {
-    for (const state of [QM_READY, QM_NOT_READY]) {
-      const { hdev, log } = fakeDevice(state, true, false, 960);
+    // The source's qp_num need not be known (upstream never sets it on a source): queue 0 is enough.
+    for (const [state, qpNum] of [
+      [QM_READY, 960],
+      [QM_NOT_READY, 0],
+    ]) {
+      const { hdev, log } = fakeDevice(state!, true, false, qpNum!);
       hisiAccVfStartDevice(hdev);
       expect(log).toEqual(['writel 0x20', 'writel 0x24', 'doorbell 0x1000']);
       expect(hdev.paused).toBe(false);

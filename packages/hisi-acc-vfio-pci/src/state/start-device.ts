@@ -19,20 +19,20 @@ export function qmDevCmdInit(hdev: HisiAccVfCoreDevice): void {
  *   queue of the function is restarted and reloads its context from the restored base tables
  *   (`vf_qm_fun_reset` over `qp_num`, as the kernel).
  * - On a source this driver paused: the contexts of the queues the guest started are still on the chip
- *   (PAUSE_QM and the cache write-back keep them), and one restart doorbell (queue 0) resumes them all.
+ *   (PAUSE_QM and the cache write-back keep them), and one restart doorbell (queue 0) resumes them all;
+ *   the source's queue count is not needed (upstream never learns it on a source).
  * - Guest driver never started and nothing paused: nothing to do; the kernel returns early too
  *   (`vf_qm_state != QM_READY`).
  *
  * Kernel counterpart: `hisi_acc_vf_start_device()` → `qm_dev_cmd_init()` + `vf_qm_fun_reset()`. Differs on
- * purpose (defect J): a function this driver paused is restarted even if its guest driver never loaded
+ * purpose (defect J): a function this driver paused is restarted even if its guest driver never loaded,
  * and on a source (upstream's source has `qp_num` 0 and rings nothing), so an aborted source is never
  * left paused.
  */
 export function hisiAccVfStartDevice(hdev: HisiAccVfCoreDevice): void {
   if (hdev.vfQmState !== QM_READY && !hdev.paused) return;
   qmDevCmdInit(hdev);
-  const qpNum = hdev.vfQm.qpNum;
-  const queues = hdev.baseTablesLoaded ? qpNum : Math.min(1, qpNum);
+  const queues = hdev.baseTablesLoaded ? hdev.vfQm.qpNum : 1;
   for (let qn = 0; qn < queues; qn++) qmDb(hdev.vfQm, qn, QM_DOORBELL_CMD_SQ, 0, 1);
   hdev.paused = false;
   hdev.baseTablesLoaded = false;
