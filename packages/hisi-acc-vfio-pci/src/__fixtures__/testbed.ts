@@ -163,7 +163,7 @@ export function migrationPair(o: { src?: HostOptions; dst?: HostOptions } = {}) 
 /** Copy every touched page of `src` into a fresh guest memory (what the VMM sends while the VM is stopped). */
 export function copyGuestMemory(src: GuestMemory): GuestMemory {
   const dst = new GuestMemory(src.size);
-  for (const pfn of src.touchedPages()) dst.write(pfn * 4096, src.readBytes(pfn * 4096, 4096));
+  dst.copyFrom(src, 0, src.size);
   return dst;
 }
 
