@@ -174,6 +174,27 @@ describe('GuestMemory', () => {
     expect(mem.hostBytes()).toBe(316 * PAGE_SIZE);
   });
 
+  it('release gives every page back; the memory stays usable, a later memory reuses the full slabs', () => {
+    const a = new GuestMemory(64 * MiB);
+    a.fill(0, 16 * MiB, 0x33);
+    const seen: number[] = [];
+    a.setWriteObserver((gpa) => seen.push(gpa));
+    a.release();
+    expect(seen).toEqual([]);
+    expect(a.touchedBytes()).toBe(0);
+    expect(a.hostBytes()).toBe(0);
+    expect(a.readU32(12 * MiB)).toBe(0);
+    // A pooled slab comes back to the next memory's first full slab: its bytes are overwritten or zeroed.
+    const b = new GuestMemory(64 * MiB);
+    b.fill(0, 2 * MiB, 0); // untouched: allocates nothing
+    for (let p = 0; p < 200; p++) b.writeU8(p * PAGE_SIZE + 1, 7);
+    expect(b.readU8(199 * PAGE_SIZE)).toBe(0);
+    expect(b.readU8(199 * PAGE_SIZE + 1)).toBe(7);
+    expect(b.readBytes(150 * PAGE_SIZE, PAGE_SIZE).filter((x) => x !== 0)).toEqual(Uint8Array.of(7));
+    a.writeU32(0, 5);
+    expect(a.readU32(0)).toBe(5);
+  });
+
   it('forEachPopulatedPage visits populated pages of a range in ascending order', () => {
     const mem = new GuestMemory(2 ** 40);
     for (const pfn of [0x3_0000, 5, 0x1000_0000 - 1, 64, 63]) mem.writeU8(pfn * PAGE_SIZE, 1);

@@ -16,6 +16,12 @@ const SLAB_SHIFT = 6;
 const SLAB_PAGES = 1 << SLAB_SHIFT;
 const SLAB_MASK = SLAB_PAGES - 1;
 const FIRST_SLAB_PAGES = 4;
+/**
+ * Full slabs given back by {@link GuestMemory.release}, taken again before new host memory (at most
+ * 256 MiB kept: a process that tears down a VM and builds the next one reuses the same memory).
+ */
+const SLAB_POOL: Uint8Array[] = [];
+const SLAB_POOL_MAX = 1024;
 /** Guest pages per directory chunk (one `Int32Array` of slot numbers + 1; 0 = not populated). */
 const CHUNK_SHIFT = 6;
 const CHUNK_PAGES = 1 << CHUNK_SHIFT;
@@ -38,7 +44,7 @@ export type GuestWriteObserver = (gpa: number, length: number) => void;
  * fails with EFAULT, like `copy_from_user` on a bad address.
  *
  * Bulk paths for migrating RAM: {@link copyFrom} (a page or a run of pages from another memory),
- * {@link forEachPopulatedPage}, {@link discard} (give pages back).
+ * {@link forEachPopulatedPage}, {@link discard} (give pages back), {@link release} (give it all back).
  *
  * Kernel counterpart: a KVM memslot's backing (`gfn_to_hva` + the host pages), seen through the narrow
  * interface rust-vmm's `GuestMemory` offers.
@@ -358,6 +364,27 @@ export class GuestMemory {
     }
   }
 
+  /**
+   * Discard every page and give the host memory back: full slabs go to a pool that later memories take
+   * from, so a process that frees a VM's RAM and builds the next VM's reuses it (RSS stays flat). The
+   * memory stays usable and reads as zeros. Not a guest write: the write observer is not called.
+   *
+   * Kernel counterpart: the last `munmap`/`close` of the memfd behind guest RAM.
+   */
+  release(): void {
+    for (const slab of this.slabs) {
+      if (slab.length === SLAB_PAGES * PAGE_SIZE && SLAB_POOL.length < SLAB_POOL_MAX) SLAB_POOL.push(slab);
+    }
+    this.chunks.clear();
+    this.slabs.length = 0;
+    this.slabViews.length = 0;
+    this.freeSlots.length = 0;
+    this.slabCap = this.slabUsed = this.hostPages = this.populated = 0;
+    this.lastBase = -1;
+    this.lastView = EMPTY_VIEW;
+    this.lastBytes = EMPTY_BYTES;
+  }
+
   private check(gpa: number, length: number): void {
     if (!(Number.isInteger(gpa) && gpa >= 0 && length >= 0 && gpa + length <= this.size)) {
       throw new KernelError('EFAULT', `guest access [${gpa}, +${length}) outside [0, ${this.size})`, {
@@ -413,7 +440,8 @@ export class GuestMemory {
     if (slot === undefined) {
       if (this.slabUsed === this.slabCap) {
         const cap = this.slabCap === 0 ? FIRST_SLAB_PAGES : Math.min(2 * this.slabCap, SLAB_PAGES);
-        const slab = Buffer.allocUnsafeSlow(cap * PAGE_SIZE);
+        const slab =
+          (cap === SLAB_PAGES ? SLAB_POOL.pop() : undefined) ?? Buffer.allocUnsafeSlow(cap * PAGE_SIZE);
         this.slabs.push(slab);
         this.slabViews.push(new DataView(slab.buffer, slab.byteOffset, slab.byteLength));
         this.slabCap = cap;
