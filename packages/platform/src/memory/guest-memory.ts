@@ -150,8 +150,10 @@ export class GuestMemory {
   }
 
   readU64(gpa: number): bigint {
-    this.check(gpa, 8);
     const off = gpa & PAGE_MASK;
+    if (gpa - off === this.lastBase && off <= PAGE_SIZE - 8)
+      return this.lastView.getBigUint64(this.lastOff + off, true);
+    this.check(gpa, 8);
     if (off <= PAGE_SIZE - 8) {
       return this.pageOf(gpa, false) ? this.lastView.getBigUint64(this.lastOff + off, true) : 0n;
     }
