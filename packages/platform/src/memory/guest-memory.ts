@@ -108,6 +108,8 @@ export class GuestMemory {
   /**
    * Call `fn` with the page frame number of every populated page in `[gpa, gpa + length)`, ascending
    * (allocates nothing per page). Pages populated or discarded by `fn` itself may or may not be seen.
+   * What a VMM's first RAM pre-copy round walks (QEMU sends the pages its RAM blocks hold; a zero page
+   * never populated has nothing to send).
    * @throws KernelError EINVAL if the range is not page-aligned or not inside the memory.
    */
   forEachPopulatedPage(fn: (pfn: number) => void, gpa = 0, length = this.size - gpa): void {
@@ -250,7 +252,7 @@ export class GuestMemory {
 
   /**
    * Decode the `layout` struct at `gpa` (in place when it lies inside one page: no copy; an untouched
-   * page decodes as zeros and stays untouched).
+   * page decodes as zeros and stays untouched) — `copy_from_user` of a struct, without the copy.
    */
   readStruct<F extends readonly FieldDecl[]>(layout: StructLayout<F>, gpa: number): StructValue<F> {
     this.check(gpa, layout.size);
@@ -262,7 +264,7 @@ export class GuestMemory {
 
   /**
    * Encode `value` as a `layout` struct at `gpa` (in place when it lies inside one page); a write like
-   * {@link write}. Nothing is written if a field is invalid.
+   * {@link write} (`copy_to_user` of a struct). Nothing is written if a field is invalid.
    * @throws KernelError from {@link StructLayout.encode} (ERANGE, EINVAL), EFAULT outside the memory.
    */
   writeStruct<F extends readonly FieldDecl[]>(
