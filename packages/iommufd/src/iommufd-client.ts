@@ -22,7 +22,9 @@ export interface IoasMapOptions {
 
 /**
  * The VMM's typed view of an iommufd file descriptor: each method builds the command struct in the
- * process's memory, issues the ioctl and decodes the answer. Errors are the kernel's (KernelError).
+ * process's memory, issues the ioctl and decodes the answer; the struct (and any array it points to) is
+ * freed before the method returns, so no call leaves anything on the process's heap. Errors are the
+ * kernel's (KernelError).
  *
  * Kernel counterpart: none — this is what QEMU's `iommufd_backend_*` helpers (backends/iommufd.c) and
  * the selftests' `_test_ioctl_*` wrappers do with libc `ioctl()`.
@@ -35,9 +37,8 @@ export class IommufdClient {
 
   /** IOMMU_IOAS_ALLOC: returns the IOAS id. */
   ioasAlloc(): number {
-    const va = this.push(u.iommu_ioas_alloc, { size: 12, flags: 0, out_ioas_id: 0 });
-    this.process.ioctl(this.fd, u.IOMMU_IOAS_ALLOC, va);
-    return this.process.mm.readStruct(u.iommu_ioas_alloc, va).out_ioas_id;
+    return this.call(u.IOMMU_IOAS_ALLOC, u.iommu_ioas_alloc, { size: 12, flags: 0, out_ioas_id: 0 })
+      .out_ioas_id;
   }
 
   /** IOMMU_IOAS_MAP of `length` bytes at user address `userVa`: returns the IOVA. */
@@ -46,7 +47,7 @@ export class IommufdClient {
       (options.iova !== undefined ? u.IOMMU_IOAS_MAP_FIXED_IOVA : 0) |
       ((options.readable ?? true) ? u.IOMMU_IOAS_MAP_READABLE : 0) |
       ((options.writeable ?? true) ? u.IOMMU_IOAS_MAP_WRITEABLE : 0);
-    const va = this.push(u.iommu_ioas_map, {
+    const out = this.call(u.IOMMU_IOAS_MAP, u.iommu_ioas_map, {
       size: 40,
       flags,
       ioas_id: ioasId,
@@ -55,44 +56,45 @@ export class IommufdClient {
       length: BigInt(length),
       iova: BigInt(options.iova ?? 0),
     });
-    this.process.ioctl(this.fd, u.IOMMU_IOAS_MAP, va);
-    return Number(this.process.mm.readStruct(u.iommu_ioas_map, va).iova);
+    return Number(out.iova);
   }
 
   /** IOMMU_IOAS_UNMAP: returns the bytes unmapped. `length` as a bigint allows U64_MAX (unmap all). */
   ioasUnmap(ioasId: number, iova: number, length: number | bigint): number {
-    const va = this.push(u.iommu_ioas_unmap, {
+    const out = this.call(u.IOMMU_IOAS_UNMAP, u.iommu_ioas_unmap, {
       size: 24,
       ioas_id: ioasId,
       iova: BigInt(iova),
       length: BigInt(length),
     });
-    this.process.ioctl(this.fd, u.IOMMU_IOAS_UNMAP, va);
-    return Number(this.process.mm.readStruct(u.iommu_ioas_unmap, va).length);
+    return Number(out.length);
   }
 
   /** IOMMU_IOAS_IOVA_RANGES: the allowed ranges and the IOVA alignment. */
   ioasIovaRanges(ioasId: number): { ranges: Array<{ start: bigint; last: bigint }>; alignment: number } {
-    const arr = this.process.mm.alloc(u.iommu_iova_range.size * 8, 8);
-    const va = this.push(u.iommu_ioas_iova_ranges, {
-      size: 32,
-      ioas_id: ioasId,
-      num_iovas: 8,
-      __reserved: 0,
-      allowed_iovas: BigInt(arr),
-      out_iova_alignment: 0n,
-    });
-    this.process.ioctl(this.fd, u.IOMMU_IOAS_IOVA_RANGES, va);
-    const out = this.process.mm.readStruct(u.iommu_ioas_iova_ranges, va);
-    const ranges = [];
-    for (let i = 0; i < out.num_iovas; i++)
-      ranges.push(this.process.mm.readStruct(u.iommu_iova_range, arr + u.iommu_iova_range.size * i));
-    return { ranges, alignment: Number(out.out_iova_alignment) };
+    const mm = this.process.mm;
+    const arr = mm.alloc(u.iommu_iova_range.size * 8, 8);
+    try {
+      const out = this.call(u.IOMMU_IOAS_IOVA_RANGES, u.iommu_ioas_iova_ranges, {
+        size: 32,
+        ioas_id: ioasId,
+        num_iovas: 8,
+        __reserved: 0,
+        allowed_iovas: BigInt(arr),
+        out_iova_alignment: 0n,
+      });
+      const ranges = [];
+      for (let i = 0; i < out.num_iovas; i++)
+        ranges.push(mm.readStruct(u.iommu_iova_range, arr + u.iommu_iova_range.size * i));
+      return { ranges, alignment: Number(out.out_iova_alignment) };
+    } finally {
+      mm.free(arr);
+    }
   }
 
   /** IOMMU_OPTION HUGE_PAGES set on an IOAS. */
   setHugePages(ioasId: number, enable: boolean): void {
-    const va = this.push(u.iommu_option, {
+    this.call(u.IOMMU_OPTION, u.iommu_option, {
       size: 24,
       option_id: u.IOMMU_OPTION_HUGE_PAGES,
       op: u.IOMMU_OPTION_OP_SET,
@@ -100,7 +102,6 @@ export class IommufdClient {
       object_id: ioasId,
       val64: enable ? 1n : 0n,
     });
-    this.process.ioctl(this.fd, u.IOMMU_OPTION, va);
   }
 
   /** IOMMU_HWPT_ALLOC on an IOAS for a device: returns the HWPT id. */
@@ -113,8 +114,13 @@ export class IommufdClient {
    * (the selftests' `test_cmd_hwpt_alloc_iommupt`): returns the HWPT id.
    */
   hwptAllocIommupt(devId: number, ioasId: number, flags: number, pagetableType: number): number {
-    const cfg = this.push(iommu_hwpt_selftest, { iotlb: 0, pagetable_type: pagetableType });
-    return this.hwptAllocData(devId, ioasId, flags, IOMMU_HWPT_DATA_SELFTEST, cfg, iommu_hwpt_selftest.size);
+    const mm = this.process.mm;
+    const cfg = mm.pushStruct(iommu_hwpt_selftest, { iotlb: 0, pagetable_type: pagetableType });
+    try {
+      return this.hwptAllocData(devId, ioasId, flags, IOMMU_HWPT_DATA_SELFTEST, cfg, iommu_hwpt_selftest.size);
+    } finally {
+      mm.free(cfg);
+    }
   }
 
   /**
@@ -122,7 +128,7 @@ export class IommufdClient {
    * bound and attached to `ptId`; returns the selftest object, HWPT and device ids.
    */
   mockDomain(ptId: number, devFlags?: number): { stdevId: number; hwptId: number; idevId: number } {
-    const va = this.push(iommu_test_cmd_mock_domain, {
+    const out = this.call(IOMMU_TEST_CMD, iommu_test_cmd_mock_domain, {
       size: iommu_test_cmd_mock_domain.size,
       op: devFlags === undefined ? IOMMU_TEST_OP_MOCK_DOMAIN : IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS,
       id: ptId,
@@ -135,8 +141,6 @@ export class IommufdClient {
       last: 0,
       __tail: 0,
     });
-    this.process.ioctl(this.fd, IOMMU_TEST_CMD, va);
-    const out = this.process.mm.readStruct(iommu_test_cmd_mock_domain, va);
     return { stdevId: out.out_stdev_id, hwptId: out.out_hwpt_id, idevId: out.out_idev_id };
   }
 
@@ -146,7 +150,7 @@ export class IommufdClient {
    * `out_nr_dirty`.
    */
   mockDomainSetDirty(hwptId: number, length: number, iova: number, pageSize: number, bitmap: number): number {
-    const va = this.push(iommu_test_cmd_dirty, {
+    const out = this.call(IOMMU_TEST_CMD, iommu_test_cmd_dirty, {
       size: iommu_test_cmd_dirty.size,
       op: IOMMU_TEST_OP_DIRTY,
       id: hwptId,
@@ -159,21 +163,20 @@ export class IommufdClient {
       out_nr_dirty: 0n,
       last: 0,
     });
-    this.process.ioctl(this.fd, IOMMU_TEST_CMD, va);
-    return Number(this.process.mm.readStruct(iommu_test_cmd_dirty, va).out_nr_dirty);
+    return Number(out.out_nr_dirty);
   }
 
   /** IOMMU_VFIO_IOAS SET: make `ioasId` the VFIO compatibility IOAS. */
   vfioIoasSet(ioasId: number): void {
-    const va = this.push(u.iommu_vfio_ioas, {
+    this.call(u.IOMMU_VFIO_IOAS, u.iommu_vfio_ioas, {
       size: 12,
       ioas_id: ioasId,
       op: u.IOMMU_VFIO_IOAS_SET,
       __reserved: 0,
     });
-    this.process.ioctl(this.fd, u.IOMMU_VFIO_IOAS, va);
   }
 
+  /** IOMMU_HWPT_ALLOC with driver data of `dataType` at `dataUptr` (`dataLen` bytes). */
   private hwptAllocData(
     devId: number,
     ioasId: number,
@@ -182,7 +185,7 @@ export class IommufdClient {
     dataUptr: number,
     dataLen: number,
   ): number {
-    const va = this.push(u.iommu_hwpt_alloc, {
+    return this.call(u.IOMMU_HWPT_ALLOC, u.iommu_hwpt_alloc, {
       size: 48,
       flags,
       dev_id: devId,
@@ -194,14 +197,12 @@ export class IommufdClient {
       data_uptr: BigInt(dataUptr),
       fault_id: 0,
       __reserved2: 0,
-    });
-    this.process.ioctl(this.fd, u.IOMMU_HWPT_ALLOC, va);
-    return this.process.mm.readStruct(u.iommu_hwpt_alloc, va).out_hwpt_id;
+    }).out_hwpt_id;
   }
 
   /** IOMMU_GET_HW_INFO: the info type and the capability bits (`IOMMU_HW_CAP_*`). */
   getHwInfo(devId: number): { dataType: number; capabilities: bigint } {
-    const va = this.push(u.iommu_hw_info, {
+    const out = this.call(u.IOMMU_GET_HW_INFO, u.iommu_hw_info, {
       size: 40,
       flags: 0,
       dev_id: devId,
@@ -212,20 +213,17 @@ export class IommufdClient {
       __reserved: [0, 0, 0],
       out_capabilities: 0n,
     });
-    this.process.ioctl(this.fd, u.IOMMU_GET_HW_INFO, va);
-    const out = this.process.mm.readStruct(u.iommu_hw_info, va);
     return { dataType: out.out_data_type, capabilities: out.out_capabilities };
   }
 
   /** IOMMU_HWPT_SET_DIRTY_TRACKING. */
   setDirtyTracking(hwptId: number, enable: boolean): void {
-    const va = this.push(u.iommu_hwpt_set_dirty_tracking, {
+    this.call(u.IOMMU_HWPT_SET_DIRTY_TRACKING, u.iommu_hwpt_set_dirty_tracking, {
       size: 16,
       flags: enable ? u.IOMMU_HWPT_DIRTY_TRACKING_ENABLE : 0,
       hwpt_id: hwptId,
       __reserved: 0,
     });
-    this.process.ioctl(this.fd, u.IOMMU_HWPT_SET_DIRTY_TRACKING, va);
   }
 
   /**
@@ -240,7 +238,7 @@ export class IommufdClient {
     data: number,
     flags = 0,
   ): void {
-    const va = this.push(u.iommu_hwpt_get_dirty_bitmap, {
+    this.call(u.IOMMU_HWPT_GET_DIRTY_BITMAP, u.iommu_hwpt_get_dirty_bitmap, {
       size: 48,
       hwpt_id: hwptId,
       flags,
@@ -250,15 +248,26 @@ export class IommufdClient {
       page_size: BigInt(pageSize),
       data: BigInt(data),
     });
-    this.process.ioctl(this.fd, u.IOMMU_HWPT_GET_DIRTY_BITMAP, va);
   }
 
   /** IOMMU_DESTROY. */
   destroy(id: number): void {
-    this.process.ioctl(this.fd, u.IOMMU_DESTROY, this.push(u.iommu_destroy, { size: 8, id }));
+    this.call(u.IOMMU_DESTROY, u.iommu_destroy, { size: 8, id });
   }
 
-  private push<F extends readonly FieldDecl[]>(layout: StructLayout<F>, value: StructValue<F>): number {
-    return this.process.mm.pushStruct(layout, value);
+  /** Put `value` in user memory, `ioctl(fd, cmd, &struct)`, read the struct back, free it. */
+  private call<F extends readonly FieldDecl[]>(
+    cmd: number,
+    layout: StructLayout<F>,
+    value: StructValue<F>,
+  ): StructValue<F> {
+    const mm = this.process.mm;
+    const va = mm.pushStruct(layout, value);
+    try {
+      this.process.ioctl(this.fd, cmd, va);
+      return mm.readStruct(layout, va);
+    } finally {
+      mm.free(va);
+    }
   }
 }

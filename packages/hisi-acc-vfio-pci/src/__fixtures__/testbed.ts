@@ -58,8 +58,24 @@ export function makeHost(clock: VirtualClock, name: string, o: HostOptions = {})
 }
 export type Host = ReturnType<typeof makeHost>;
 
+/** The second VF of a host's QM (makeHost binds and opens the first). */
+export const VF2_NAME = '0000:75:00.2';
+
+/**
+ * A host with two VFs bound to hisi-acc-vfio-pci, both opened by the one VMM process: `handle` (VF 1) and
+ * `handle2` (VF 2) — a migration between them runs entirely inside one process's memory and fd table.
+ */
+export function twoVfsOneProcess(o: HostOptions = {}) {
+  const h = makeHost(new VirtualClock(), 'one', { ...o, numVfs: 2 });
+  const vf2 = h.host.get(VF2_NAME);
+  h.host.setDriverOverride(vf2, HISI_ACC_VFIO_PCI);
+  h.host.probe(vf2);
+  const handle2 = Vfio.of(h.host).openDevice(h.process, VF2_NAME);
+  return { ...h, handle2 };
+}
+
 /** The v1 client on a host's device fd. */
-export function v1Client(h: Host): QemuV1Client {
+export function v1Client(h: Pick<Host, 'process' | 'handle'>): QemuV1Client {
   const info = h.handle.getRegionInfo(MIG_REGION_INDEX);
   return new QemuV1Client(
     new ProcessRegionIo(h.process, h.handle.fd, h.handle.regionOffset(MIG_REGION_INDEX)),
@@ -147,7 +163,7 @@ export function migrationPair(o: { src?: HostOptions; dst?: HostOptions } = {}) 
 /** Copy every touched page of `src` into a fresh guest memory (what the VMM sends while the VM is stopped). */
 export function copyGuestMemory(src: GuestMemory): GuestMemory {
   const dst = new GuestMemory(src.size);
-  for (const pfn of src.touchedPages()) dst.write(pfn * 4096, src.readBytes(pfn * 4096, 4096));
+  dst.copyFrom(src, 0, src.size);
   return dst;
 }
 

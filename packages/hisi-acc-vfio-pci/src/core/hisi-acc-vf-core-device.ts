@@ -28,6 +28,11 @@ export class HisiAccVfCoreDevice extends VfioPciCoreDevice {
   vfQmState: typeof QM_READY | typeof QM_NOT_READY = QM_NOT_READY;
   /** Set when this driver issued PAUSE_QM; cleared by the restart doorbells. */
   paused = false;
+  /**
+   * Set when a restore loaded the SQC/CQC base tables of a running guest's state (the chip holds no
+   * queue context then: the restart must reload every queue's); cleared by the restart.
+   */
+  baseTablesLoaded = false;
   /** The v1 migration region, while the device is open. */
   migRegionV1: MigrationRegionV1 | undefined;
   /** `mig_state`: the v2 migration state (RUNNING at open and after a reset). */

@@ -1,7 +1,11 @@
 import {
   VFIO_DEVICE_STATE_ERROR as ERROR,
   migStateName,
+  VFIO_DEVICE_STATE_PRE_COPY as PRE_COPY,
+  VFIO_DEVICE_STATE_RESUMING as RESUMING,
   VFIO_DEVICE_STATE_RUNNING as RUNNING,
+  VFIO_DEVICE_STATE_STOP as STOP,
+  VFIO_DEVICE_STATE_STOP_COPY as STOP_COPY,
   VFIO_MIGRATION_PRE_COPY,
   VFIO_MIGRATION_STOP_COPY,
   type VfioDeviceMigState,
@@ -70,6 +74,7 @@ export function hisiAccVfReset(hdev: HisiAccVfCoreDevice): void {
   hdev.migState = RUNNING;
   hisiAccVfDisableFds(hdev);
   hdev.paused = false;
+  hdev.baseTablesLoaded = false;
   hdev.window.unmap();
 }
 
@@ -167,47 +172,49 @@ export function hisiAccVfSetDeviceState(
   cur: VfioDeviceMigState,
   next: VfioDeviceMigState,
 ): KernelFile<unknown> | undefined {
-  const arc = `${migStateName(cur)}>${migStateName(next)}`;
-  switch (arc) {
-    case 'RUNNING>PRE_COPY':
-      return openSavingMigf(hdev);
-    case 'PRE_COPY>STOP_COPY':
-      hisiAccVfStopOrRestart(hdev, () => {
-        hisiAccVfStopDevice(hdev);
-        saveState(hdev);
-      });
-      return undefined;
-    case 'RUNNING>STOP':
-      hisiAccVfStopOrRestart(hdev, () => hisiAccVfStopDevice(hdev));
-      return undefined;
-    case 'STOP>STOP_COPY': {
-      const filp = openSavingMigf(hdev);
-      try {
-        saveState(hdev);
-      } catch (e) {
-        hisiAccVfDisableFds(hdev);
-        filp.put();
-        throw e;
-      }
-      return filp;
-    }
-    case 'STOP_COPY>STOP':
-    case 'PRE_COPY>RUNNING':
-      hisiAccVfDisableFds(hdev);
-      return undefined;
-    case 'STOP>RESUMING':
-      return openResumingMigf(hdev);
-    case 'RESUMING>STOP':
-      loadState(hdev);
-      hisiAccVfDisableFds(hdev);
-      return undefined;
-    case 'STOP>RUNNING':
-      hisiAccVfStartDevice(hdev);
-      hdev.window.unmap();
-      return undefined;
-    default:
-      throw new KernelError('EINVAL', `${hdev.name}: v2 arc ${arc} is not supported`);
+  // The kernel's chain of `if (cur == X && new == Y)` tests: numbers, no arc name built per call.
+  if (cur === RUNNING && next === PRE_COPY) return openSavingMigf(hdev);
+  if (cur === PRE_COPY && next === STOP_COPY) {
+    hisiAccVfStopOrRestart(hdev, () => {
+      hisiAccVfStopDevice(hdev);
+      saveState(hdev);
+    });
+    return undefined;
   }
+  if (cur === RUNNING && next === STOP) {
+    hisiAccVfStopOrRestart(hdev, () => hisiAccVfStopDevice(hdev));
+    return undefined;
+  }
+  if (cur === STOP && next === STOP_COPY) {
+    const filp = openSavingMigf(hdev);
+    try {
+      saveState(hdev);
+    } catch (e) {
+      hisiAccVfDisableFds(hdev);
+      filp.put();
+      throw e;
+    }
+    return filp;
+  }
+  if ((cur === STOP_COPY && next === STOP) || (cur === PRE_COPY && next === RUNNING)) {
+    hisiAccVfDisableFds(hdev);
+    return undefined;
+  }
+  if (cur === STOP && next === RESUMING) return openResumingMigf(hdev);
+  if (cur === RESUMING && next === STOP) {
+    loadState(hdev);
+    hisiAccVfDisableFds(hdev);
+    return undefined;
+  }
+  if (cur === STOP && next === RUNNING) {
+    hisiAccVfStartDevice(hdev);
+    hdev.window.unmap();
+    return undefined;
+  }
+  throw new KernelError(
+    'EINVAL',
+    `${hdev.name}: v2 arc ${migStateName(cur)}>${migStateName(next)} is not supported`,
+  );
 }
 
 /**

@@ -98,11 +98,15 @@ export function encodeAccVfData(state: AccVfState): Uint8Array {
   v.acc_magic = ACC_DEV_MAGIC_V2;
   putMatch(v, state.match);
   v.vf_qm_state = state.vfQmState;
-  v.qm_rsv_state = [ACC_DRV_MAJOR_VER | (ACC_DRV_MINOR_VER << 16), 0, 0];
-  if (state.regs === undefined) return acc_vf_data.encode(v).slice(0, QM_MATCH_SIZE);
-  putRegs(v, state.regs);
-  return acc_vf_data.encode(v);
+  v.qm_rsv_state[0] = ACC_DRV_MAJOR_VER | (ACC_DRV_MINOR_VER << 16);
+  if (state.regs !== undefined) putRegs(v, state.regs);
+  // Encoded in a scratch buffer, the stream's bytes copied out: one allocation.
+  acc_vf_data.encode(v, SCRATCH);
+  return SCRATCH.slice(0, state.regs === undefined ? QM_MATCH_SIZE : acc_vf_data.size);
 }
+
+/** Where the merged layout is encoded and a short stream is padded to be decoded (never handed out). */
+const SCRATCH = new Uint8Array(acc_vf_data.size);
 
 /** Which magic a merged-layout stream carried, and its version (V1 streams have none: 0.0). */
 export interface AccVfDataHeader {
@@ -124,9 +128,13 @@ export function decodeAccVfDataHeader(bytes: Uint8Array): AccVfDataHeader {
   if (bytes.length < QM_MATCH_SIZE) {
     throw new KernelError('EINVAL', `acc_vf_data: ${bytes.length} bytes < QM_MATCH_SIZE ${QM_MATCH_SIZE}`);
   }
-  const full = new Uint8Array(acc_vf_data.size);
-  full.set(bytes.subarray(0, QM_MATCH_SIZE));
-  const v = acc_vf_data.decode(full);
+  SCRATCH.fill(0);
+  SCRATCH.set(bytes.subarray(0, QM_MATCH_SIZE));
+  return headerOf(acc_vf_data.decode(SCRATCH));
+}
+
+/** The magic/version checks and the match data of a decoded merged-layout struct. */
+function headerOf(v: ReturnType<typeof acc_vf_data.decode>): AccVfDataHeader {
   const match = matchOf(v);
   if (v.acc_magic === ACC_DEV_MAGIC) return { magic: 'v1', majorVer: 0, minorVer: 0, match };
   if (v.acc_magic !== ACC_DEV_MAGIC_V2) {
@@ -150,15 +158,18 @@ export function decodeAccVfDataHeader(bytes: Uint8Array): AccVfDataHeader {
  * @throws KernelError EINVAL for any other length and as {@link decodeAccVfDataHeader}.
  */
 export function decodeAccVfData(bytes: Uint8Array): AccVfState {
-  const header = decodeAccVfDataHeader(bytes);
-  if (bytes.length === QM_MATCH_SIZE) return { match: header.match, vfQmState: QM_NOT_READY };
-  if (bytes.length !== acc_vf_data.size) {
+  if (bytes.length !== QM_MATCH_SIZE && bytes.length !== acc_vf_data.size) {
+    decodeAccVfDataHeader(bytes); // a short or bad header is reported first
     throw new KernelError(
       'EINVAL',
       `acc_vf_data stream of ${bytes.length} bytes: expected ${QM_MATCH_SIZE} (match data) or ${acc_vf_data.size}`,
     );
   }
+  if (bytes.length === QM_MATCH_SIZE) {
+    return { match: decodeAccVfDataHeader(bytes).match, vfQmState: QM_NOT_READY };
+  }
   const v = acc_vf_data.decode(bytes);
+  const header = headerOf(v);
   if (v.vf_qm_state !== QM_READY) return { match: header.match, vfQmState: QM_NOT_READY };
   const regs = regsOf(v);
   if (header.magic === 'v1') {

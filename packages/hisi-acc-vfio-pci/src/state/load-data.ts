@@ -72,6 +72,7 @@ export function vfQmLoadData(hdev: HisiAccVfCoreDevice, state: AccVfState, onSta
     io.writel(QM_VF_STATE, state.vfQmState);
     qmMb(qm, QM_MB_CMD_SQC_BT, r.sqcDma, 0, 0);
     qmMb(qm, QM_MB_CMD_CQC_BT, r.cqcDma, 0, 0);
+    hdev.baseTablesLoaded = true;
     qmDevCmdInit(hdev);
   } catch (e) {
     onStateLost();

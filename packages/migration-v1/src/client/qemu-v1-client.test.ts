@@ -1,18 +1,7 @@
-import {
-  anonInodeGetFile,
-  errnoOf,
-  FMODE_PREAD,
-  FMODE_PWRITE,
-  FMODE_READ,
-  FMODE_WRITE,
-  KernelError,
-  Process,
-  UserMemory,
-} from '@vfio-sim/platform';
+import { errnoOf, KernelError } from '@vfio-sim/platform';
 import { QemuFileReader, QemuFileWriter, VFIO_MIG_FLAG_DEV_DATA_STATE } from '@vfio-sim/vfio-core';
 import { describe, expect, it } from 'vitest';
-import { FakeDevice } from '../__fixtures__/fake-device.js';
-import { MigrationRegionV1 } from '../device/migration-region.js';
+import { regionHost as host, REGION_OFFSET } from '../__fixtures__/region-host.js';
 import {
   VFIO_DEVICE_STATE_V1_RESUMING as RESUMING,
   VFIO_DEVICE_STATE_V1_RUNNING as RUNNING,
@@ -20,35 +9,6 @@ import {
 } from '../uapi/device-state.js';
 import { QemuV1Client } from './qemu-v1-client.js';
 import { ProcessRegionIo } from './region-io.js';
-
-const REGION_OFFSET = 9 * 2 ** 40; // the first device-specific region index, 9 << 40
-
-/** A host with one device whose fd exposes a v1 migration region at index 9, like vfio-pci-core would. */
-function host(state: Uint8Array, precopy: number, capacity = 16) {
-  const process = new Process(new UserMemory());
-  const device = new FakeDevice(state, precopy);
-  const region = new MigrationRegionV1(device, { dataCapacity: capacity });
-  device.attach(region);
-  const accesses: number[] = [];
-  const file = anonInodeGetFile(
-    'vfio-device',
-    {
-      read: (_f, current, buf, count, pos) => {
-        accesses.push(count);
-        return region.rw(current.mm, buf, count, pos!.value - REGION_OFFSET, false);
-      },
-      write: (_f, current, buf, count, pos) => {
-        accesses.push(count);
-        return region.rw(current.mm, buf, count, pos!.value - REGION_OFFSET, true);
-      },
-    },
-    null,
-    FMODE_READ | FMODE_WRITE | FMODE_PREAD | FMODE_PWRITE,
-  );
-  const fd = process.install(file);
-  const client = new QemuV1Client(new ProcessRegionIo(process, fd, REGION_OFFSET), region.size);
-  return { process, device, region, client, accesses };
-}
 
 describe('QemuV1Client', () => {
   it('migrates a device state source → destination through the QEMU v1 sequences', () => {
@@ -91,6 +51,21 @@ describe('QemuV1Client', () => {
     src.client.cancel();
     expect(src.region.state).toBe(RUNNING);
     expect(src.device.arcs).toEqual(['1->3', '3->1']);
+  });
+
+  it("close frees the region accessor's buffer: 1,000 clients on one process leave its heap as it was", () => {
+    const src = host(new Uint8Array(20), 4);
+    src.client.close();
+    const start = src.process.mm.heapStats();
+    for (let i = 0; i < 1000; i++) {
+      const c = new QemuV1Client(new ProcessRegionIo(src.process, src.fd, REGION_OFFSET), src.region.size);
+      c.saveSetup(new QemuFileWriter());
+      c.cancel();
+      c.close();
+      c.close(); // twice: nothing more to give back
+    }
+    expect(src.region.state).toBe(RUNNING);
+    expect(src.process.mm.heapStats()).toMatchObject({ used: start.used, blocks: start.blocks });
   });
 
   it('an invalid computed state is EINVAL and nothing is written', () => {

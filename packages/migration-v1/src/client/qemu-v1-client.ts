@@ -186,6 +186,14 @@ export class QemuV1Client {
     this.setState(~VFIO_DEVICE_STATE_MASK >>> 0, VFIO_DEVICE_STATE_V1_RUNNING);
   }
 
+  /**
+   * Give back the region accessor's user memory ({@link RegionIo.close}); the device keeps its state.
+   * QEMU counterpart: `vfio_migration_exit` (device unrealize).
+   */
+  close(): void {
+    this.io.close?.();
+  }
+
   // ---- data movement ----
 
   private saveBuffer(out: QemuFileWriter): number {

@@ -9,11 +9,16 @@ export interface RegionIo {
   pread(pos: number, dst: Uint8Array): void;
   /** One pwrite of `src`; a short write is EINVAL. */
   pwrite(pos: number, src: Uint8Array): void;
+  /** Give back what the accessor holds (its user buffer); optional. */
+  close?(): void;
 }
 
-/** {@link RegionIo} over a Process's device fd: each call is one `pread(2)`/`pwrite(2)` syscall. */
+/**
+ * {@link RegionIo} over a Process's device fd: each call is one `pread(2)`/`pwrite(2)` syscall through
+ * one user buffer, allocated at construction and freed by {@link close}.
+ */
 export class ProcessRegionIo implements RegionIo {
-  private readonly scratch: number;
+  private scratch: number;
 
   constructor(
     private readonly process: Process,
@@ -38,5 +43,11 @@ export class ProcessRegionIo implements RegionIo {
     const n = this.process.pwrite(this.fd, this.scratch, src.length, this.regionOffset + pos);
     if (n !== src.length)
       throw new KernelError('EINVAL', `short write: ${n} of ${src.length} bytes at ${pos}`);
+  }
+
+  /** Free the user buffer (the fd stays open: it is the device's). Closing twice does nothing. */
+  close(): void {
+    if (this.scratch !== 0) this.process.mm.free(this.scratch);
+    this.scratch = 0;
   }
 }

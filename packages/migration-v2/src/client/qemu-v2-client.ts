@@ -60,6 +60,10 @@ export interface QemuV2ClientOptions {
  * says RUNNING. The original errno is thrown in every failure case. A new data fd while one is held is
  * closed and EBADF is thrown ("data_fd out of sync").
  *
+ * User memory: the data buffer lives from `save_setup` to `save_cleanup` (as QEMU's `data_buffer`); a
+ * small scratch buffer (PRECOPY_INFO, load chunks) lives until {@link close}. A client that is closed
+ * after its migration leaves the process's heap as it found it.
+ *
  * Kernel/QEMU counterpart: `VFIOMigration` and the `SaveVMHandlers` of hw/vfio/migration.c.
  */
 export class QemuV2Client {
@@ -154,9 +158,11 @@ export class QemuV2Client {
   saveSetup(out: QemuFileWriter): void {
     out.putBe64(VFIO_MIG_FLAG_DEV_SETUP_STATE);
     this.stopCopySize = this.queryStopCopySize(this.stopCopySize);
-    this.dataBufferSize = Math.min(this.maxBufferSize, this.stopCopySize);
-    if (this.dataBufferSize === 0) throw new KernelError('ENOMEM', 'zero-sized migration data buffer');
-    this.dataBuffer = this.process.mm.alloc(this.dataBufferSize, 8);
+    const size = Math.min(this.maxBufferSize, this.stopCopySize);
+    if (size === 0) throw new KernelError('ENOMEM', 'zero-sized migration data buffer');
+    this.freeDataBuffer();
+    this.dataBuffer = this.process.mm.alloc(size, 8);
+    this.dataBufferSize = size;
     if ((this.migrationFlags & VFIO_MIGRATION_PRE_COPY) !== 0) {
       if (this.deviceState === RUNNING) {
         this.setState(PRE_COPY, RUNNING);
@@ -265,11 +271,15 @@ export class QemuV2Client {
     out.putBe64(VFIO_MIG_FLAG_END_OF_STATE);
   }
 
-  /** `vfio_save_cleanup`: STOP_COPY → STOP (set-or-reset, outside downtime), close the data fd. */
+  /**
+   * `vfio_save_cleanup`: STOP_COPY → STOP (set-or-reset, outside downtime), free the data buffer, close
+   * the data fd.
+   */
   saveCleanup(): void {
     try {
       if (this.deviceState === STOP_COPY) this.setStateOrReset(STOP);
     } finally {
+      this.freeDataBuffer();
       this.closeDataFd();
       this.precopyInitSize = 0;
       this.precopyDirtySize = 0;
@@ -329,6 +339,23 @@ export class QemuV2Client {
   /** `vfio_load_cleanup`: close the data fd (the device stays in its state). */
   loadCleanup(): void {
     this.closeDataFd();
+  }
+
+  /**
+   * Give back everything the client holds: the data fd, the data buffer and the scratch buffer (the
+   * device keeps its state). The client must not be used afterwards; closing twice does nothing.
+   *
+   * QEMU counterpart: `vfio_migration_exit` (device unrealize) with `vfio_save_cleanup`'s frees.
+   */
+  close(): void {
+    try {
+      this.closeDataFd();
+    } finally {
+      this.freeDataBuffer();
+      if (this.scratchVa !== 0) this.process.mm.free(this.scratchVa);
+      this.scratchVa = 0;
+      this.scratchSize = 0;
+    }
   }
 
   // ---- helpers ----
@@ -429,13 +456,23 @@ export class QemuV2Client {
     return true;
   }
 
-  /** A user buffer of QEMU's own (the precopy struct, the load chunk), allocated once. */
+  /** A user buffer of QEMU's own (the precopy struct, the load chunk), kept until {@link close}. */
   private scratch(size: number): number {
     if (size > this.scratchSize) {
-      this.scratchSize = Math.max(size, 4096);
-      this.scratchVa = this.process.mm.alloc(this.scratchSize, 8);
+      const grown = Math.max(size, 4096);
+      const va = this.process.mm.alloc(grown, 8);
+      if (this.scratchVa !== 0) this.process.mm.free(this.scratchVa);
+      this.scratchVa = va;
+      this.scratchSize = grown;
     }
     return this.scratchVa;
+  }
+
+  /** `g_free(migration->data_buffer)`. */
+  private freeDataBuffer(): void {
+    if (this.dataBuffer !== 0) this.process.mm.free(this.dataBuffer);
+    this.dataBuffer = 0;
+    this.dataBufferSize = 0;
   }
 
   /** The reset step of the recovery: VFIO_DEVICE_RESET; failure is hw_error. Cache RUNNING. */

@@ -16,4 +16,9 @@ export {
   VFIO_MIGRATION_STOP_COPY,
   type VfioDeviceMigState,
 } from './mig-state.js';
-export { migStateSupported, vfioMigGetNextState, vfioMigPath } from './next-state.js';
+export {
+  migStateSupported,
+  vfioMigComputeNextState,
+  vfioMigGetNextState,
+  vfioMigPath,
+} from './next-state.js';

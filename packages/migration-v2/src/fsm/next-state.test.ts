@@ -1,3 +1,4 @@
+import { fc, test } from '@fast-check/vitest';
 import { errnoOf } from '@vfio-sim/platform';
 import { describe, expect, it } from 'vitest';
 import {
@@ -15,7 +16,12 @@ import {
   VFIO_DEVICE_STATE_STOP as STOP,
   VFIO_DEVICE_STATE_STOP_COPY as STOP_COPY,
 } from './mig-state.js';
-import { migStateSupported, vfioMigGetNextState, vfioMigPath } from './next-state.js';
+import {
+  migStateSupported,
+  vfioMigComputeNextState,
+  vfioMigGetNextState,
+  vfioMigPath,
+} from './next-state.js';
 
 const ALL = [ERROR, STOP, RUNNING, STOP_COPY, RESUMING, RUNNING_P2P, PRE_COPY, PRE_COPY_P2P];
 const FLAG_SETS = [SC, SC | P2P, SC | PRE, SC | P2P | PRE];
@@ -149,5 +155,33 @@ describe('vfio_mig_get_next_state', () => {
         }
       }
     }
+  });
+
+  // The precomputed answer equals the per-call computation for any flag word and any state numbers
+  // (including out-of-range, negative and fractional ones): same state, or the same errno.
+  const answer = (fn: () => number) => {
+    const errno = errnoOf(fn);
+    return errno ?? fn();
+  };
+  test.prop([
+    fc.oneof(
+      fc.constantFrom(0, SC, SC | P2P, SC | PRE, SC | P2P | PRE, 0xffff_ffff, -1),
+      fc.integer(),
+      fc.nat(),
+    ),
+    fc.oneof(fc.integer({ min: -2, max: 9 }), fc.double()),
+    fc.oneof(fc.integer({ min: -2, max: 9 }), fc.double()),
+  ])('the table answers exactly what the kernel computes', (flags, cur, target) => {
+    expect(answer(() => vfioMigGetNextState(flags, cur, target))).toEqual(
+      answer(() => vfioMigComputeNextState(flags, cur, target)),
+    );
+  });
+
+  it('with every flag bit set ERROR counts as supported (~0 & ~0), as the kernel tests it', () => {
+    expect(migStateSupported(0xffff_ffff, ERROR)).toBe(true);
+    // ...yet every arc into or out of ERROR is ERROR in the table: still no path.
+    expect(errnoOf(() => vfioMigGetNextState(0xffff_ffff, ERROR, RUNNING))).toBe('EINVAL');
+    expect(errnoOf(() => vfioMigGetNextState(0xffff_ffff, RUNNING, ERROR))).toBe('EINVAL');
+    expect(vfioMigGetNextState(0xffff_ffff, RUNNING, STOP_COPY)).toBe(RUNNING_P2P);
   });
 });

@@ -60,17 +60,13 @@ export function migStateSupported(migrationFlags: number, state: number): boolea
 }
 
 /**
- * `vfio_mig_get_next_state()`: one step from `cur` towards `newState` for a device with
- * `migrationFlags`. Drivers call it in a loop (`while (cur != new)`), performing one arc per step.
- *
- * Follows the kernel, including the 2026 fix (Fixes: 4db52602a607): when skipping unsupported optional
- * states reaches ERROR the loop stops and the request fails with EINVAL, instead of spinning forever
- * (STOP_COPY → PRE_COPY / PRE_COPY_P2P hung the unpatched kernel with the state mutex held).
- *
- * @throws KernelError EINVAL if `cur` or `newState` is out of range or unsupported (ERROR is never
- * supported, so it can never be requested), or if no path exists.
+ * The kernel's `vfio_mig_get_next_state()` computed step by step, as the kernel does on every call:
+ * validate both states against the feature set, take `vfio_from_fsm_table[cur][new]`, skip optional
+ * states the device lacks. {@link vfioMigGetNextState} answers from a table this fills once per
+ * feature set (its error path calls it for the message); exported so tests can compare the two.
+ * @throws KernelError EINVAL as {@link vfioMigGetNextState}.
  */
-export function vfioMigGetNextState(
+export function vfioMigComputeNextState(
   migrationFlags: number,
   cur: number,
   newState: number,
@@ -90,6 +86,58 @@ export function vfioMigGetNextState(
     throw new KernelError('EINVAL', `no arc from ${migStateName(cur)} to ${migStateName(newState)}`);
   }
   return next;
+}
+
+/** The flag bits {@link STATE_FLAGS} tests (STOP_COPY | P2P | PRE_COPY): they alone decide the answer. */
+const FLAG_BITS = SC | P2P | PRE;
+
+/**
+ * `(flags, cur, new) → next` precomputed with the kernel's algorithm: 64 entries per feature set, entry
+ * `key << 6 | cur << 3 | new` the next state or -1 (EINVAL). Key `FLAG_BITS + 1` is the all-ones flag
+ * word, the only one for which ERROR (which requires ~0) counts as supported.
+ */
+const NEXT_STATE = new Int8Array((FLAG_BITS + 2) << 6);
+for (let key = 0; key <= FLAG_BITS + 1; key++) {
+  for (let cur = 0; cur < VFIO_DEVICE_NUM_STATES; cur++) {
+    for (let to = 0; to < VFIO_DEVICE_NUM_STATES; to++) {
+      let next = -1;
+      try {
+        next = vfioMigComputeNextState(key > FLAG_BITS ? -1 : key, cur, to);
+      } catch (e) {
+        if (!(e instanceof KernelError)) throw e;
+      }
+      NEXT_STATE[(key << 6) | (cur << 3) | to] = next;
+    }
+  }
+}
+
+/**
+ * `vfio_mig_get_next_state()`: one step from `cur` towards `newState` for a device with
+ * `migrationFlags`. Drivers call it in a loop (`while (cur != new)`), performing one arc per step.
+ *
+ * Follows the kernel, including the 2026 fix (Fixes: 4db52602a607): when skipping unsupported optional
+ * states reaches ERROR the loop stops and the request fails with EINVAL, instead of spinning forever
+ * (STOP_COPY → PRE_COPY / PRE_COPY_P2P hung the unpatched kernel with the state mutex held). The
+ * answers are precomputed per feature set (a table lookup per call); the kernel computes them per call.
+ *
+ * @throws KernelError EINVAL if `cur` or `newState` is out of range or unsupported (ERROR is never
+ * supported, so it can never be requested), or if no path exists.
+ */
+export function vfioMigGetNextState(
+  migrationFlags: number,
+  cur: number,
+  newState: number,
+): VfioDeviceMigState {
+  // `flags | 0` is how the kernel's u32 bit tests see the number (ToInt32); only FLAG_BITS matter,
+  // except for the all-ones word. `(x & 7) === x` holds exactly for the integers 0..7.
+  const f = migrationFlags | 0;
+  if ((cur & 7) === cur && (newState & 7) === newState) {
+    const next = NEXT_STATE[((f === -1 ? FLAG_BITS + 1 : f & FLAG_BITS) << 6) | (cur << 3) | newState]!;
+    if (next >= 0) return next as VfioDeviceMigState;
+  }
+  // No answer in the table: the computation throws the kernel's EINVAL with its reason.
+  vfioMigComputeNextState(migrationFlags, cur, newState);
+  throw new Error(`vfio_mig_get_next_state: table has no answer for ${cur} → ${newState}`);
 }
 
 /**

@@ -1,6 +1,7 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import { errnoOf } from '../errno/kernel-error.js';
+import { defineStruct } from '../struct/struct-layout.js';
 import { GuestMemory, PAGE_SIZE } from './guest-memory.js';
 
 const MiB = 1 << 20;
@@ -96,12 +97,156 @@ describe('GuestMemory', () => {
     expect(errnoOf(() => new GuestMemory(PAGE_SIZE + 1))).toBe('EINVAL');
   });
 
+  it('copyFrom copies populated pages, discards the ones the source lacks, and reports one write', () => {
+    const src = new GuestMemory(MiB);
+    const dst = new GuestMemory(2 * MiB);
+    src.writeU32(PAGE_SIZE + 8, 0xfeed_f00d);
+    src.fill(10 * PAGE_SIZE, 3 * PAGE_SIZE, 0x5a);
+    dst.writeU32(2 * PAGE_SIZE, 0x1234); // not in the source: gone after the copy
+    dst.writeU32(100 * PAGE_SIZE, 0x99); // in a directory chunk the source has nothing in: gone too
+    dst.writeU32(200 * PAGE_SIZE, 0x77); // outside the copied range: kept
+    const seen: [number, number][] = [];
+    dst.setWriteObserver((gpa, len) => seen.push([gpa, len]));
+    dst.copyFrom(src, 0, 128 * PAGE_SIZE);
+    expect(seen).toEqual([[0, 128 * PAGE_SIZE]]);
+    expect(dst.touchedPages()).toEqual([1, 10, 11, 12, 200]);
+    expect(dst.readU32(PAGE_SIZE + 8)).toBe(0xfeed_f00d);
+    expect(dst.readU32(2 * PAGE_SIZE)).toBe(0);
+    expect(dst.readBytes(10 * PAGE_SIZE, 3 * PAGE_SIZE)).toEqual(new Uint8Array(3 * PAGE_SIZE).fill(0x5a));
+    expect(dst.readU32(100 * PAGE_SIZE)).toBe(0);
+    expect(dst.readU32(200 * PAGE_SIZE)).toBe(0x77);
+    // The source is untouched; a later write to either side does not show in the other.
+    dst.writeU8(PAGE_SIZE + 8, 0);
+    expect(src.readU32(PAGE_SIZE + 8)).toBe(0xfeed_f00d);
+  });
+
+  it('copyFrom rejects ranges that are not whole pages (EINVAL) or not in both memories (EFAULT), copying nothing', () => {
+    const src = new GuestMemory(4 * PAGE_SIZE);
+    src.fill(0, 4 * PAGE_SIZE, 1);
+    const dst = new GuestMemory(8 * PAGE_SIZE);
+    expect(errnoOf(() => dst.copyFrom(src, 1, PAGE_SIZE))).toBe('EINVAL');
+    expect(errnoOf(() => dst.copyFrom(src, 0, PAGE_SIZE + 1))).toBe('EINVAL');
+    expect(errnoOf(() => dst.copyFrom(src, 0, 8 * PAGE_SIZE))).toBe('EFAULT');
+    expect(errnoOf(() => src.copyFrom(dst, 0, 8 * PAGE_SIZE))).toBe('EFAULT');
+    expect(dst.touchedBytes()).toBe(0);
+    dst.copyFrom(src, 0, 4 * PAGE_SIZE);
+    expect(dst.touchedBytes()).toBe(4 * PAGE_SIZE);
+    dst.copyFrom(dst, 0, 8 * PAGE_SIZE); // onto itself: nothing changes
+    expect(dst.touchedBytes()).toBe(4 * PAGE_SIZE);
+  });
+
+  it('discard drops whole pages (slots reused, host memory flat), zeroes partial ones, and is not a write', () => {
+    const mem = new GuestMemory(4 * MiB);
+    const seen: number[] = [];
+    mem.fill(0, MiB, 0xff);
+    const host = mem.hostBytes();
+    mem.setWriteObserver((gpa) => seen.push(gpa));
+    mem.discard(PAGE_SIZE / 2, 2 * PAGE_SIZE);
+    expect(seen).toEqual([]);
+    expect(mem.touchedPages().slice(0, 3)).toEqual([0, 2, 3]);
+    expect(mem.readU8(PAGE_SIZE / 2 - 1)).toBe(0xff);
+    expect(mem.readU8(PAGE_SIZE / 2)).toBe(0);
+    expect(mem.readU8(PAGE_SIZE * 2 + PAGE_SIZE / 2 - 1)).toBe(0);
+    expect(mem.readU8(PAGE_SIZE * 2 + PAGE_SIZE / 2)).toBe(0xff);
+    mem.discard(0, MiB);
+    expect(mem.touchedBytes()).toBe(0);
+    expect(mem.readU32(100)).toBe(0);
+    mem.setWriteObserver(undefined);
+    // Populating again reuses the discarded slots (zeroed), no new host memory.
+    mem.writeU8(3 * MiB, 1);
+    expect(mem.readBytes(3 * MiB, PAGE_SIZE)).toEqual(
+      Uint8Array.from({ length: PAGE_SIZE }, (_, i) => (i ? 0 : 1)),
+    );
+    mem.fill(MiB, MiB - PAGE_SIZE, 2);
+    expect(mem.hostBytes()).toBe(host);
+    expect(errnoOf(() => mem.discard(4 * MiB - 1, 2))).toBe('EFAULT');
+    expect(mem.touchedBytes()).toBe(MiB);
+  });
+
+  it('holds host memory in slabs that grow with what is touched (4, 8, 16, 32, then 64 pages)', () => {
+    const mem = new GuestMemory(64 * MiB);
+    expect(mem.hostBytes()).toBe(0);
+    mem.writeU8(10 * MiB, 1);
+    expect(mem.hostBytes()).toBe(4 * PAGE_SIZE);
+    for (let p = 0; p < 300; p++) mem.writeU8(p * 2 * PAGE_SIZE, 1);
+    // 301 pages: 4 + 8 + 16 + 32 + 64 + 64 + 64 + 64 = 316 pages of slabs.
+    expect(mem.touchedBytes()).toBe(301 * PAGE_SIZE);
+    expect(mem.hostBytes()).toBe(316 * PAGE_SIZE);
+  });
+
+  it('release gives every page back; the memory stays usable, a later memory reuses the full slabs', () => {
+    const a = new GuestMemory(64 * MiB);
+    a.fill(0, 16 * MiB, 0x33);
+    const seen: number[] = [];
+    a.setWriteObserver((gpa) => seen.push(gpa));
+    a.release();
+    expect(seen).toEqual([]);
+    expect(a.touchedBytes()).toBe(0);
+    expect(a.hostBytes()).toBe(0);
+    expect(a.readU32(12 * MiB)).toBe(0);
+    // A pooled slab comes back to the next memory's first full slab: its bytes are overwritten or zeroed.
+    const b = new GuestMemory(64 * MiB);
+    b.fill(0, 2 * MiB, 0); // untouched: allocates nothing
+    for (let p = 0; p < 200; p++) b.writeU8(p * PAGE_SIZE + 1, 7);
+    expect(b.readU8(199 * PAGE_SIZE)).toBe(0);
+    expect(b.readU8(199 * PAGE_SIZE + 1)).toBe(7);
+    expect(b.readBytes(150 * PAGE_SIZE, PAGE_SIZE).filter((x) => x !== 0)).toEqual(Uint8Array.of(7));
+    a.writeU32(0, 5);
+    expect(a.readU32(0)).toBe(5);
+  });
+
+  it('forEachPopulatedPage visits populated pages of a range in ascending order', () => {
+    const mem = new GuestMemory(2 ** 40);
+    for (const pfn of [0x3_0000, 5, 0x1000_0000 - 1, 64, 63]) mem.writeU8(pfn * PAGE_SIZE, 1);
+    const all: number[] = [];
+    mem.forEachPopulatedPage((pfn) => all.push(pfn));
+    expect(all).toEqual([5, 63, 64, 0x3_0000, 0x1000_0000 - 1]);
+    const some: number[] = [];
+    mem.forEachPopulatedPage((pfn) => some.push(pfn), 63 * PAGE_SIZE, 2 * PAGE_SIZE);
+    expect(some).toEqual([63, 64]);
+    expect(errnoOf(() => mem.forEachPopulatedPage(() => {}, 1, PAGE_SIZE))).toBe('EINVAL');
+  });
+
+  it('readStruct/writeStruct: in place inside a page, through a copy across pages; a bad value writes nothing', () => {
+    // 32 bytes: u32, u32, u32[2], u64, u64.
+    const info = defineStruct('rec', [
+      { name: 'argsz', type: 'u32' },
+      { name: 'flags', type: 'u32' },
+      { name: 'pair', type: 'u32', count: 2 },
+      { name: 'size', type: 'u64' },
+      { name: 'offset', type: 'u64' },
+    ]);
+    const mem = new GuestMemory(MiB);
+    const seen: [number, number][] = [];
+    mem.setWriteObserver((gpa, len) => seen.push([gpa, len]));
+    expect(mem.readStruct(info, 0x100)).toEqual(info.zero());
+    expect(mem.touchedBytes()).toBe(0);
+    const v = { argsz: 32, flags: 7, pair: [2, 0], size: 0x8000n, offset: 2n << 40n };
+    expect(errnoOf(() => mem.writeStruct(info, 0x100, { ...v, flags: -1 }))).toBe('ERANGE');
+    expect(mem.touchedBytes()).toBe(0);
+    mem.writeStruct(info, 0x100, v);
+    mem.writeStruct(info, PAGE_SIZE - 16, v); // straddles two pages
+    expect(seen).toEqual([
+      [0x100, 32],
+      [PAGE_SIZE - 16, 32],
+    ]);
+    expect(mem.readStruct(info, 0x100)).toEqual(v);
+    expect(mem.readStruct(info, PAGE_SIZE - 16)).toEqual(v);
+    expect(info.decode(mem.readBytes(PAGE_SIZE - 16, 32))).toEqual(v);
+    expect(mem.readU32(0x104)).toBe(7);
+    expect(errnoOf(() => mem.writeStruct(info, MiB - 16, v))).toBe('EFAULT');
+    expect(errnoOf(() => mem.readStruct(info, MiB - 16))).toBe('EFAULT');
+  });
+
   // Model-based: any sequence of writes and reads agrees with a flat Uint8Array.
   type Op =
     | { op: 'u8' | 'u16' | 'u32'; at: number; v: number }
     | { op: 'u64'; at: number; v: bigint }
-    | { op: 'bytes'; at: number; data: Uint8Array };
-  const SIZE = 4 * PAGE_SIZE;
+    | { op: 'bytes'; at: number; data: Uint8Array }
+    | { op: 'discard'; at: number; length: number }
+    | { op: 'copy'; page: number; pages: number };
+  const PAGES = 4;
+  const SIZE = PAGES * PAGE_SIZE;
   const at = (w: number) => fc.integer({ min: 0, max: SIZE - w });
   const opArb: fc.Arbitrary<Op> = fc.oneof(
     fc.record({ op: fc.constant('u8' as const), at: at(1), v: fc.nat(0xff) }),
@@ -117,6 +262,20 @@ describe('GuestMemory', () => {
         op: fc.constant('bytes' as const),
         at: fc.constant(a),
         data: fc.uint8Array({ maxLength: SIZE - a }),
+      }),
+    ),
+    fc.integer({ min: 0, max: SIZE - 1 }).chain((a) =>
+      fc.record({
+        op: fc.constant('discard' as const),
+        at: fc.constant(a),
+        length: fc.integer({ min: 0, max: SIZE - a }),
+      }),
+    ),
+    fc.integer({ min: 0, max: PAGES - 1 }).chain((p) =>
+      fc.record({
+        op: fc.constant('copy' as const),
+        page: fc.constant(p),
+        pages: fc.integer({ min: 0, max: PAGES - p }),
       }),
     ),
   );
@@ -151,9 +310,30 @@ describe('GuestMemory', () => {
           mem.write(o.at, o.data);
           flat.set(o.data, o.at);
           break;
+        case 'discard':
+          mem.discard(o.at, o.length);
+          flat.fill(0, o.at, o.at + o.length);
+          break;
+        case 'copy': {
+          // Through a second memory and back: both directions of copyFrom against the flat model.
+          const other = new GuestMemory(SIZE);
+          other.copyFrom(mem, 0, SIZE);
+          other.fill(o.page * PAGE_SIZE, o.pages * PAGE_SIZE, 0xee);
+          flat.fill(0xee, o.page * PAGE_SIZE, (o.page + o.pages) * PAGE_SIZE);
+          mem.copyFrom(other, o.page * PAGE_SIZE, o.pages * PAGE_SIZE);
+          expect(other.readBytes(0, SIZE).findIndex((b, i) => b !== flat[i])).toBe(-1);
+          break;
+        }
       }
     }
     const got = mem.readBytes(0, SIZE);
     expect(got.findIndex((b, i) => b !== flat[i])).toBe(-1);
+    // Populated pages are exactly those holding a written byte or not discarded since (a superset of
+    // the non-zero pages), and touchedBytes counts them.
+    const pages = mem.touchedPages();
+    expect(mem.touchedBytes()).toBe(pages.length * PAGE_SIZE);
+    for (let p = 0; p < PAGES; p++) {
+      if (flat.subarray(p * PAGE_SIZE, (p + 1) * PAGE_SIZE).some((b) => b !== 0)) expect(pages).toContain(p);
+    }
   });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { errnoOf } from '../errno/kernel-error.js';
 import { defineStruct } from '../struct/struct-layout.js';
 import { GuestMemory, PAGE_SIZE } from './guest-memory.js';
-import { USER_HEAP_BASE, USER_MMAP_BASE, UserMemory } from './user-memory.js';
+import { USER_HEAP_BASE, USER_MMAP_BASE, USER_VA_END, UserMemory } from './user-memory.js';
 
 const vfio_device_feature = defineStruct('vfio_device_feature', [
   { name: 'argsz', type: 'u32' },
@@ -57,5 +57,58 @@ describe('UserMemory', () => {
     const ram = new GuestMemory(PAGE_SIZE);
     expect(errnoOf(() => um.mmap(ram, 1, PAGE_SIZE))).toBe('EINVAL');
     expect(errnoOf(() => um.mmap(ram, 0, 2 * PAGE_SIZE))).toBe('EINVAL');
+    expect(um.heapStats().mappings).toBe(0);
+  });
+
+  it('free gives heap blocks back: zeroed, pages no longer resident, space reused; use returns to its start', () => {
+    const um = new UserMemory(1 << 20);
+    const start = um.heapStats();
+    const big = um.alloc(3 * PAGE_SIZE, 8);
+    um.copyToUser(big, new Uint8Array(3 * PAGE_SIZE).fill(7));
+    const small = um.alloc(24, 8);
+    um.writeU64(small, 0xabcn);
+    expect(um.heapStats()).toMatchObject({ used: 3 * PAGE_SIZE + 24, blocks: 2 });
+    expect(um.heapStats().residentBytes).toBeGreaterThanOrEqual(3 * PAGE_SIZE);
+    um.free(big);
+    expect(um.readU32(big + PAGE_SIZE)).toBe(0);
+    expect(um.alloc(3 * PAGE_SIZE, 8)).toBe(big); // first fit finds the freed block
+    um.free(big);
+    um.free(small);
+    um.free(0); // free(NULL) is a no-op
+    expect(um.heapStats()).toEqual(start);
+    // Many allocate/free rounds in a small heap never run out.
+    for (let i = 0; i < 10_000; i++) um.free(um.alloc(64 << 10));
+    expect(um.heapStats()).toEqual(start);
+  });
+
+  it('a bad or double free is EINVAL and changes nothing', () => {
+    const um = new UserMemory(PAGE_SIZE);
+    const a = um.alloc(16);
+    um.writeU32(a, 5);
+    const before = um.heapStats();
+    expect(errnoOf(() => um.free(a + 8))).toBe('EINVAL');
+    expect(errnoOf(() => um.free(USER_HEAP_BASE + 512))).toBe('EINVAL');
+    expect(um.heapStats()).toEqual(before);
+    expect(um.readU32(a)).toBe(5);
+    um.free(a);
+    expect(errnoOf(() => um.free(a))).toBe('EINVAL');
+  });
+
+  it("munmap gives a mapping's range back (a later mmap may reuse it); only whole mappings", () => {
+    const um = new UserMemory();
+    const ram = new GuestMemory(4 << 20);
+    const va = um.mmap(ram);
+    expect(errnoOf(() => um.munmap(va, PAGE_SIZE))).toBe('EINVAL');
+    expect(errnoOf(() => um.munmap(va + PAGE_SIZE, ram.size))).toBe('EINVAL');
+    expect(um.heapStats().mappings).toBe(1);
+    um.munmap(va, ram.size);
+    expect(um.heapStats().mappings).toBe(0);
+    expect(errnoOf(() => um.readU32(va))).toBe('EFAULT');
+    expect(errnoOf(() => um.munmap(va, ram.size))).toBe('EINVAL');
+    expect(um.mmap(ram)).toBe(va);
+    // A terabyte of guest RAM fits above USER_MMAP_BASE; the VA space is finite.
+    const tib = new GuestMemory(2 ** 40);
+    expect(um.mmap(tib)).toBeLessThan(USER_VA_END - 2 ** 40);
+    expect(errnoOf(() => um.mmap(new GuestMemory(2 ** 47)))).toBe('ENOMEM');
   });
 });

@@ -191,6 +191,28 @@ describe('encode / decode', () => {
     expect(errnoOf(() => qm_mailbox.decode(new Uint8Array(16), 1))).toBe('EFAULT');
     expect([...out]).toEqual(new Array(16).fill(0x5a));
   });
+
+  it('names the struct and field of a bad value (the message is built only then)', () => {
+    const good = qm_mailbox.zero();
+    expect(() => qm_mailbox.encode({ ...good, rsvd: -1 })).toThrow(
+      'ERANGE: struct qm_mailbox.rsvd: -1 is not a u32',
+    );
+    expect(() =>
+      acc_vf_data.encode({ ...acc_vf_data.zero(), qm_eqc_dw: [0, 0, 0, 0, 0, 0, 256n as unknown as number] }),
+    ).toThrow('struct acc_vf_data.qm_eqc_dw: 256 is not a u32');
+    const { w0: _, ...missing } = good;
+    expect(() => qm_mailbox.encode(missing as typeof good)).toThrow('EINVAL: struct qm_mailbox.w0: missing');
+  });
+
+  it('zero() and decode() hand out fresh values (arrays are not shared)', () => {
+    const a = acc_vf_data.zero();
+    a.qm_eqc_dw[0] = 7;
+    expect(acc_vf_data.zero().qm_eqc_dw[0]).toBe(0);
+    const bytes = acc_vf_data.encode(a);
+    const d1 = acc_vf_data.decode(bytes);
+    d1.qm_eqc_dw[0] = 9;
+    expect(acc_vf_data.decode(bytes).qm_eqc_dw[0]).toBe(7);
+  });
 });
 
 describe('bad layout declarations', () => {
@@ -208,6 +230,7 @@ describe('bad layout declarations', () => {
     ).toBe('EEXIST');
     expect(bad([{ name: 'a', type: 'u24' as 'u32' }])).toBe('EINVAL');
     expect(bad([{ name: '1a', type: 'u8' }])).toBe('EINVAL');
+    expect(bad([{ name: '__proto__', type: 'u8' }])).toBe('EINVAL'); // would set the decoded object's prototype
     expect(bad([{ name: 'a', type: 'u8', count: 0 }])).toBe('EINVAL');
     expect(bad([{ name: 'a', type: 'u8', count: 1.5 }])).toBe('EINVAL');
     // A declared offset that hides implicit padding is caught:

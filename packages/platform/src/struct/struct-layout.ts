@@ -1,4 +1,5 @@
 import { KernelError } from '../errno/kernel-error.js';
+import { compileStructCodec, type StructCodec } from './struct-codec.js';
 
 /** C scalar types the layouts use: `__u8`, `__u16`, `__u32`, `__u64` (= `__aligned_u64`, `dma_addr_t`). */
 export type ScalarType = 'u8' | 'u16' | 'u32' | 'u64';
@@ -67,6 +68,8 @@ export class StructLayout<F extends readonly FieldDecl[]> {
   /** Every field in declaration order, placed. */
   readonly fields: readonly FieldLayout[];
   private readonly byName: ReadonlyMap<string, FieldLayout>;
+  /** encode/decode/zero compiled once from the fields: no per-call lookup, validation set-up or string. */
+  private readonly codec: StructCodec;
 
   constructor(
     /** The C struct name, e.g. `'vfio_region_info'`. */
@@ -82,10 +85,10 @@ export class StructLayout<F extends readonly FieldDecl[]> {
     let align = 1;
     for (const d of declarations) {
       const where = `struct ${name}.${d.name}`;
-      if (typeof d.name !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(d.name)) {
+      if (typeof d.name !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(d.name) || d.name === '__proto__') {
         throw new KernelError(
           'EINVAL',
-          `struct ${name}: field name ${JSON.stringify(d.name)} is not a C identifier`,
+          `struct ${name}: field name ${JSON.stringify(d.name)} is not a C identifier (or is __proto__)`,
         );
       }
       if (byName.has(d.name)) throw new KernelError('EEXIST', `${where}: duplicate field`);
@@ -134,6 +137,7 @@ export class StructLayout<F extends readonly FieldDecl[]> {
     }
     this.fields = fields;
     this.byName = byName;
+    this.codec = compileStructCodec(fields);
   }
 
   /** `offsetof(struct, field)`. */
@@ -156,12 +160,7 @@ export class StructLayout<F extends readonly FieldDecl[]> {
 
   /** A value with every field zero (C's `= {}`), to spread over: `{ ...layout.zero(), argsz: 32 }`. */
   zero(): StructValue<F> {
-    const v: Record<string, unknown> = {};
-    for (const f of this.fields) {
-      const zero = f.type === 'u64' ? 0n : 0;
-      v[f.name] = f.isArray ? new Array<unknown>(f.count).fill(zero) : zero;
-    }
-    return v as StructValue<F>;
+    return this.codec.zero() as StructValue<F>;
   }
 
   /**
@@ -176,18 +175,12 @@ export class StructLayout<F extends readonly FieldDecl[]> {
         `struct ${this.name}: ${this.size} bytes do not fit at ${at} in ${out.length}`,
       );
     }
-    const v = value as Record<string, unknown>;
-    for (const f of this.fields) this.validate(f, v[f.name]);
-    const view = new DataView(out.buffer, out.byteOffset + at, this.size);
-    for (const f of this.fields) {
-      const x = v[f.name];
-      if (f.isArray) {
-        const xs = x as readonly (number | bigint)[];
-        for (let i = 0; i < f.count; i++) put(view, f.type, f.offset + i * SCALAR_SIZE[f.type], xs[i]!);
-      } else {
-        put(view, f.type, f.offset, x as number | bigint);
-      }
-    }
+    this.codec.encode(
+      value as Record<string, unknown>,
+      viewOf(out.buffer),
+      out.byteOffset + at,
+      this.invalid,
+    );
     return out;
   }
 
@@ -202,32 +195,22 @@ export class StructLayout<F extends readonly FieldDecl[]> {
         `struct ${this.name}: need ${this.size} bytes at ${at}, have ${bytes.length}`,
       );
     }
-    const view = new DataView(bytes.buffer, bytes.byteOffset + at, this.size);
-    const v: Record<string, unknown> = {};
-    for (const f of this.fields) {
-      if (f.isArray) {
-        const xs: (number | bigint)[] = [];
-        for (let i = 0; i < f.count; i++) xs.push(get(view, f.type, f.offset + i * SCALAR_SIZE[f.type]));
-        v[f.name] = xs;
-      } else {
-        v[f.name] = get(view, f.type, f.offset);
-      }
-    }
-    return v as StructValue<F>;
+    return this.codec.decode(viewOf(bytes.buffer), bytes.byteOffset + at) as StructValue<F>;
   }
 
-  private validate(f: FieldLayout, x: unknown): void {
+  /** The error for field `i` holding `x` (an element of it if `element`), built only when one is bad. */
+  private readonly invalid = (i: number, x: unknown, element = false): never => {
+    const f = this.fields[i]!;
     const where = `struct ${this.name}.${f.name}`;
-    if (f.isArray) {
-      if (!Array.isArray(x) || x.length !== f.count) {
-        throw new KernelError('EINVAL', `${where}: expected an array of ${f.count}`);
-      }
-      for (const e of x) checkScalar(where, f.type, e);
-    } else {
+    if (!element) {
+      if (f.isArray) throw new KernelError('EINVAL', `${where}: expected an array of ${f.count}`);
       if (x === undefined) throw new KernelError('EINVAL', `${where}: missing`);
-      checkScalar(where, f.type, x);
     }
-  }
+    if (f.type === 'u64') {
+      throw new KernelError('ERANGE', `${where}: ${String(x)} is not a u64 (bigint in [0, 2^64))`);
+    }
+    throw new KernelError('ERANGE', `${where}: ${String(x)} is not a ${f.type}`);
+  };
 }
 
 /**
@@ -252,47 +235,18 @@ export function defineStruct<const F extends readonly FieldDecl[]>(
   return new StructLayout(name, fields, options);
 }
 
-const MAX: Readonly<Record<Exclude<ScalarType, 'u64'>, number>> = { u8: 0xff, u16: 0xffff, u32: 0xffff_ffff };
-const U64_MAX = (1n << 64n) - 1n;
-
-function checkScalar(where: string, type: ScalarType, x: unknown): void {
-  if (type === 'u64') {
-    if (typeof x !== 'bigint' || x < 0n || x > U64_MAX) {
-      throw new KernelError('ERANGE', `${where}: ${String(x)} is not a u64 (bigint in [0, 2^64))`);
-    }
-  } else if (typeof x !== 'number' || !Number.isInteger(x) || x < 0 || x > MAX[type]) {
-    throw new KernelError('ERANGE', `${where}: ${String(x)} is not a ${type}`);
+/**
+ * A DataView over `buffer`, reused while consecutive calls pass the same buffer (one entry, for all
+ * layouts: the scratch buffers of ioctl paths hit it every time; it keeps at most one buffer alive).
+ */
+let lastBuffer: ArrayBufferLike | undefined;
+let lastView: DataView | undefined;
+function viewOf(buffer: ArrayBufferLike): DataView {
+  if (buffer !== lastBuffer || lastView === undefined || lastView.byteLength !== buffer.byteLength) {
+    lastBuffer = buffer;
+    lastView = new DataView(buffer);
   }
-}
-
-function put(view: DataView, type: ScalarType, offset: number, x: number | bigint): void {
-  switch (type) {
-    case 'u8':
-      view.setUint8(offset, x as number);
-      break;
-    case 'u16':
-      view.setUint16(offset, x as number, true);
-      break;
-    case 'u32':
-      view.setUint32(offset, x as number, true);
-      break;
-    case 'u64':
-      view.setBigUint64(offset, x as bigint, true);
-      break;
-  }
-}
-
-function get(view: DataView, type: ScalarType, offset: number): number | bigint {
-  switch (type) {
-    case 'u8':
-      return view.getUint8(offset);
-    case 'u16':
-      return view.getUint16(offset, true);
-    case 'u32':
-      return view.getUint32(offset, true);
-    case 'u64':
-      return view.getBigUint64(offset, true);
-  }
+  return lastView;
 }
 
 function alignUp(n: number, a: number): number {

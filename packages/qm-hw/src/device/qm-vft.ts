@@ -40,6 +40,12 @@ export class QmVftTable {
   private rdy = 1;
   private busy = false;
   private generation = 0;
+  /**
+   * Each function's queue range decoded once per VFT change, for the per-doorbell lookup: first queue
+   * (-1 while the SQC/CQC VFT is not valid) and number of queues (0 then).
+   */
+  private readonly bases = new Int32Array(QM_MAX_FUNCTIONS).fill(-1);
+  private readonly nums = new Int32Array(QM_MAX_FUNCTIONS);
 
   constructor(
     private readonly clock: VirtualClock,
@@ -119,6 +125,7 @@ export class QmVftTable {
       if (opWr === 0) {
         this.data[at] = lo;
         this.data[at + 1] = hi;
+        this.decodeRange(fun);
       } else {
         this.dataL = this.data[at]!;
         this.dataH = this.data[at + 1]!;
@@ -148,24 +155,33 @@ export class QmVftTable {
 
   /**
    * First (absolute) queue of function `fun`, or -1 if its SQC/CQC VFT is not valid. Allocation-free,
-   * for the per-doorbell queue lookup.
+   * for the per-doorbell queue lookup (decoded when the VFT changes).
    */
   qpBase(fun: number): number {
-    if (!this.valid(fun)) return -1;
-    const at = fun * 6; // QM_SQC_VFT = 0
-    return qmSqcVftV2Base(this.data[at]!, this.data[at + 1]!);
+    return fun >>> 0 === fun && fun < QM_MAX_FUNCTIONS ? this.bases[fun]! : -1;
   }
 
   /**
    * Number of queues of function `fun` (clipped to the device's queues; V1: all from the base on), 0 if
-   * its SQC/CQC VFT is not valid. Allocation-free, for the per-doorbell queue lookup.
+   * its SQC/CQC VFT is not valid. Allocation-free, for the per-doorbell queue lookup (decoded when the
+   * VFT changes).
    */
   qpNum(fun: number): number {
-    if (!this.valid(fun)) return 0;
+    return fun >>> 0 === fun && fun < QM_MAX_FUNCTIONS ? this.nums[fun]! : 0;
+  }
+
+  /** Decode function `fun`'s queue range from its VFT words into {@link bases}/{@link nums}. */
+  private decodeRange(fun: number): void {
+    if (!this.valid(fun)) {
+      this.bases[fun] = -1;
+      this.nums[fun] = 0;
+      return;
+    }
     const at = fun * 6; // QM_SQC_VFT = 0
-    const room = Math.max(0, this.totalQueues - qmSqcVftV2Base(this.data[at]!, this.data[at + 1]!));
-    if (this.version === QM_HW_V1) return room;
-    return Math.min(qmSqcVftV2Number(this.data[at + 1]!), room);
+    const base = qmSqcVftV2Base(this.data[at]!, this.data[at + 1]!);
+    const room = Math.max(0, this.totalQueues - base);
+    this.bases[fun] = base;
+    this.nums[fun] = this.version === QM_HW_V1 ? room : Math.min(qmSqcVftV2Number(this.data[at + 1]!), room);
   }
 
   /** SQC VFT valid and CQC VFT non-zero. */
@@ -179,6 +195,8 @@ export class QmVftTable {
   /** Clear the whole table (PF reset). */
   reset(): void {
     this.data.fill(0);
+    this.bases.fill(-1);
+    this.nums.fill(0);
     this.opWr = this.type = this.cfg = this.dataL = this.dataH = 0;
     this.rdy = 1;
     this.busy = false;

@@ -1,5 +1,5 @@
 import { writeq } from '@vfio-sim/platform';
-import { QM_DOORBELL_CMD_CQ, QM_DOORBELL_CMD_SQ, qmDbV1, qmDbV2 } from '../regs/doorbell.js';
+import { QM_DOORBELL_CMD_CQ, QM_DOORBELL_CMD_SQ, qmDbHi, qmDbV1Lo, qmDbV2Lo } from '../regs/doorbell.js';
 import {
   QM_DOORBELL_BASE_V1,
   QM_DOORBELL_EQ_AEQ_BASE_V2,
@@ -9,7 +9,7 @@ import { QM_HW_V1 } from '../regs/versions.js';
 import type { HisiQm } from './hisi-qm.js';
 
 /**
- * Ring a doorbell: one 64-bit write (`writeq`).
+ * Ring a doorbell: one 64-bit write (`writeq`), composed without allocating.
  *
  * - V1: `qn | cmd << 16 | index << 32 | priority << 48` at BAR2 + 0x340.
  * - V2/V3 SQ/CQ: `qn | cmd << 12 | rand << 16 | index << 32 | priority << 48` (rand 0) at
@@ -21,15 +21,15 @@ import type { HisiQm } from './hisi-qm.js';
  * Kernel counterpart: `qm_db()` → `qm_db_v1()` / `qm_db_v2()` in qm.c.
  */
 export function qmDb(qm: HisiQm, qn: number, cmd: number, index: number, priority: number): void {
+  const hi = qmDbHi(index, priority);
   if (qm.ver === QM_HW_V1) {
-    const v = qmDbV1(qn, cmd, index, priority);
-    writeq(qm.ioBase, QM_DOORBELL_BASE_V1, v.lo, v.hi);
+    writeq(qm.ioBase, QM_DOORBELL_BASE_V1, qmDbV1Lo(qn, cmd), hi);
     return;
   }
-  const v = qmDbV2(qn, cmd, index, priority);
+  const lo = qmDbV2Lo(qn, cmd);
   if (cmd === QM_DOORBELL_CMD_SQ || cmd === QM_DOORBELL_CMD_CQ) {
-    writeq(qm.dbIoBase, qn * qm.dbInterval + QM_DOORBELL_SQ_CQ_BASE_V2, v.lo, v.hi);
+    writeq(qm.dbIoBase, qn * qm.dbInterval + QM_DOORBELL_SQ_CQ_BASE_V2, lo, hi);
   } else {
-    writeq(qm.ioBase, QM_DOORBELL_EQ_AEQ_BASE_V2, v.lo, v.hi);
+    writeq(qm.ioBase, QM_DOORBELL_EQ_AEQ_BASE_V2, lo, hi);
   }
 }

@@ -46,30 +46,42 @@ export interface QmDoorbell {
   rand: number;
 }
 
+/** V1 doorbell, bits [31:0]: `qn | cmd << 16` (allocation-free half of {@link qmDbV1}). */
+export function qmDbV1Lo(qn: number, cmd: number): number {
+  return ((qn & 0xffff) | ((cmd & 0xff) << QM_DB_CMD_SHIFT_V1)) >>> 0;
+}
+
+/**
+ * V2/V3 doorbell, bits [31:0]: `qn | cmd << 12 | rand << 16` (allocation-free half of {@link qmDbV2}). As
+ * in the kernel, qn is OR-ed in unshifted (a qn ≥ 4096 would overlap cmd; queue numbers are < 2048).
+ */
+export function qmDbV2Lo(qn: number, cmd: number, rand = 0): number {
+  return (
+    ((qn & 0xffff) | ((cmd & 0xff) << QM_DB_CMD_SHIFT_V2) | ((rand & 0xffff) << QM_DB_RAND_SHIFT_V2)) >>> 0
+  );
+}
+
+/** Doorbell bits [63:32], the same in V1 and V2: `index | priority << 16` (index << 32, priority << 48). */
+export function qmDbHi(index: number, priority: number): number {
+  return ((index & 0xffff) | ((priority & 0xff) << 16)) >>> 0;
+}
+
 /**
  * V1 doorbell: `qn | cmd << 16 | index << 32 | priority << 48` (qn u16, cmd u8, index u16, priority u8).
  *
  * Kernel counterpart: `qm_db_v1()`.
  */
 export function qmDbV1(qn: number, cmd: number, index: number, priority: number): U32Pair {
-  return {
-    lo: ((qn & 0xffff) | ((cmd & 0xff) << QM_DB_CMD_SHIFT_V1)) >>> 0,
-    hi: ((index & 0xffff) | ((priority & 0xff) << 16)) >>> 0,
-  };
+  return { lo: qmDbV1Lo(qn, cmd), hi: qmDbHi(index, priority) };
 }
 
 /**
- * V2/V3 doorbell: `qn | cmd << 12 | rand << 16 | index << 32 | priority << 48`. As in the kernel, qn is
- * OR-ed in unshifted (a qn ≥ 4096 would overlap cmd; queue numbers are < 2048).
+ * V2/V3 doorbell: `qn | cmd << 12 | rand << 16 | index << 32 | priority << 48`.
  *
  * Kernel counterpart: `qm_db_v2()` (randata = 0).
  */
 export function qmDbV2(qn: number, cmd: number, index: number, priority: number, rand = 0): U32Pair {
-  return {
-    lo:
-      ((qn & 0xffff) | ((cmd & 0xff) << QM_DB_CMD_SHIFT_V2) | ((rand & 0xffff) << QM_DB_RAND_SHIFT_V2)) >>> 0,
-    hi: ((index & 0xffff) | ((priority & 0xff) << 16)) >>> 0,
-  };
+  return { lo: qmDbV2Lo(qn, cmd, rand), hi: qmDbHi(index, priority) };
 }
 
 /** Decode a V1 doorbell written as halves into `out` (allocation-free when `out` is reused). */

@@ -38,4 +38,20 @@ describe('VfioDeviceHandle', () => {
     expect(tb.vdev.openCount).toBe(0);
     expect(tb.process.openFds()).toEqual([]);
   });
+
+  it('close frees the scratch area, also after it grew: open/use/close leaves the heap as it was', () => {
+    const tb = testbed();
+    const before = tb.process.mm.heapStats();
+    for (let i = 0; i < 100; i++) {
+      const dev = tb.vfio.openDevice(tb.process, '0000:75:00.1');
+      dev.ioctl(
+        VFIO_DEVICE_GET_REGION_INFO,
+        vfio_region_info,
+        { ...vfio_region_info.zero(), argsz: 100_000, index: 9 },
+        100_000,
+      );
+      dev.close();
+    }
+    expect(tb.process.mm.heapStats()).toEqual(before);
+  });
 });

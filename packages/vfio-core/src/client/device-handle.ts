@@ -114,7 +114,9 @@ const SCRATCH = 64 * 1024;
  * offsets, mmap, and helpers for the common calls (what QEMU's hw/vfio does).
  *
  * Every call is a real system call on the process (so a closed handle fails with EBADF). Argument
- * buffers come from one scratch area allocated at open (no per-call allocation of user memory).
+ * buffers come from one scratch area allocated at open (no per-call allocation of user memory); the
+ * DMA-logging range array and report bitmap are allocated for their call and freed after it.
+ * {@link close} frees the scratch area too, so a handle leaves the process's heap as it found it.
  */
 export class VfioDeviceHandle {
   private scratch: number;
@@ -326,63 +328,88 @@ export class VfioDeviceHandle {
     }
   }
 
+  /**
+   * VFIO_DEVICE_FEATURE with `flags` and a `layout` payload: header and payload are encoded straight into
+   * the scratch area, and the payload as the kernel left it is decoded from there (no byte copies).
+   */
+  private featureStruct<F extends readonly FieldDecl[]>(
+    flags: number,
+    layout: StructLayout<F>,
+    value: StructValue<F>,
+  ): StructValue<F> {
+    const mm = this.process.mm;
+    const argsz = vfio_device_feature.size + layout.size;
+    const va = this.buffer(argsz);
+    mm.writeStruct(vfio_device_feature, va, { argsz, flags });
+    mm.writeStruct(layout, va + vfio_device_feature.size, value);
+    this.ioctl(VFIO_DEVICE_FEATURE, va);
+    return mm.readStruct(layout, va + vfio_device_feature.size);
+  }
+
   /** MIGRATION GET: the device's VFIO_MIGRATION_* flags. */
   getMigrationFlags(): number {
-    const out = this.feature(
+    const out = this.featureStruct(
       VFIO_DEVICE_FEATURE_MIGRATION | VFIO_DEVICE_FEATURE_GET,
-      new Uint8Array(vfio_device_feature_migration.size),
+      vfio_device_feature_migration,
+      { flags: 0n },
     );
-    return Number(vfio_device_feature_migration.decode(out).flags);
+    return Number(out.flags);
   }
 
   /** MIG_DEVICE_STATE SET: returns the new data fd, or undefined when the arc opens none. */
   setMigState(state: number): number | undefined {
-    const out = this.feature(
+    const out = this.featureStruct(
       VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE | VFIO_DEVICE_FEATURE_SET,
-      vfio_device_feature_mig_state.encode({ device_state: state, data_fd: 0xffff_ffff }),
+      vfio_device_feature_mig_state,
+      { device_state: state, data_fd: 0xffff_ffff },
     );
-    const fd = vfio_device_feature_mig_state.decode(out).data_fd | 0;
+    const fd = out.data_fd | 0;
     return fd < 0 ? undefined : fd;
   }
 
   /** MIG_DEVICE_STATE GET. */
   getMigState(): number {
-    const out = this.feature(
+    return this.featureStruct(
       VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE | VFIO_DEVICE_FEATURE_GET,
-      new Uint8Array(vfio_device_feature_mig_state.size),
-    );
-    return vfio_device_feature_mig_state.decode(out).device_state;
+      vfio_device_feature_mig_state,
+      { device_state: 0, data_fd: 0 },
+    ).device_state;
   }
 
   /** MIG_DATA_SIZE GET: `stop_copy_length`. */
   getMigDataSize(): number {
-    const out = this.feature(
+    const out = this.featureStruct(
       VFIO_DEVICE_FEATURE_MIG_DATA_SIZE | VFIO_DEVICE_FEATURE_GET,
-      new Uint8Array(vfio_device_feature_mig_data_size.size),
+      vfio_device_feature_mig_data_size,
+      { stop_copy_length: 0n },
     );
-    return Number(vfio_device_feature_mig_data_size.decode(out).stop_copy_length);
+    return Number(out.stop_copy_length);
   }
 
   /** DMA_LOGGING_START over `ranges` with a page-size hint; returns the page size the device chose. */
   dmaLoggingStart(ranges: readonly { iova: number; length: number }[], pageSize: number): number {
     const rl = vfio_device_feature_dma_logging_range;
-    const rangesVa = this.process.mm.alloc(Math.max(1, ranges.length) * rl.size, 8);
-    ranges.forEach((r, i) => {
-      this.process.mm.copyToUser(
-        rangesVa + i * rl.size,
-        rl.encode({ iova: BigInt(r.iova), length: BigInt(r.length) }),
+    const mm = this.process.mm;
+    // The kernel copies the ranges during the call (into its interval tree): freed right after.
+    const rangesVa = mm.alloc(Math.max(1, ranges.length) * rl.size, 8);
+    try {
+      ranges.forEach((r, i) => {
+        mm.writeStruct(rl, rangesVa + i * rl.size, { iova: BigInt(r.iova), length: BigInt(r.length) });
+      });
+      const out = this.featureStruct(
+        VFIO_DEVICE_FEATURE_DMA_LOGGING_START | VFIO_DEVICE_FEATURE_SET,
+        vfio_device_feature_dma_logging_control,
+        {
+          page_size: BigInt(pageSize),
+          num_ranges: ranges.length,
+          __reserved: 0,
+          ranges: BigInt(rangesVa),
+        },
       );
-    });
-    const out = this.feature(
-      VFIO_DEVICE_FEATURE_DMA_LOGGING_START | VFIO_DEVICE_FEATURE_SET,
-      vfio_device_feature_dma_logging_control.encode({
-        page_size: BigInt(pageSize),
-        num_ranges: ranges.length,
-        __reserved: 0,
-        ranges: BigInt(rangesVa),
-      }),
-    );
-    return Number(vfio_device_feature_dma_logging_control.decode(out).page_size);
+      return Number(out.page_size);
+    } finally {
+      mm.free(rangesVa);
+    }
   }
 
   /** DMA_LOGGING_STOP. */
@@ -396,31 +423,49 @@ export class VfioDeviceHandle {
    */
   dmaLoggingReport(iova: number, length: number, pageSize: number): Uint8Array {
     const bytes = Math.ceil(Math.ceil(length / pageSize) / 64) * 8;
-    const bitmap = this.process.mm.alloc(Math.max(8, bytes), 8);
-    this.feature(
-      VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT | VFIO_DEVICE_FEATURE_GET,
-      vfio_device_feature_dma_logging_report.encode({
-        iova: BigInt(iova),
-        length: BigInt(length),
-        page_size: BigInt(pageSize),
-        bitmap: BigInt(bitmap),
-      }),
-    );
-    return this.process.mm.copyFromUser(bitmap, bytes);
+    const mm = this.process.mm;
+    const bitmap = mm.alloc(Math.max(8, bytes), 8);
+    try {
+      this.featureStruct(
+        VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT | VFIO_DEVICE_FEATURE_GET,
+        vfio_device_feature_dma_logging_report,
+        {
+          iova: BigInt(iova),
+          length: BigInt(length),
+          page_size: BigInt(pageSize),
+          bitmap: BigInt(bitmap),
+        },
+      );
+      return mm.copyFromUser(bitmap, bytes);
+    } finally {
+      mm.free(bitmap);
+    }
   }
 
-  /** Unmap this handle's mappings and close the fd (the last close calls the driver's close_device). */
+  /**
+   * Unmap this handle's mappings, close the fd (the last close calls the driver's close_device) and
+   * free the handle's scratch area. The handle is unusable afterwards.
+   */
   close(): void {
     for (const m of this.mappings) m.munmap();
     this.mappings.clear();
-    this.process.close(this.fd);
+    try {
+      this.process.close(this.fd);
+    } finally {
+      if (this.scratch !== 0) this.process.mm.free(this.scratch);
+      this.scratch = 0;
+      this.scratchSize = 0;
+    }
   }
 
-  /** A user buffer of at least `size` bytes (the scratch area, grown when needed). */
+  /** A user buffer of at least `size` bytes (the scratch area, grown when needed: the old one is freed). */
   private buffer(size: number): number {
     if (size > this.scratchSize) {
-      this.scratchSize = Math.ceil(size / PAGE_SIZE) * PAGE_SIZE;
-      this.scratch = this.process.mm.alloc(this.scratchSize, 8);
+      const grown = Math.ceil(size / PAGE_SIZE) * PAGE_SIZE;
+      const va = this.process.mm.alloc(grown, 8);
+      if (this.scratch !== 0) this.process.mm.free(this.scratch);
+      this.scratch = va;
+      this.scratchSize = grown;
     }
     return this.scratch;
   }

@@ -158,6 +158,16 @@ describe('DMA logging features', () => {
     expect(vdev.logging).toBeUndefined();
   });
 
+  it('the range array and the report bitmap are freed after their call, also when it fails', () => {
+    const { dev, process } = opened();
+    const { used, blocks } = process.mm.heapStats(); // the handle's scratch area only
+    dev.dmaLoggingStart([{ iova: 0x10000, length: 0x10000 }], 4096);
+    dev.dmaLoggingReport(0x10000, 0x10000, 4096);
+    expect(errnoOf(() => dev.dmaLoggingStart([{ iova: 0, length: 4096 }], 4096))).toBe('EBUSY');
+    expect(errnoOf(() => dev.dmaLoggingReport(0, 0x10000, 2048))).toBe('EINVAL');
+    expect(process.mm.heapStats()).toMatchObject({ used, blocks });
+  });
+
   it('bad ranges and report arguments fail with the kernel errnos and start nothing', () => {
     const { dev, vdev } = opened();
     expect(errnoOf(() => dev.dmaLoggingStart([], 4096))).toBe('EINVAL');

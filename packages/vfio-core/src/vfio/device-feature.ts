@@ -117,7 +117,7 @@ function featureMigration(
   migOps(device);
   if (vfioCheckFeature(flags, argsz, VFIO_DEVICE_FEATURE_GET, vfio_device_feature_migration.size) === 0)
     return 0;
-  current.mm.copyToUser(arg, vfio_device_feature_migration.encode({ flags: BigInt(device.migrationFlags) }));
+  current.mm.writeStruct(vfio_device_feature_migration, arg, { flags: BigInt(device.migrationFlags) });
   return 0;
 }
 
@@ -140,7 +140,7 @@ function featureMigDeviceState(
   const noFd = 0xffff_ffff;
   if ((flags & VFIO_DEVICE_FEATURE_GET) !== 0) {
     const state = ops.migrationGetState(device);
-    current.mm.copyToUser(arg, vfio_device_feature_mig_state.encode({ device_state: state, data_fd: noFd }));
+    current.mm.writeStruct(vfio_device_feature_mig_state, arg, { device_state: state, data_fd: noFd });
     return 0;
   }
   let file: ReturnType<VfioMigrationOps['migrationSetState']>;
@@ -148,11 +148,11 @@ function featureMigDeviceState(
     file = ops.migrationSetState(device, mig.device_state);
   } catch (e) {
     if (!(e instanceof KernelError)) throw e;
-    current.mm.copyToUser(arg, vfio_device_feature_mig_state.encode({ ...mig, data_fd: noFd }));
+    current.mm.writeStruct(vfio_device_feature_mig_state, arg, { ...mig, data_fd: noFd });
     throw e;
   }
   if (file === undefined) {
-    current.mm.copyToUser(arg, vfio_device_feature_mig_state.encode({ ...mig, data_fd: noFd }));
+    current.mm.writeStruct(vfio_device_feature_mig_state, arg, { ...mig, data_fd: noFd });
     return 0;
   }
   // vfio_ioct_mig_return_fd: the user struct must take the fd before the fd is installed.
@@ -163,7 +163,7 @@ function featureMigDeviceState(
     throw e;
   }
   const fd = current.install(file);
-  current.mm.copyToUser(arg, vfio_device_feature_mig_state.encode({ ...mig, data_fd: fd }));
+  current.mm.writeStruct(vfio_device_feature_mig_state, arg, { ...mig, data_fd: fd });
   return 0;
 }
 
@@ -179,7 +179,7 @@ function featureMigDataSize(
   if (vfioCheckFeature(flags, argsz, VFIO_DEVICE_FEATURE_GET, vfio_device_feature_mig_data_size.size) === 0)
     return 0;
   const len = ops.migrationGetDataSize(device);
-  current.mm.copyToUser(arg, vfio_device_feature_mig_data_size.encode({ stop_copy_length: BigInt(len) }));
+  current.mm.writeStruct(vfio_device_feature_mig_data_size, arg, { stop_copy_length: BigInt(len) });
   return 0;
 }
 
@@ -227,7 +227,7 @@ function featureLoggingStart(
   ranges.sort((a, b) => a.iova - b.iova);
   const chosen = ops.logStart(device, ranges, Number(control.page_size));
   try {
-    current.mm.copyToUser(arg, layout.encode({ ...control, page_size: BigInt(chosen) }));
+    current.mm.writeStruct(layout, arg, { ...control, page_size: BigInt(chosen) });
   } catch (e) {
     ops.logStop(device);
     throw e;
