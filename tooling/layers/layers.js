@@ -30,9 +30,24 @@ export const LAYERS = [
     ],
   },
   {
+    name: 'scenario',
+    dir: 'packages/scenario',
+    mayImport: [
+      'vmm',
+      'hisi-acc-vfio-pci',
+      'migration-v1',
+      'migration-v2',
+      'vfio-core',
+      'iommufd',
+      'qm-hw',
+      'platform',
+    ],
+  },
+  {
     name: 'harness',
     dir: 'apps/harness',
     mayImport: [
+      'scenario',
       'vmm',
       'hisi-acc-vfio-pci',
       'migration-v1',

@@ -12,6 +12,8 @@ import {
 } from '@vfio-sim/vmm';
 import { formatDemoReport, runDemo } from '../demo/demo.js';
 import { MAX_DEMO_JOBS } from '../demo/migration-demo.js';
+import { checkCommand } from './check-command.js';
+import { runCommand } from './run-command.js';
 
 /** Where the program writes, and how it reports its exit status (a process, or a test). */
 export interface CliIo {
@@ -155,6 +157,9 @@ export function createProgram(io: CliIo = PROCESS_IO): Command {
         );
       }
     });
+
+  program.addCommand(runCommand(io));
+  program.addCommand(checkCommand(io));
 
   return program as unknown as Command;
 }
