@@ -161,6 +161,7 @@ export const ACTIONS = {
     doc: 'write(2) to the data fd: a buffer (or bytes), in chunks, with chosen bytes corrupted',
     args: z.union([
       z.null(),
+      deviceRef,
       z.strictObject({
         device,
         fd,
