@@ -216,7 +216,8 @@ export const PLAN_STEPS: { [A in Action]: (scope: PlanScope, args: In<A>) => Ste
     };
   },
   'write-data'(scope, args) {
-    const a = typeof args === 'string' ? { device: args } : form<Exclude<In<'write-data'>, string | null>>(args);
+    const a =
+      typeof args === 'string' ? { device: args } : form<Exclude<In<'write-data'>, string | null>>(args);
     const device = deviceOf(scope, a);
     if (a.data !== undefined && a.from !== undefined)
       throw new PlanError('give from or data, not both', ['data']);
