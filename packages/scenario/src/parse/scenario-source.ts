@@ -60,9 +60,7 @@ export function positionOf(
     const next = childOf(node, step);
     if (next === undefined) break;
     node = next.value;
-    at = offsetOf(next.key) ?? offsetOf(next.value) ?? at;
-    const valueAt = offsetOf(next.value);
-    if (valueAt !== undefined) at = valueAt;
+    at = offsetOf(next.value) ?? offsetOf(next.key) ?? at;
   }
   if (key !== undefined && isMap(node)) {
     const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === key);

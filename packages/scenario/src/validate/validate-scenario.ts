@@ -45,9 +45,11 @@ function explain(issue: Issue, base: readonly PropertyKey[], root: unknown): Exp
       return issue.keys.map((key) => ({ path, key, message: unknownKey(key, valueAt(root, path)) }));
     case 'invalid_union':
       return explainUnion(issue, path, root);
-    case 'invalid_type':
-      if (issue.input === undefined) return [{ path, message: 'required' }];
-      return [{ path, message: `expected ${issue.expected}, got ${describe(issue.input)}` }];
+    case 'invalid_type': {
+      const value = valueAt(root, path);
+      if (value === undefined) return [{ path, message: 'required' }];
+      return [{ path, message: `expected ${want(issue)}, got ${describe(value)}` }];
+    }
     case 'invalid_value':
       return [{ path, message: `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}` }];
     case 'too_small':
@@ -126,7 +128,7 @@ function wants(issue: Extract<Issue, { code: 'invalid_union' }>): string {
 function want(issue: Issue): string {
   switch (issue.code) {
     case 'invalid_type':
-      return issue.expected === 'object'
+      return issue.expected === 'object' || issue.expected === 'record'
         ? 'a mapping'
         : issue.expected === 'array'
           ? 'a list'
