@@ -35,7 +35,7 @@ export { loadScenario } from './run/load-scenario.js';
 export { invalidResult, type RunOptions, runPlan } from './run/run-scenario.js';
 export { checkScenarios, type RunScenariosOptions, runScenarios } from './run/run-scenarios.js';
 export { SCENARIO_FILE, scenarioFiles } from './run/scenario-files.js';
-export type { RunSummary, ScenarioResult, StepFailure } from './run/scenario-result.js';
+export { type RunSummary, type ScenarioResult, type StepFailure, summarize } from './run/scenario-result.js';
 export { SCENARIO_SCHEMA_PATH, scenarioJsonSchema, scenarioJsonSchemaText } from './schema/json-schema.js';
 export { type ScenarioDocument, scenarioSchema } from './schema/scenario.js';
 export { ACTION_NAMES, ACTIONS, type ActionName } from './schema/steps.js';

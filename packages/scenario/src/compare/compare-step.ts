@@ -58,6 +58,8 @@ function compareField(field: ExpectField, want: unknown, got: unknown): Mismatch
         : miss(runs(want as number[]), Array.isArray(got) ? runs(got as number[]) : show(got));
     case 'value':
     case 'iova':
+    case 'size':
+    case 'pageSize':
     case 'flags':
       return got === want
         ? []

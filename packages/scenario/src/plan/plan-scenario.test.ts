@@ -97,7 +97,7 @@ describe('planScenario', () => {
       ),
     ).toEqual([
       'p.yaml:6:11: steps[0].open.host: name the host: there are 2 (a, b)',
-      'p.yaml:9:12: steps[3].reset.device: name the device: there are 2 (a2, a3)',
+      'p.yaml:9:12: steps[3].reset.device: name the device: there are 3 (a1, a2, a3)',
       'p.yaml:10:11: steps[4].boot.host: name the host: there are 2 (a, b)',
     ]);
   });

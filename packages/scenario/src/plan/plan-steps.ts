@@ -95,8 +95,10 @@ function qmFaultOf(f: {
 export const PLAN_STEPS: { [A in Action]: (scope: PlanScope, args: In<A>) => StepArgs[A] } = {
   open(scope, args) {
     const a = form<{ host: string; vf: number; as: string; bind: boolean }>(args);
-    const host = withField(['host'], () => scope.host(a.host));
     const name = a.as ?? 'vf';
+    // Known from here on even if the host is wrong: one error, not one per later step.
+    scope.open(name, a.host ?? '');
+    const host = withField(['host'], () => scope.host(a.host));
     scope.open(name, host);
     return { host, vf: a.vf ?? 0, as: name, bind: a.bind ?? true };
   },
@@ -357,11 +359,12 @@ export const PLAN_STEPS: { [A in Action]: (scope: PlanScope, args: In<A>) => Ste
   }),
   boot(scope, args) {
     const a = form<{ guest: string; host: string; memory: number; devices: number | string[] }>(args);
-    const host = withField(['host'], () => scope.host(a.host));
     const devices =
       typeof a.devices === 'object' ? a.devices : Array.from({ length: a.devices ?? 1 }, () => 'hisi-acc-vf');
     const guest = a.guest ?? 'guest';
-    withField(['guest'], () => scope.boot(guest, host, devices.length));
+    // Known from here on even if the host is wrong: one error, not one per later step.
+    withField(['guest'], () => scope.boot(guest, a.host ?? '', devices.length));
+    const host = withField(['host'], () => scope.host(a.host));
     return { guest, host, memory: a.memory, devices };
   },
   workload(scope, args) {
