@@ -4,23 +4,12 @@ import { join } from 'node:path';
 import { CommanderError } from '@commander-js/extra-typings';
 import { validateChromeTrace } from '@vfio-sim/platform';
 import { describe, expect, it } from 'vitest';
+import { capturedIo } from './__fixtures__/captured-io.js';
 import { createProgram } from './program.js';
 
 async function run(...argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  let exitCode = 0;
-  const program = createProgram({
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    setExitCode: (c) => {
-      exitCode = c;
-    },
-  });
+  const { io, out } = capturedIo();
+  const program = createProgram(io);
   program.exitOverride();
   for (const c of program.commands) c.exitOverride();
   let error: unknown;
@@ -29,7 +18,7 @@ async function run(...argv: string[]) {
   } catch (e) {
     error = e;
   }
-  return { stdout, stderr, exitCode, error };
+  return { ...out, error };
 }
 
 describe('vfio-sim CLI', () => {

@@ -5,34 +5,23 @@ import { fileURLToPath } from 'node:url';
 import { CommanderError } from '@commander-js/extra-typings';
 import { validateChromeTrace } from '@vfio-sim/platform';
 import { describe, expect, it } from 'vitest';
+import { capturedIo } from './__fixtures__/captured-io.js';
 import { createProgram } from './program.js';
 
 const LIBRARY = fileURLToPath(new URL('../../../../scenarios', import.meta.url));
 
 /** Run the CLI with captured output; a usage error's CommanderError gives the exit status. */
 async function cli(...argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  let exitCode = 0;
-  const program = createProgram({
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    setExitCode: (c) => {
-      exitCode = c;
-    },
-  });
+  const { io, out } = capturedIo();
+  const program = createProgram(io);
   program.exitOverride();
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (e) {
     if (!(e instanceof CommanderError)) throw e;
-    exitCode = e.exitCode;
+    out.exitCode = e.exitCode;
   }
-  return { stdout, stderr, exitCode };
+  return out;
 }
 
 /** A copy of a library scenario in a fresh directory. */

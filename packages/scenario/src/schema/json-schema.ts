@@ -11,10 +11,7 @@ export const SCENARIO_SCHEMA_PATH = 'schema/scenario.schema.json';
  * of date (`pnpm --filter @vfio-sim/scenario schema` rewrites it).
  */
 export function scenarioJsonSchema(): Record<string, unknown> {
-  return {
-    ...z.toJSONSchema(scenarioSchema, { target: 'draft-2020-12', io: 'input' }),
-    $id: 'https://unpkg.com/@vfio-sim/scenario/schema/scenario.schema.json',
-  };
+  return z.toJSONSchema(scenarioSchema, { target: 'draft-2020-12', io: 'input' }) as Record<string, unknown>;
 }
 
 /** The schema as the file holds it: two-space JSON with a final newline. */
