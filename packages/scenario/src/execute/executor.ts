@@ -43,7 +43,12 @@ export class ScenarioExecutor {
   /** Run one step and observe it. */
   run(step: PlannedStep): Observation {
     const fields = step.expect;
-    const before = fields.unchanged === true ? snapshot(this.world) : undefined;
+    let before: Record<string, unknown> | undefined;
+    if (fields.unchanged === true) {
+      // the step's own device belongs in the snapshot even if this is the first step to reach it
+      if (step.subject !== undefined) this.read(() => (this.world.device(step.subject!), 0));
+      before = snapshot(this.world);
+    }
     const got: Got = {};
     const start = this.tracer.now();
     let errno: Observation['errno'] = 'ok';

@@ -94,6 +94,8 @@ export function snapshotDiff(before: unknown, after: unknown, path = ''): string
   return undefined;
 }
 
+/** A value of a snapshot, at most 120 characters. */
 function show(v: unknown): string {
-  return v === undefined ? 'none' : typeof v === 'string' ? v : JSON.stringify(v);
+  const text = v === undefined ? 'none' : typeof v === 'string' ? v : JSON.stringify(v);
+  return text.length > 120 ? `${text.slice(0, 117)}…` : text;
 }
