@@ -1,4 +1,16 @@
 // @ts-check
+/** Every layer from platform up to the variant drivers: what the VMM and everything above it may use. */
+const DRIVER_STACK = [
+  'hisi-acc-vfio-pci',
+  'mtty',
+  'migration-v1',
+  'migration-v2',
+  'vfio-core',
+  'iommufd',
+  'qm-hw',
+  'platform',
+];
+
 /**
  * The layer table: bottom to top, and which workspace packages each one may import.
  * This is the single source of truth; ARCHITECTURE.md draws it, check.js enforces it.
@@ -21,49 +33,8 @@ export const LAYERS = [
     dir: 'packages/mtty',
     mayImport: ['migration-v2', 'vfio-core', 'iommufd', 'platform'],
   },
-  {
-    name: 'vmm',
-    dir: 'packages/vmm',
-    mayImport: [
-      'hisi-acc-vfio-pci',
-      'mtty',
-      'migration-v1',
-      'migration-v2',
-      'vfio-core',
-      'iommufd',
-      'qm-hw',
-      'platform',
-    ],
-  },
-  {
-    name: 'report',
-    dir: 'packages/report',
-    mayImport: [
-      'vmm',
-      'hisi-acc-vfio-pci',
-      'mtty',
-      'migration-v1',
-      'migration-v2',
-      'vfio-core',
-      'iommufd',
-      'qm-hw',
-      'platform',
-    ],
-  },
-  {
-    name: 'harness',
-    dir: 'apps/harness',
-    mayImport: [
-      'report',
-      'vmm',
-      'hisi-acc-vfio-pci',
-      'mtty',
-      'migration-v1',
-      'migration-v2',
-      'vfio-core',
-      'iommufd',
-      'qm-hw',
-      'platform',
-    ],
-  },
+  { name: 'vmm', dir: 'packages/vmm', mayImport: DRIVER_STACK },
+  { name: 'report', dir: 'packages/report', mayImport: ['vmm', ...DRIVER_STACK] },
+  { name: 'scenario', dir: 'packages/scenario', mayImport: ['vmm', ...DRIVER_STACK] },
+  { name: 'harness', dir: 'apps/harness', mayImport: ['scenario', 'report', 'vmm', ...DRIVER_STACK] },
 ];

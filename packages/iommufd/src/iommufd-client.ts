@@ -117,7 +117,14 @@ export class IommufdClient {
     const mm = this.process.mm;
     const cfg = mm.pushStruct(iommu_hwpt_selftest, { iotlb: 0, pagetable_type: pagetableType });
     try {
-      return this.hwptAllocData(devId, ioasId, flags, IOMMU_HWPT_DATA_SELFTEST, cfg, iommu_hwpt_selftest.size);
+      return this.hwptAllocData(
+        devId,
+        ioasId,
+        flags,
+        IOMMU_HWPT_DATA_SELFTEST,
+        cfg,
+        iommu_hwpt_selftest.size,
+      );
     } finally {
       mm.free(cfg);
     }

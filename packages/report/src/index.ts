@@ -7,7 +7,8 @@
  */
 
 export { livePageHtml } from './live/live-page.js';
-export { type LiveServer, type LiveServerOptions, startLiveServer } from './live/live-server.js';
+export { startLiveServer } from './live/live-server.js';
+export type { LiveServer, LiveServerOptions } from './live/live-server-types.js';
 export {
   FRAME_INTERVAL_MS,
   LIVE_US_PER_SECOND,

@@ -20,6 +20,7 @@ export {
 export { IommufdBackend, type VmHwpt } from './devices/iommufd-backend.js';
 export { MTTY_MODEL, mttyModel } from './devices/mtty.js';
 export { realizeVfioPci, VfioPciDevice } from './devices/vfio-pci-device.js';
+export { hisiAccVfioPciDriverStyled, type VfioOpsStyle } from './host/hisi-acc-ops-style.js';
 // host/: a machine prepared for passthrough.
 export { createHost, type DeviceProvider, Host, type HostOptions, type HostPlatform } from './host/host.js';
 export { DEFAULT_IOMMU_FORMAT, IOMMU_FORMATS } from './host/host-iommu.js';

@@ -13,6 +13,7 @@ import {
 import { formatDemoReport, runDemoRuns, summarizeDemo } from '../demo/demo.js';
 import { demoTraceInfo } from '../demo/demo-report-input.js';
 import { MAX_DEMO_JOBS } from '../demo/migration-demo.js';
+import { checkCommand } from './check-command.js';
 import {
   hostOption,
   openReportServe,
@@ -21,6 +22,7 @@ import {
   serveOption,
   speedOption,
 } from './report-serve.js';
+import { runCommand } from './run-command.js';
 
 /** Where the program writes, and how it reports its exit status (a process, or a test). */
 export interface CliIo {
@@ -167,6 +169,9 @@ export function createProgram(io: CliIo = PROCESS_IO): Command {
       }
       await look.present(runs, report);
     });
+
+  program.addCommand(runCommand(io));
+  program.addCommand(checkCommand(io));
 
   return program as unknown as Command;
 }

@@ -1,7 +1,7 @@
 import { bench, describe } from 'vitest';
 import { fakeHost, fakeState, RESUMING, RUNNING, STOP_COPY } from '../__fixtures__/fake-v2-device.js';
-import { qemuV2LoadDevice as load, qemuV2SaveDevice } from './qemu-v2-sequence.js';
 import { QemuV2Client } from './qemu-v2-client.js';
+import { qemuV2LoadDevice as load, qemuV2SaveDevice } from './qemu-v2-sequence.js';
 
 // A whole QEMU v2 migration (save_setup with PRE_COPY, up to 3 iterations, VM stop, save_complete,
 // save_state, cleanup; then load_setup, load_state per section, load_cleanup, VM start) of a 4 KiB device

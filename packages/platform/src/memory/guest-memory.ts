@@ -1,5 +1,6 @@
 import { KernelError } from '../errno/kernel-error.js';
 import type { FieldDecl, StructLayout, StructValue } from '../struct/struct-layout.js';
+import { allocSlab } from './slab-alloc.js';
 
 /** Guest page size: 4 KiB (kernel `PAGE_SIZE` on the x86_64 / 4K-granule arm64 hosts modelled). */
 export const PAGE_SIZE = 4096;
@@ -468,7 +469,7 @@ export class GuestMemory {
 
   /**
    * A free slot (a discarded one first, else the next of the last slab, else a new slab). Slabs are
-   * taken uninitialised (`Buffer.allocUnsafeSlow`: no zero-fill of memory about to be overwritten), so
+   * taken uninitialised (`allocSlab`: in Node `Buffer.allocUnsafeSlow`, no zero-fill of memory about to be overwritten), so
    * the slot's bytes are zeroed here unless the caller overwrites the whole page (`zero` false).
    */
   private allocSlot(zero: boolean): number {
@@ -476,8 +477,7 @@ export class GuestMemory {
     if (slot === undefined) {
       if (this.slabUsed === this.slabCap) {
         const cap = this.slabCap === 0 ? FIRST_SLAB_PAGES : Math.min(2 * this.slabCap, SLAB_PAGES);
-        const slab =
-          (cap === SLAB_PAGES ? SLAB_POOL.pop() : undefined) ?? Buffer.allocUnsafeSlow(cap * PAGE_SIZE);
+        const slab = (cap === SLAB_PAGES ? SLAB_POOL.pop() : undefined) ?? allocSlab(cap * PAGE_SIZE);
         this.slabs.push(slab);
         this.slabViews.push(new DataView(slab.buffer, slab.byteOffset, slab.byteLength));
         this.slabCap = cap;

@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reportInput } from '../__fixtures__/migration-run.js';
 import { buildReportModel } from '../model/build-report-model.js';
 import type { ReportModel } from '../model/report-model.js';
-import { type LiveServer, startLiveServer } from './live-server.js';
+import { startLiveServer } from './live-server.js';
+import type { LiveServer } from './live-server-types.js';
 
 const missing = chromiumMissing();
 if (missing !== null) console.warn(missing);

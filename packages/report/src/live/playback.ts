@@ -6,8 +6,9 @@ export const LIVE_US_PER_SECOND = 100;
 /** Wall time between two frames of the live view (ms). */
 export const FRAME_INTERVAL_MS = 100;
 
-/** The fastest and slowest speeds the live view plays at. */
+/** The slowest speed the live view plays at (× the normal pace). */
 export const MIN_SPEED = 0.01;
+/** The fastest speed the live view plays at (× the normal pace). */
 export const MAX_SPEED = 10_000;
 
 /** The speeds the page offers (the server's own is added when it is not one of them). */

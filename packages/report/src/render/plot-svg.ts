@@ -1,8 +1,6 @@
-import * as Plot from '@observablehq/plot';
+import type * as Plot from '@observablehq/plot';
 import { parseHTML } from 'linkedom';
-
-/** The width every chart is laid out at (px); the page scales the SVG to its column. */
-export const CHART_WIDTH = 960;
+import { CHART_WIDTH, plotInto } from './plot-document.js';
 
 /**
  * Render an Observable Plot chart to markup in Node: Plot draws into a linkedom document (no browser,
@@ -12,10 +10,7 @@ export const CHART_WIDTH = 960;
  */
 export function plotSvg(options: Plot.PlotOptions): string {
   const { document } = parseHTML('<!doctype html><html><head></head><body></body></html>');
-  const chart = Plot.plot({
-    width: CHART_WIDTH,
-    ...options,
-    document: document as unknown as NonNullable<Plot.PlotOptions['document']>,
-  });
-  return chart.outerHTML;
+  return plotInto(document as unknown as NonNullable<Plot.PlotOptions['document']>, options);
 }
+
+export { CHART_WIDTH };

@@ -4,6 +4,7 @@ import { KernelError, Tracer, type VirtualClock } from '@vfio-sim/platform';
 import type { QmDevice, QmFunction, QmHwVer, QmKind } from '@vfio-sim/qm-hw';
 import { type PciDev, PciHost } from '@vfio-sim/vfio-core';
 import type { AssignableDevice } from '../devices/assignable-device.js';
+import type { VfioOpsStyle } from './hisi-acc-ops-style.js';
 import { DEFAULT_IOMMU_FORMAT } from './host-iommu.js';
 import { installQmAccelerator } from './qm-accelerator.js';
 
@@ -39,6 +40,11 @@ export interface HostOptions {
   readonly iommu?: IoPgtableFormatName;
   /** Whether that IOMMU can track dirty pages (default true). */
   readonly iommuDirtyTracking?: boolean;
+  /**
+   * How hisi-acc-vfio-pci's ops table is completed: `explicit` (default, upstream), `fallback` or `merged`
+   * (vfio-core's `VfioOpsStyle`; the seed thread's three answers).
+   */
+  readonly opsStyle?: VfioOpsStyle;
   /** More assignable devices (another variant driver's), installed after the accelerator. */
   readonly devices?: readonly DeviceProvider[];
   /**
@@ -99,6 +105,7 @@ export class Host {
       kind: this.kind,
       numVfs: options.numVfs ?? 2,
       ...(options.version !== undefined ? { version: options.version } : {}),
+      ...(options.opsStyle !== undefined ? { opsStyle: options.opsStyle } : {}),
       ...(options.tracer !== undefined ? { tracer: options.tracer } : {}),
     });
     this.device = acc.device;

@@ -1,15 +1,11 @@
-import {
-  HISI_ACC_VFIO_PCI,
-  hisiAccVfioPciDriver,
-  hisiQmPfPciDriver,
-  qmPciBoardAttach,
-} from '@vfio-sim/hisi-acc-vfio-pci';
+import { HISI_ACC_VFIO_PCI, hisiQmPfPciDriver, qmPciBoardAttach } from '@vfio-sim/hisi-acc-vfio-pci';
 import type { IommuHw } from '@vfio-sim/iommufd';
 import { KernelError, type Tracer, type VirtualClock } from '@vfio-sim/platform';
 import { QmDevice, type QmFunction, type QmHwVer, type QmKind } from '@vfio-sim/qm-hw';
 import { type PciDev, type PciHost, pciIovVfId, Vfio } from '@vfio-sim/vfio-core';
 import type { AssignableDevice } from '../devices/assignable-device.js';
 import { hisiAccVfModel } from '../devices/hisi-acc-vf.js';
+import { hisiAccVfioPciDriverStyled, type VfioOpsStyle } from './hisi-acc-ops-style.js';
 
 /** Where each accelerator's PF sits on a Kunpeng 920 (its PCI name). */
 export const QM_PF_PCI_NAME: Readonly<Record<QmKind, string>> = {
@@ -29,6 +25,8 @@ export interface QmAcceleratorOptions {
   /** VFs to enable (≥ 1); every one is bound to hisi-acc-vfio-pci. */
   readonly numVfs: number;
   readonly version?: QmHwVer;
+  /** How the variant driver's ops table is completed (default `explicit`, upstream's; see {@link hisiAccVfioPciDriverStyled}). */
+  readonly opsStyle?: VfioOpsStyle;
   readonly tracer?: Tracer;
 }
 
@@ -65,7 +63,7 @@ export function installQmAccelerator(options: QmAcceleratorOptions): QmAccelerat
     ...(tracer !== undefined ? { tracer: tracer.forThread('qm-hw', name) } : {}),
   });
   pci.pciDriverRegister(hisiQmPfPciDriver(kind));
-  pci.pciDriverRegister(hisiAccVfioPciDriver);
+  pci.pciDriverRegister(hisiAccVfioPciDriverStyled(options.opsStyle ?? 'explicit'));
   const pf = qmPciBoardAttach(pci, device, QM_PF_PCI_NAME[kind], {
     iommu: options.iommu,
     ...(tracer !== undefined ? { tracer: tracer.forThread('pf', name) } : {}),

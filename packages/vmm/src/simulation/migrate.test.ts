@@ -127,6 +127,21 @@ describe('migrate', () => {
     expect(report.proof.jobs.verified).toBe(report.proof.jobs.submitted); // v1 restarts the VF: nothing lost
   });
 
+  it('v2, a fault at the stop: QEMU resets the VF; jobs lost with it show in the proof, later jobs that cannot be submitted too', () => {
+    const { source, destination, guest } = world(7);
+    const report = migrate(guest, {
+      to: destination,
+      faults: [{ fault: { kind: 'mb-error' }, side: 'source', at: 'stop' }],
+      jobsAfter: 40,
+    });
+    expect(report.error).toMatchObject({ errno: 'EIO', phase: 'stop' });
+    expect(guest.host).toBe(source);
+    expect(report.proof.jobs.lost.length).toBeGreaterThan(0);
+    expect(
+      report.failures.some((f) => /could not submit its 40 job\(s\) after the migration: EBUSY/.test(f)),
+    ).toBe(true);
+  });
+
   it('a timed fault fires at its virtual time after the start; a phase the protocol lacks never fires', () => {
     const { destination, guest, sim } = world(5);
     const t0 = sim.clock.now();

@@ -156,8 +156,16 @@ export function migrate(guest: Guest, options: MigrateOptions): MigrateReport {
   const submittedDuringMigration = guest.streamed - streamedBefore;
   if (result !== undefined) vm.quit();
   clock.runUntilIdle();
+  // The guest's later jobs show whether it is still served; a driver that cannot take them (every job
+  // buffer still held by jobs its device lost: EBUSY) is a finding of the proof, not a crash.
+  let afterError: string | null = null;
   if (jobsAfter > 0 && guest.workloads.length > 0) {
-    guest.submit(jobsAfter);
+    try {
+      guest.submit(jobsAfter);
+    } catch (e) {
+      if (!(e instanceof KernelError)) throw e;
+      afterError = `the guest could not submit its ${jobsAfter} job(s) after the migration: ${e.message}`;
+    }
     clock.runUntilIdle();
   }
   guest.drainUarts();
@@ -165,6 +173,7 @@ export function migrate(guest: Guest, options: MigrateOptions): MigrateReport {
   const proof = migrationProof(guest.tally(), migration, guest.uartTally());
   const failures = [
     ...(error !== null ? [`migration aborted in ${error.phase}: ${error.message}`] : []),
+    ...(afterError !== null ? [afterError] : []),
     ...proofFailures(proof, migration),
   ];
   return {

@@ -1,15 +1,22 @@
 import { MemoryTraceSink, type TraceEvent } from '@vfio-sim/platform';
 import { describe, expect, it } from 'vitest';
+import { mttyDevices } from '../../host/mtty-devices.js';
 import { migrate } from '../../simulation/migrate.js';
 import { Simulation } from '../../simulation/simulation.js';
 
-/** A guest with two VFs migrated with a trace sink on the simulation. */
+/**
+ * A guest with two devices migrated with a trace sink on the simulation: two hisi VFs over v1; over v2 a
+ * hisi VF and two mttys would be refused (QEMU's multiple-devices blocker: the VF has no P2P), so two
+ * mttys.
+ */
 function tracedMigration(protocol: 'v1' | 'v2') {
   const sink = new MemoryTraceSink();
   const sim = new Simulation({ seed: 9, traceSink: sink });
-  const source = sim.createHost({ name: 'source', numVfs: 2 });
-  const destination = sim.createHost({ name: 'destination', numVfs: 2 });
-  const guest = sim.createGuest({ host: source, devices: ['hisi-acc-vf', 'hisi-acc-vf'] });
+  const devices = [mttyDevices({ count: 2 })];
+  const source = sim.createHost({ name: 'source', numVfs: 2, devices });
+  const destination = sim.createHost({ name: 'destination', numVfs: 2, devices });
+  const model = protocol === 'v1' ? 'hisi-acc-vf' : 'mtty';
+  const guest = sim.createGuest({ host: source, devices: [model, model] });
   guest.startWorkload({ jobs: 8, periodUs: 15, limit: 20 });
   sim.run(200);
   const report = migrate(guest, { to: destination, protocol });

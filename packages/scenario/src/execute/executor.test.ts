@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { loadScenario } from '../run/load-scenario.js';
+import { ScenarioExecutor } from './executor.js';
+
+function executor(steps: string) {
+  const { plan, errors } = loadScenario('e.yaml', `name: e\nhosts:\n  a: {}\nsteps:\n${steps}`);
+  expect(errors).toEqual([]);
+  return { plan: plan!, ex: new ScenarioExecutor(plan!) };
+}
+
+describe('ScenarioExecutor', () => {
+  it('observes the errno and message of a failing call and the after-step state', () => {
+    const { plan, ex } = executor(
+      '  - open: null\n  - set-state: ERROR\n    expect: { errno: EINVAL, state: RUNNING }\n',
+    );
+    expect(ex.run(plan.steps[0]!)).toEqual({ errno: 'ok', message: undefined, got: {} });
+    const seen = ex.run(plan.steps[1]!);
+    expect(seen).toMatchObject({ errno: 'EINVAL', got: { dataFd: 'none', state: 2 } });
+    expect(seen.message).toMatch(/cannot be requested/);
+  });
+
+  it('"unchanged" compares a snapshot before and after: a rejected call changes nothing, an accepted arc does', () => {
+    const { plan, ex } = executor(
+      '  - open: null\n  - set-state: 99\n    expect: { errno: EINVAL, unchanged: true }\n  - set-state: STOP\n    expect: { unchanged: true }\n  - pread: { region: bar2, offset: 0x8000 }\n    expect: { errno: EINVAL, unchanged: true }\n',
+    );
+    ex.run(plan.steps[0]!);
+    expect(ex.run(plan.steps[1]!).got.unchanged).toBe(true);
+    expect(ex.run(plan.steps[2]!).got.unchanged).toMatch(/^a 0000:75:00\.1 v2State: 2 → 1$/);
+    expect(ex.run(plan.steps[3]!).got.unchanged).toBe(true);
+  });
+
+  it('a call on a closed device fd is EBADF', () => {
+    const { plan, ex } = executor('  - open: null\n  - close: vf\n  - get-state: vf\n    expect: EBADF\n');
+    ex.run(plan.steps[0]!);
+    ex.run(plan.steps[1]!);
+    expect(ex.run(plan.steps[2]!)).toMatchObject({ errno: 'EBADF', got: {} });
+  });
+
+  it('is deterministic: the same plan gives the same observations', () => {
+    const steps =
+      '  - boot: { guest: g }\n  - workload: { guest: g, jobs: 4, period-us: 10, limit: 8 }\n  - run: 60\n  - tally: g\n';
+    const once = () => {
+      const { plan, ex } = executor(steps);
+      return plan.steps.map((s) => ex.run(s));
+    };
+    expect(JSON.stringify(once())).toBe(JSON.stringify(once()));
+  });
+});

@@ -1,0 +1,83 @@
+import { KernelError, Tracer, type TraceSink } from '@vfio-sim/platform';
+import type { Action, Plan, PlannedStep, StepArgs } from '../plan/plan.js';
+import type { Got, Observation, StepRunner } from './observation.js';
+import { snapshot, snapshotDiff } from './snapshot.js';
+import { DEVICE_STEPS } from './steps/device-steps.js';
+import { IOMMU_STEPS } from './steps/iommu-steps.js';
+import { V1_STEPS, v1DeviceState } from './steps/v1-steps.js';
+import { V2_STEPS } from './steps/v2-steps.js';
+import { VM_STEPS } from './steps/vm-steps.js';
+import { ScenarioWorld } from './world.js';
+
+/** Every action's runner. */
+const RUNNERS: { readonly [A in Action]: StepRunner<A> } = {
+  ...DEVICE_STEPS,
+  ...V2_STEPS,
+  ...V1_STEPS,
+  ...IOMMU_STEPS,
+  ...VM_STEPS,
+};
+
+/**
+ * Runs a planned scenario step by step against the model: builds the hosts (one {@link ScenarioWorld}),
+ * then for each step calls the kernel's interfaces (system calls on a process's fds) or the VMM's, and
+ * observes what happened — the errno, the values the step produced, and what the expectation asks to be
+ * read after it (the device's v2 / v1 state) or compared around it (`unchanged`: a snapshot before and
+ * after). It judges nothing: {@link compareStep} does.
+ *
+ * A step whose call fails with a KernelError is observed with that errno; any other exception is a bug
+ * in the model and propagates.
+ */
+export class ScenarioExecutor {
+  readonly world: ScenarioWorld;
+  private readonly tracer: Tracer;
+
+  constructor(plan: Pick<Plan, 'seed' | 'hosts' | 'name'>, options: { readonly traceSink?: TraceSink } = {}) {
+    this.world = new ScenarioWorld(plan.seed, plan.hosts, options.traceSink);
+    this.tracer =
+      options.traceSink !== undefined
+        ? Tracer.create(this.world.sim.clock, options.traceSink, 'scenario', plan.name)
+        : Tracer.disabled(this.world.sim.clock);
+  }
+
+  /** Run one step and observe it. */
+  run(step: PlannedStep): Observation {
+    const fields = step.expect;
+    let before: Record<string, unknown> | undefined;
+    if (fields.unchanged === true) {
+      // the step's own device belongs in the snapshot even if this is the first step to reach it
+      if (step.subject !== undefined) this.read(() => (this.world.device(step.subject!), 0));
+      before = snapshot(this.world);
+    }
+    const got: Got = {};
+    const start = this.tracer.now();
+    let errno: Observation['errno'] = 'ok';
+    let message: string | undefined;
+    try {
+      (RUNNERS[step.action] as StepRunner<Action>)(this.world, step.args as StepArgs[Action], got);
+    } catch (e) {
+      if (!(e instanceof KernelError)) throw e;
+      errno = e.errno;
+      message = e.message;
+    }
+    if (this.tracer.enabled) this.tracer.slice('scenario', step.label, start, { line: step.line, errno });
+    if (step.subject !== undefined) {
+      if (fields.state !== undefined)
+        got.state = this.read(() => this.world.device(step.subject!).handle.getMigState());
+      if (fields.v1State !== undefined)
+        got.v1State = this.read(() => v1DeviceState(this.world.device(step.subject!)));
+    }
+    if (before !== undefined) got.unchanged = snapshotDiff(before, snapshot(this.world)) ?? true;
+    return { errno, message, got };
+  }
+
+  /** A read after the step: its value, or the errno it failed with (as a string). */
+  private read(fn: () => number): number | string {
+    try {
+      return fn();
+    } catch (e) {
+      if (e instanceof KernelError) return e.errno;
+      throw e;
+    }
+  }
+}

@@ -1,0 +1,149 @@
+import { IommufdClient, type IommufdCtx, openIommufd } from '@vfio-sim/iommufd';
+import { GuestMemory, KernelError, Process, type TraceSink, UserMemory } from '@vfio-sim/platform';
+import type { VfioDeviceHandle, VfioUserMapping } from '@vfio-sim/vfio-core';
+import { type Guest, type Host, IommufdBackend, Simulation } from '@vfio-sim/vmm';
+import type { DeviceRef, PlannedHost } from '../plan/plan.js';
+
+/**
+ * A VMM process the scenario drives on one host (what a test program or QEMU is to the kernel): its fd
+ * table and memory, `/dev/iommu` opened once, and RAM mapped into it for IOMMU_IOAS_MAP.
+ */
+export interface VmmProcess {
+  readonly process: Process;
+  readonly iommufd: IommufdClient;
+  /** The kernel's context behind the iommufd fd (for snapshots only). */
+  readonly ctx: IommufdCtx;
+  /** The process's user address of its RAM, and the RAM's size. */
+  readonly ramVa: number;
+  readonly ramSize: number;
+}
+
+/** A device fd as the scenario holds it: the handle and what the steps learned or opened on it. */
+export interface DeviceEntry {
+  readonly handle: VfioDeviceHandle;
+  readonly host: Host;
+  /** The PCI name of the VF. */
+  readonly pciName: string;
+  readonly vmm: VmmProcess;
+  /** Data fds by name (set-state's fd-as) and the newest one returned. */
+  readonly dataFds: Map<string, number>;
+  newestDataFd: number | undefined;
+  /** The iommufd device id (after a bind). */
+  devId: number | undefined;
+}
+
+/**
+ * Everything a running scenario has made: the simulation with its hosts, the VMM processes, the devices
+ * opened and the guests booted, and the named IOAS / HWPT / mappings / buffers. Steps look things up
+ * here by the names the plan resolved.
+ */
+export class ScenarioWorld {
+  readonly sim: Simulation;
+  readonly hosts = new Map<string, Host>();
+  readonly guests = new Map<string, Guest>();
+  readonly buffers = new Map<string, Uint8Array>();
+  readonly mappings = new Map<string, VfioUserMapping>();
+  readonly ioas = new Map<string, { readonly vmm: VmmProcess; readonly id: number }>();
+  readonly hwpt = new Map<string, { readonly vmm: VmmProcess; readonly id: number }>();
+  private readonly opened = new Map<string, DeviceEntry>();
+  private readonly guestEntries = new Map<string, DeviceEntry>();
+  private readonly vmms = new Map<string, VmmProcess>();
+  private readonly ramOf = new Map<string, number>();
+
+  constructor(seed: number, hosts: readonly PlannedHost[], traceSink?: TraceSink) {
+    this.sim = new Simulation({ seed, ...(traceSink !== undefined ? { traceSink } : {}) });
+    for (const h of hosts) {
+      this.hosts.set(
+        h.name,
+        this.sim.createHost({
+          name: h.name,
+          kind: h.kind,
+          numVfs: h.vfs,
+          iommu: h.iommu,
+          iommuDirtyTracking: h.iommuDirtyTracking,
+          opsStyle: h.opsStyle,
+        }),
+      );
+      this.ramOf.set(h.name, h.ram);
+    }
+  }
+
+  /** The scenario's host named `name` (created from the plan). */
+  host(name: string): Host {
+    return this.hosts.get(name) as Host;
+  }
+
+  /** The scenario's VMM process on `host` (made on first use: process, `/dev/iommu`, RAM mapped). */
+  vmm(host: string): VmmProcess {
+    let vmm = this.vmms.get(host);
+    if (vmm === undefined) {
+      const process = new Process(new UserMemory(), `scenario@${host}`);
+      const file = openIommufd();
+      const fd = process.install(file);
+      const ramSize = this.ramOf.get(host) as number;
+      const ramVa = process.mm.mmap(new GuestMemory(ramSize));
+      vmm = { process, iommufd: new IommufdClient(process, fd), ctx: file.privateData, ramVa, ramSize };
+      this.vmms.set(host, vmm);
+    }
+    return vmm;
+  }
+
+  /** Remember a device opened as `name`. */
+  addOpened(name: string, entry: DeviceEntry): void {
+    this.opened.set(name, entry);
+  }
+
+  /**
+   * The device `ref` names now: an opened one, or a guest's device as its VMM holds it (after a
+   * migration, the device of the VM the guest runs in now).
+   * @throws KernelError EBADF when the device is gone (the guest's VM quit, or it has no such device)
+   */
+  device(ref: DeviceRef): DeviceEntry {
+    if (ref.kind === 'opened') {
+      const entry = this.opened.get(ref.name);
+      if (entry === undefined) throw new KernelError('EBADF', `device "${ref.name}" was never opened`);
+      return entry;
+    }
+    const guest = this.guests.get(ref.guest);
+    const dev = guest?.devices[ref.index];
+    if (guest === undefined || dev === undefined)
+      throw new KernelError('EBADF', `guest "${ref.guest}" has no device ${ref.index}`);
+    const key = `${ref.guest}/${ref.index}`;
+    let entry = this.guestEntries.get(key);
+    if (entry === undefined || entry.handle !== dev.handle) {
+      const backend = IommufdBackend.of(dev.vm);
+      entry = {
+        handle: dev.handle,
+        host: dev.vm.host,
+        pciName: dev.host.name,
+        vmm: {
+          process: dev.vm.process,
+          iommufd: backend.client,
+          ctx: dev.vm.process.file(backend.fd).privateData as IommufdCtx,
+          ramVa: backend.ramVa,
+          ramSize: backend.length,
+        },
+        dataFds: new Map(),
+        newestDataFd: undefined,
+        devId: dev.iommufd?.devId,
+      };
+      this.guestEntries.set(key, entry);
+    }
+    return entry;
+  }
+
+  /** Every device entry known (opened, and guests' as last looked up): what a snapshot covers. */
+  allDevices(): DeviceEntry[] {
+    return [...this.opened.values(), ...this.guestEntries.values()];
+  }
+
+  /** Every VMM process made (the scenario's own ones). */
+  allVmms(): VmmProcess[] {
+    return [...this.vmms.values()];
+  }
+
+  /** The guest named `name` (booted by a `boot` step). */
+  guest(name: string): Guest {
+    return this.guests.get(name) as Guest;
+  }
+}

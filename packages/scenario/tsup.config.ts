@@ -1,0 +1,4 @@
+import { preset } from '@vfio-sim/tsup-config';
+import { defineConfig } from 'tsup';
+
+export default defineConfig(preset());
