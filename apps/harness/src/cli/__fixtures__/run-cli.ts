@@ -1,3 +1,4 @@
+import { EXITS_2 } from '../cli-usage.js';
 import { createProgram } from '../program.js';
 import type { InterruptibleIo } from '../report-serve.js';
 
@@ -36,7 +37,7 @@ export async function runCli(
   };
   const program = createProgram(io);
   program.exitOverride();
-  for (const c of program.commands) c.exitOverride();
+  for (const c of program.commands) if (!EXITS_2.has(c)) c.exitOverride();
   let error: unknown;
   try {
     await program.parseAsync([...argv], { from: 'user' });
