@@ -12,23 +12,9 @@ import {
 } from '@vfio-sim/vmm';
 import { formatDemoReport, runDemo } from '../demo/demo.js';
 import { MAX_DEMO_JOBS } from '../demo/migration-demo.js';
+import { type CliIo, CliUsageError, cliAction, PROCESS_IO } from './exit-codes.js';
 
-/** Where the program writes, and how it reports its exit status (a process, or a test). */
-export interface CliIo {
-  readonly stdout: (text: string) => void;
-  readonly stderr: (text: string) => void;
-  /** Record the exit status (the program never exits the process itself on a FAIL). */
-  readonly setExitCode: (code: number) => void;
-}
-
-/** The default I/O: the current process's streams and `process.exitCode`. */
-export const PROCESS_IO: CliIo = {
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
-  setExitCode: (code) => {
-    process.exitCode = code;
-  },
-};
+export { type CliIo, PROCESS_IO } from './exit-codes.js';
 
 function parseSeed(value: string): number {
   const n = Number(value);
@@ -46,20 +32,21 @@ function parseJobs(value: string): number {
 
 /**
  * Open (create or truncate) the trace file before the run, so a bad path fails at once.
- * @returns the fd, or a message for the user.
+ * @throws CliUsageError if it cannot be written.
  */
-function openTraceFile(path: string): number | string {
+function openTraceFile(path: string): number {
   try {
     return openSync(path, 'w');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? 'error';
-    return `error: cannot write the trace file '${path}' (${code}): ${(e as Error).message}\n`;
+    throw new CliUsageError(`cannot write the trace file '${path}' (${code}): ${(e as Error).message}`);
   }
 }
 
 /**
- * The `vfio-sim` command line. Run it with `createProgram().parseAsync(process.argv)`, or in a test
- * with captured I/O and `exitOverride()` (commander then throws instead of exiting on a usage error).
+ * The `vfio-sim` command line. Run it with `runCli(createProgram(), process.argv, PROCESS_IO)`
+ * (exit-codes.ts: 0 pass, 1 fail, 2 usage error, 3 internal error), or in a test with captured I/O.
+ * Every command's action goes through `cliAction`.
  */
 export function createProgram(io: CliIo = PROCESS_IO): Command {
   const program = new Command()
@@ -110,51 +97,44 @@ export function createProgram(io: CliIo = PROCESS_IO): Command {
       '--trace <file.json>',
       'write a Chrome Trace Event / Perfetto JSON of the run (open it in ui.perfetto.dev); the summary is unchanged',
     )
-    .action((opts) => {
-      let traceFd: number | undefined;
-      if (opts.trace !== undefined) {
-        const opened = openTraceFile(opts.trace);
-        if (typeof opened === 'string') {
-          io.stderr(opened);
-          io.setExitCode(2);
-          return;
-        }
-        traceFd = opened;
-      }
-      const sink = traceFd !== undefined ? new MemoryTraceSink() : undefined;
-      const report = runDemo({
-        seed: opts.seed,
-        jobs: opts.jobs,
-        precopy: opts.precopy === 'on',
-        iommu: opts.iommu as IoPgtableFormatName,
-        protocol: opts.protocol as MigrationProtocol,
-        kind: opts.kind as QmKind,
-        ...(sink !== undefined ? { traceSink: sink } : {}),
-      });
-      io.stdout(opts.json === true ? `${JSON.stringify(report, null, 2)}\n` : formatDemoReport(report));
-      if (report.result !== 'PASS') io.setExitCode(1);
-      if (traceFd !== undefined && sink !== undefined) {
-        const trace = toChromeTrace(sink.events, sink.namedTracks(), {
-          tool: 'vfio-sim demo',
-          seed: report.seed,
-          protocol: report.protocol,
-          kind: report.kind,
-          iommu: report.iommu,
-          ram: report.ram.mode,
-          result: report.result,
-          timeUnit: 'µs of virtual time',
+    .action(
+      cliAction(io, (opts) => {
+        const traceFd = opts.trace !== undefined ? openTraceFile(opts.trace) : undefined;
+        const sink = traceFd !== undefined ? new MemoryTraceSink() : undefined;
+        const report = runDemo({
+          seed: opts.seed,
+          jobs: opts.jobs,
+          precopy: opts.precopy === 'on',
+          iommu: opts.iommu as IoPgtableFormatName,
+          protocol: opts.protocol as MigrationProtocol,
+          kind: opts.kind as QmKind,
+          ...(sink !== undefined ? { traceSink: sink } : {}),
         });
-        validateChromeTrace(trace);
-        try {
-          writeSync(traceFd, JSON.stringify(trace));
-        } finally {
-          closeSync(traceFd);
+        io.stdout(opts.json === true ? `${JSON.stringify(report, null, 2)}\n` : formatDemoReport(report));
+        if (traceFd !== undefined && sink !== undefined) {
+          const trace = toChromeTrace(sink.events, sink.namedTracks(), {
+            tool: 'vfio-sim demo',
+            seed: report.seed,
+            protocol: report.protocol,
+            kind: report.kind,
+            iommu: report.iommu,
+            ram: report.ram.mode,
+            result: report.result,
+            timeUnit: 'µs of virtual time',
+          });
+          validateChromeTrace(trace);
+          try {
+            writeSync(traceFd, JSON.stringify(trace));
+          } finally {
+            closeSync(traceFd);
+          }
+          io.stderr(
+            `trace: ${trace.traceEvents.length} events written to ${opts.trace} (open it in https://ui.perfetto.dev)\n`,
+          );
         }
-        io.stderr(
-          `trace: ${trace.traceEvents.length} events written to ${opts.trace} (open it in https://ui.perfetto.dev)\n`,
-        );
-      }
-    });
+        return report.result;
+      }),
+    );
 
   return program as unknown as Command;
 }
