@@ -83,6 +83,17 @@ export type {
   RamMigrationReport,
 } from './report/migration-report.js';
 // The facade: a simulation, its hosts and guests, and migrate().
+export {
+  type FaultMatrixCell,
+  type FaultMatrixResult,
+  type FaultMatrixSummary,
+  faultMatrixCellName,
+  faultMatrixCells,
+  MATRIX_LINK_FAULTS,
+  MATRIX_QM_FAULTS,
+  runFaultMatrixCell,
+  summarizeFaultMatrix,
+} from './simulation/fault-matrix.js';
 export { FaultPlan, type FaultRecord, type FaultSpec, MIGRATION_PHASES } from './simulation/fault-plan.js';
 export {
   Guest,
