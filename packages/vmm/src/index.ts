@@ -84,6 +84,11 @@ export type {
 } from './report/migration-report.js';
 // The facade: a simulation, its hosts and guests, and migrate().
 export {
+  type ByteFlipCampaignOptions,
+  type ByteFlipFigures,
+  runByteFlipCampaign,
+} from './simulation/byte-flip-campaign.js';
+export {
   type FaultMatrixCell,
   type FaultMatrixResult,
   type FaultMatrixSummary,

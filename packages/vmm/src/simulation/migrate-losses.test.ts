@@ -163,4 +163,27 @@ describe('migrate: nothing lost silently', () => {
       r.proof.jobs.losses.every((l) => l.cause.kind === 'hardware-error' && l.cause.errno === 'EIO'),
     ).toBe(true);
   });
+
+  it('a corrupted state that makes the destination VF storm: the clock ends the run, the report says so (silent)', () => {
+    const sim = new Simulation({ seed: 5 });
+    const source = sim.createHost({ name: 'source', numVfs: 1 });
+    const destination = sim.createHost({ name: 'destination', numVfs: 1 });
+    const guest = sim.createGuest({ host: source, memory: 16 << 20 });
+    guest.startWorkload({ jobs: 6, periodUs: 20, limit: 6 });
+    sim.run(40);
+    // byte 78 of the stop-and-copy section: inside the EQ context the destination restores
+    const r = migrate(guest, {
+      to: destination,
+      protocol: 'v1',
+      link: { sectionCrc: false, faults: [{ kind: 'flip', section: 2, byte: 78 }] },
+      jobsAfter: 1,
+    });
+    expect(r.outcome).toBe('migrated');
+    expect(r.settleError).toMatchObject({
+      errno: 'EDEADLK',
+      message: expect.stringMatching(/event storm on track/),
+    });
+    expect(r.verdict).toBe('silent');
+    expect(r.silent).toContainEqual(expect.stringMatching(/^the guest's run ended: EDEADLK: event storm/));
+  });
 });

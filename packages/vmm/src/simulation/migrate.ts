@@ -86,6 +86,11 @@ export interface MigrateReport {
   readonly link: LinkReport;
   /** Queue and device errors the guest's drivers reported from the migration's start on. */
   readonly deviceErrors: readonly GuestDeviceErrorRecord[];
+  /**
+   * The clock ended the guest's run after the migration (EDEADLK: the storm guard caught a source
+   * re-raising without progress), or null. The guest did not settle; `jobsAfter` were not submitted.
+   */
+  readonly settleError: { readonly errno: string; readonly message: string } | null;
   /** `jobsAfter` refused by a guest driver (e.g. EAGAIN: its queue stopped), or null. */
   readonly refusedAfter: MigrationError['errno'] | null;
   readonly proof: MigrationProof;
@@ -199,17 +204,28 @@ export function migrate(guest: Guest, options: MigrateOptions): MigrateReport {
     vm.quit();
     attributeStatelessLoads(guest, clock.now());
   }
-  clock.runUntilIdle();
+  // the guest settles; a run the clock ends (EDEADLK: an event storm, a model that never idles) ends it
+  let settleError: { errno: string; message: string } | null = null;
+  const settle = (): void => {
+    try {
+      clock.runUntilIdle();
+    } catch (e) {
+      if (!(e instanceof KernelError) || e.errno !== 'EDEADLK') throw e;
+      settleError = { errno: e.errno, message: e.message };
+    }
+  };
+  settle();
   let refusedAfter: MigrationError['errno'] | null = null;
-  if (jobsAfter > 0 && guest.workloads.length > 0) {
+  if (jobsAfter > 0 && guest.workloads.length > 0 && settleError === null) {
     try {
       guest.submit(jobsAfter);
     } catch (e) {
       if (!(e instanceof KernelError)) throw e;
       refusedAfter = e.errno;
     }
-    clock.runUntilIdle();
+    settle();
   }
+  const ended = settleError as { errno: string; message: string } | null;
   const migration = result?.report ?? null;
   const outcome = result !== undefined ? 'migrated' : 'aborted';
   const proof = migrationProof(guest.tally(), migration);
@@ -220,6 +236,7 @@ export function migrate(guest: Guest, options: MigrateOptions): MigrateReport {
     proof,
     refusedAfter,
     deviceErrors: deviceErrors.length,
+    settleError: ended?.message ?? null,
   });
   const failures = [
     ...(error !== null ? [`migration aborted in ${error.phase}: ${error.message}`] : []),
@@ -227,6 +244,7 @@ export function migrate(guest: Guest, options: MigrateOptions): MigrateReport {
     ...(refusedAfter !== null
       ? [`jobs after the migration refused by the guest driver: ${refusedAfter}`]
       : []),
+    ...(ended !== null ? [`the guest's run ended: ${ended.message}`] : []),
   ];
   return {
     result: verdict.kind === 'pass' && failures.length === 0 ? 'PASS' : 'FAIL',
@@ -243,6 +261,7 @@ export function migrate(guest: Guest, options: MigrateOptions): MigrateReport {
     link: link.report(),
     deviceErrors,
     refusedAfter,
+    settleError: ended,
     proof,
     verdict: verdict.kind,
     silent: verdict.silent,

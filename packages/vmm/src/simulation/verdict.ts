@@ -31,12 +31,14 @@ export interface VerdictInput {
   readonly refusedAfter: string | null;
   /** Queue and device errors the guest's drivers reported during the migration and after. */
   readonly deviceErrors: number;
+  /** Why the clock ended the guest's run after the migration (an event storm), or null. */
+  readonly settleError?: string | null;
 }
 
 /**
  * Classify a migration ({@link MigrateVerdictKind}). Silent: a job never completed with no cause, a
  * job completed twice or with a wrong output under an OK status, a completion of an unknown job, jobs
- * refused afterwards with no device error reported; and for a migrated guest: RAM that differs at the
+ * refused afterwards with no device error reported, a run the clock ended (an event storm); and for a migrated guest: RAM that differs at the
  * switch-over, device bytes saved ≠ loaded, a device not ending in STOP (source) / RUNNING
  * (destination).
  */
@@ -52,6 +54,7 @@ export function migrateVerdict(input: VerdictInput): MigrateVerdict {
   if (wrong.length > 0) silent.push(`jobs completed with status OK and a wrong output: ${ids(wrong)}`);
   if (input.refusedAfter !== null && input.deviceErrors === 0 && t.losses.length === 0)
     silent.push(`jobs refused after the migration (${input.refusedAfter}) with no device error reported`);
+  if (input.settleError != null) silent.push(`the guest's run ended: ${input.settleError}`);
   const m = input.migration;
   if (input.outcome === 'migrated' && m !== null) {
     if (!(input.proof.ram?.identical ?? false)) silent.push('guest RAM differs at the switch-over');
