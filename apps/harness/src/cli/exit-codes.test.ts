@@ -1,5 +1,6 @@
 import { Command, Option } from '@commander-js/extra-typings';
 import { describe, expect, it } from 'vitest';
+import { capturedIo } from './__fixtures__/captured-io.js';
 import {
   type ActionVerdict,
   CliUsageError,
@@ -13,20 +14,7 @@ import {
 
 /** A program with one command `try` whose action does what `act` says. */
 async function run(act: (opts: { seed: number }) => ActionVerdict, ...argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  let code: number | undefined;
-  const io = {
-    stdout: (t: string) => {
-      stdout += t;
-    },
-    stderr: (t: string) => {
-      stderr += t;
-    },
-    setExitCode: (c: number) => {
-      code = c;
-    },
-  };
+  const { io, out } = capturedIo();
   const program = new Command()
     .name('vfio-sim')
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
@@ -37,7 +25,7 @@ async function run(act: (opts: { seed: number }) => ActionVerdict, ...argv: stri
     .option('--json', 'json')
     .action(cliAction(io, (opts) => act(opts)));
   await runCli(program, argv, io, 'user');
-  return { stdout, stderr, code };
+  return { stdout: out.stdout, stderr: out.stderr, code: out.exitCode };
 }
 
 describe('exit codes', () => {

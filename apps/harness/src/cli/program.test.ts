@@ -3,26 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { validateChromeTrace } from '@vfio-sim/platform';
 import { describe, expect, it } from 'vitest';
+import { capturedIo } from './__fixtures__/captured-io.js';
 import { EXIT_USAGE, runCli } from './exit-codes.js';
 import { createProgram } from './program.js';
 
 async function run(...argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  let exitCode = 0;
-  const io = {
-    stdout: (t: string) => {
-      stdout += t;
-    },
-    stderr: (t: string) => {
-      stderr += t;
-    },
-    setExitCode: (c: number) => {
-      exitCode = c;
-    },
-  };
+  const { io, out } = capturedIo();
   await runCli(createProgram(io), argv, io, 'user');
-  return { stdout, stderr, exitCode };
+  return { ...out, exitCode: out.exitCode ?? 0 };
 }
 
 describe('vfio-sim CLI', () => {

@@ -45,7 +45,7 @@ export function runByteFlipCampaign(options: ByteFlipCampaignOptions): ByteFlipF
   const { protocol, cases, sectionCrc, checkDeviceBytes } = options;
   if (!Number.isInteger(cases) || cases < 0) throw new KernelError('EINVAL', `${cases} cases`);
   const cutEvery = options.cutEvery ?? 4;
-  const sizes = migrateOnce(protocol, [], true, false).link.sectionSizes;
+  const sizes = migrateCampaignWorld(protocol, [], true, false).link.sectionSizes;
   const total = sizes.reduce((a, n) => a + n, 0);
   const prng = new Prng(options.seed);
   let wrongLoads = 0;
@@ -60,7 +60,7 @@ export function runByteFlipCampaign(options: ByteFlipCampaignOptions): ByteFlipF
       cutEvery > 0 && i % cutEvery === cutEvery - 1
         ? { kind: 'cut', section, keep: at }
         : { kind: 'flip', section, byte: at, mask: prng.int(1, 255) };
-    const r = migrateOnce(protocol, [fault], sectionCrc, checkDeviceBytes);
+    const r = migrateCampaignWorld(protocol, [fault], sectionCrc, checkDeviceBytes);
     if (r.link.faults[0]?.section === null) missed++;
     else if (r.link.refused !== null) refusedAtLink++;
     else if (r.outcome === 'migrated' && r.link.corruptDelivered > 0) wrongLoads++;
@@ -69,8 +69,11 @@ export function runByteFlipCampaign(options: ByteFlipCampaignOptions): ByteFlipF
   return { cases, wrongLoads, refusedAtLink, failedOtherwise, missed };
 }
 
-/** The campaign's world, migrated once with `faults` on the link. */
-function migrateOnce(
+/**
+ * The campaign's world — two one-VF hosts, a 16 MiB guest with 6 jobs and a short stream, seed 5 —
+ * migrated once with `faults` on the link (1 job after it).
+ */
+export function migrateCampaignWorld(
   protocol: MigrationProtocol,
   faults: readonly LinkFault[],
   sectionCrc: boolean,

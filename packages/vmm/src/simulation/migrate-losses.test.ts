@@ -1,6 +1,7 @@
 import type { QmFault } from '@vfio-sim/qm-hw';
 import { describe, expect, it } from 'vitest';
 import { UPSTREAM_HOST_RESET, UPSTREAM_NOT_STARTED, UPSTREAM_VMM_RESET } from '../workload/job-loss.js';
+import { migrateCampaignWorld } from './byte-flip-campaign.js';
 import { migrate } from './migrate.js';
 import { Simulation } from './simulation.js';
 
@@ -165,19 +166,8 @@ describe('migrate: nothing lost silently', () => {
   });
 
   it('a corrupted state that makes the destination VF storm: the clock ends the run, the report says so (silent)', () => {
-    const sim = new Simulation({ seed: 5 });
-    const source = sim.createHost({ name: 'source', numVfs: 1 });
-    const destination = sim.createHost({ name: 'destination', numVfs: 1 });
-    const guest = sim.createGuest({ host: source, memory: 16 << 20 });
-    guest.startWorkload({ jobs: 6, periodUs: 20, limit: 6 });
-    sim.run(40);
-    // byte 78 of the stop-and-copy section: inside the EQ context the destination restores
-    const r = migrate(guest, {
-      to: destination,
-      protocol: 'v1',
-      link: { sectionCrc: false, faults: [{ kind: 'flip', section: 2, byte: 78 }] },
-      jobsAfter: 1,
-    });
+    // byte 78 of the stop-and-copy section, unchecked: inside the EQ context the destination restores
+    const r = migrateCampaignWorld('v1', [{ kind: 'flip', section: 2, byte: 78 }], false, false);
     expect(r.outcome).toBe('migrated');
     expect(r.settleError).toMatchObject({
       errno: 'EDEADLK',
