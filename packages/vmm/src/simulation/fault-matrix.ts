@@ -50,6 +50,9 @@ export interface FaultMatrixResult {
 }
 
 /**
+ * Kernel/VMM counterpart: none — a test campaign over the model's faults (qm-hw's `QmFault`s as the
+ * drivers' error paths see them, and link corruption).
+ *
  * Every cell: each qm-hw fault × side (source, destination) × target (VF, PF) × phase × protocol ×
  * RAM pre-copy on/off, and each link fault × the phases with sections × protocol × pre-copy. v1 has no
  * `cleanup` phase, so v1 cells at `cleanup` do not exist.

@@ -41,6 +41,9 @@ export interface VerdictInput {
  * refused afterwards with no device error reported, a run the clock ended (an event storm); and for a migrated guest: RAM that differs at the
  * switch-over, device bytes saved ≠ loaded, a device not ending in STOP (source) / RUNNING
  * (destination).
+ *
+ * VMM counterpart: none — QEMU reports `query-migrate`'s status; this is the test harness's judgment
+ * of what the guest lost and whether anyone was told.
  */
 export function migrateVerdict(input: VerdictInput): MigrateVerdict {
   const t = input.proof.jobs;
