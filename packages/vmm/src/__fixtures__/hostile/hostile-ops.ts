@@ -1,6 +1,6 @@
 /**
  * Test scaffolding (not part of the package API): hostile syscalls a VMM process can make against its
- * device fd, the v1 migration region, a saving data fd and iommufd, drawn by fast-check, and their
+ * device fd (ioctls, DEVICE_FEATURE, mmap), the v1 migration region, a saving data fd and iommufd, drawn by fast-check, and their
  * executor. Every request either fails with a KernelError or is one that changes nothing on the device
  * when it succeeds (GETs, a SET to the current state): requests that legitimately change the device
  * (VFIO_DEVICE_RESET, a valid state change, a BAR write, detaching or unmapping guest RAM) are not
@@ -55,6 +55,13 @@ export type HostileOp =
       readonly data: Uint8Array;
     }
   | { readonly on: 'iommufd'; readonly cmd: number; readonly arg: Uint8Array }
+  | {
+      readonly on: 'mmap';
+      readonly index: number;
+      readonly offset: number;
+      readonly length: number;
+      readonly flags: number;
+    }
   | {
       readonly on: 'data-fd';
       readonly op: 'read' | 'write' | 'ioctl' | 'pread';
@@ -217,8 +224,21 @@ const dataFdOp: fc.Arbitrary<HostileOp> = fc.record({
   arg: withArgsz(argsz, garbage),
 });
 
+/**
+ * mmap of the device fd: any region (BAR2's migration half, the config space, the v1 region, regions
+ * that do not exist), any offset and length, shared or private. A mapping that is granted maps only what
+ * the driver allows and is unmapped at once.
+ */
+const mmapOp: fc.Arbitrary<HostileOp> = fc.record({
+  on: fc.constant('mmap' as const),
+  index: fc.integer({ min: 0, max: 12 }),
+  offset: fc.oneof(fc.constantFrom(0, 0x4000, 0x8000, 0xc000), fc.nat(0x20_0000)),
+  length: fc.oneof(fc.constantFrom(0, 0x1000, 0x8000, 0x1_0000), fc.nat(0x40_0000)),
+  flags: fc.constantFrom(0x01, 0x02, 0x03, 0),
+});
+
 /** Any hostile request but those on a data fd. */
-export const hostileOp: fc.Arbitrary<HostileOp> = fc.oneof(deviceOp, featureOp, regionOp, iommufdOp);
+export const hostileOp: fc.Arbitrary<HostileOp> = fc.oneof(deviceOp, featureOp, regionOp, iommufdOp, mmapOp);
 /** Requests on a saving data fd. */
 export const hostileDataFdOp: fc.Arbitrary<HostileOp> = dataFdOp;
 
@@ -270,6 +290,8 @@ export function applyHostileOp(t: HostileTarget, op: HostileOp): string | undefi
       put(op.data);
       return errnoOf(() => p.pwrite(fd, buf, op.data.length, offset));
     }
+    case 'mmap':
+      return errnoOf(() => t.dev.handle.mmap(op.index, op.length, op.offset, op.flags).munmap());
     case 'iommufd': {
       const arg = op.arg.slice();
       guardIommufd(op.cmd, arg, t.ramEnd);
