@@ -22,8 +22,8 @@ describe('byte-flip campaign over real migrations', () => {
         sectionCrc: false,
         checkDeviceBytes: false,
       });
-      console.log(
-        `byte-flip campaign ${protocol} (seed ${SEED}): checks on ${checked.cases} cases, ${checked.wrongLoads} wrong loads; checks off ${unchecked.cases} cases, ${unchecked.wrongLoads} wrong loads`,
+      process.stdout.write(
+        `byte-flip campaign ${protocol} (seed ${SEED}): checks on ${checked.cases} cases, ${checked.wrongLoads} wrong loads; checks off ${unchecked.cases} cases, ${unchecked.wrongLoads} wrong loads\n`,
       );
       expect(checked).toEqual({
         cases: CASES,

@@ -18,7 +18,7 @@ describe('the fault matrix', () => {
   it('every cell passes with proof, aborts cleanly with the source guest served, or loses jobs with their upstream cause: none is silent', () => {
     const results: FaultMatrixResult[] = faultMatrixCells().map((cell) => runFaultMatrixCell(cell));
     const summary = summarizeFaultMatrix(results);
-    console.log(summary.line);
+    process.stdout.write(`${summary.line}\n`);
     const bad = results
       .filter((r) => r.problems.length > 0 || r.verdict === 'silent' || r.verdict === 'crash')
       .map((r) => `${faultMatrixCellName(r.cell)}: ${r.verdict} ${r.problems.join('; ')}`);
