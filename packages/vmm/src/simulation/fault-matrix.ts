@@ -47,6 +47,8 @@ export interface FaultMatrixResult {
   readonly verdict: MigrateVerdictKind | 'crash';
   /** Why the cell is not what it claims (proof missing), or what crashed; empty when it holds. */
   readonly problems: readonly string[];
+  /** The migration's error (`errno: message`), or null when it migrated. */
+  readonly error: string | null;
 }
 
 /**
@@ -104,9 +106,19 @@ export function runFaultMatrixCell(cell: FaultMatrixCell, seed = 3): FaultMatrix
       ...armFault(cell, guest, cell.side === 'destination' ? destination : source),
     });
   } catch (e) {
-    return { cell, verdict: 'crash', problems: [e instanceof Error ? (e.stack ?? e.message) : String(e)] };
+    return {
+      cell,
+      verdict: 'crash',
+      problems: [e instanceof Error ? (e.stack ?? e.message) : String(e)],
+      error: null,
+    };
   }
-  return { cell, verdict: report.verdict, problems: proofProblems(report, guest, source, destination) };
+  return {
+    cell,
+    verdict: report.verdict,
+    problems: proofProblems(report, guest, source, destination),
+    error: report.error === null ? null : report.error.message,
+  };
 }
 
 /** The migrate options that arm the cell's fault. */
