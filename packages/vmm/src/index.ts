@@ -32,7 +32,14 @@ export {
   type QmAcceleratorOptions,
 } from './host/qm-accelerator.js';
 // link/ and migration/: the stream, QEMU's migration, RAM, dirty sync, the vfio clients.
-export { LINK_10GBIT_BYTES_PER_US, MigrationLink } from './link/link.js';
+export {
+  LINK_10GBIT_BYTES_PER_US,
+  type LinkReport,
+  MigrationLink,
+  type MigrationLinkOptions,
+} from './link/link.js';
+export { checkLinkFaults, type LinkFault, type LinkFaultRecord } from './link/link-fault.js';
+export { crc32c, frameSection, LINK_SECTION_HEADER_SIZE, unframeSection } from './link/link-section.js';
 export { devicePairs, GuestMigration, type StoppedGuestCopy } from './migration/guest-migration.js';
 export type { LiveMigrationOptions } from './migration/live-migration-options.js';
 export {
@@ -80,9 +87,26 @@ export type {
   RamMigrationReport,
 } from './report/migration-report.js';
 // The facade: a simulation, its hosts and guests, and migrate().
+export {
+  type ByteFlipCampaignOptions,
+  type ByteFlipFigures,
+  runByteFlipCampaign,
+} from './simulation/byte-flip-campaign.js';
+export {
+  type FaultMatrixCell,
+  type FaultMatrixResult,
+  type FaultMatrixSummary,
+  faultMatrixCellName,
+  faultMatrixCells,
+  MATRIX_LINK_FAULTS,
+  MATRIX_QM_FAULTS,
+  runFaultMatrixCell,
+  summarizeFaultMatrix,
+} from './simulation/fault-matrix.js';
 export { FaultPlan, type FaultRecord, type FaultSpec, MIGRATION_PHASES } from './simulation/fault-plan.js';
 export {
   Guest,
+  type GuestDeviceErrorRecord,
   type GuestOptions,
   mergeTallies,
   type UartPortTally,
@@ -98,6 +122,12 @@ export {
 } from './simulation/migrate.js';
 export { type MigrationProof, migrationProof, proofFailures, type RamProof } from './simulation/proof.js';
 export { Simulation, type SimulationHostOptions, type SimulationOptions } from './simulation/simulation.js';
+export {
+  type MigrateVerdict,
+  type MigrateVerdictKind,
+  migrateVerdict,
+  type VerdictInput,
+} from './simulation/verdict.js';
 // vm/: one QEMU/KVM instance.
 export { CpuDirtyLog } from './vm/cpu-dirty-log.js';
 export { PageBitmap } from './vm/page-bitmap.js';
@@ -105,6 +135,17 @@ export { type PendingIrq, type VcpuState, Vm, type VmOptions } from './vm/vm.js'
 // workload/: guest jobs and their proof.
 export { ACCEL_KINDS, accelJobs, createAccelWorkload } from './workload/accel-workload.js';
 export { hpreJobs } from './workload/hpre-jobs.js';
+export {
+  completionStatusCause,
+  hardwareErrorCause,
+  type JobLoss,
+  type JobLossCause,
+  type JobLossKind,
+  UPSTREAM_HOST_RESET,
+  UPSTREAM_HW_ERROR,
+  UPSTREAM_NOT_STARTED,
+  UPSTREAM_VMM_RESET,
+} from './workload/job-loss.js';
 export { type JobStream, type JobStreamOptions, startJobStream } from './workload/job-stream.js';
 export { type SecJobsOptions, secJobs } from './workload/sec-jobs.js';
 export { startUartStream, type UartStream, type UartStreamOptions } from './workload/uart-stream.js';

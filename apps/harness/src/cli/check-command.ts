@@ -1,7 +1,6 @@
 import { Command } from '@commander-js/extra-typings';
 import { checkScenarios, formatScenarioError } from '@vfio-sim/scenario';
-import { usageErrorsExit2 } from './cli-usage.js';
-import type { CliIo } from './program.js';
+import { type CliIo, cliAction } from './exit-codes.js';
 
 /**
  * `vfio-sim check FILE...`: validate scenarios without running them (YAML, the published schema, every
@@ -9,13 +8,13 @@ import type { CliIo } from './program.js';
  * stdout; exit 0 when every file is valid, 2 otherwise.
  */
 export function checkCommand(io: CliIo) {
-  return usageErrorsExit2(
-    new Command('check')
-      .description(
-        'validate scenario files without running them; print file:line:column: field: message per error',
-      )
-      .argument('<paths...>', 'scenario files (.yaml) or directories')
-      .action((paths) => {
+  return new Command('check')
+    .description(
+      'validate scenario files without running them; print file:line:column: field: message per error',
+    )
+    .argument('<paths...>', 'scenario files (.yaml) or directories')
+    .action(
+      cliAction(io, (paths) => {
         const summary = checkScenarios(paths);
         for (const r of summary.results) for (const e of r.errors) io.stderr(`${formatScenarioError(e)}\n`);
         const n = summary.results.length;
@@ -23,7 +22,7 @@ export function checkCommand(io: CliIo) {
         io.stdout(
           `${n} scenario file${n === 1 ? '' : 's'}: ${summary.passed} valid, ${summary.errors} invalid (${steps} steps)\n`,
         );
-        io.setExitCode(summary.exitCode === 0 ? 0 : 2);
+        return summary.exitCode === 0 ? 'PASS' : 'USAGE';
       }),
-  );
+    );
 }

@@ -1,4 +1,4 @@
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
 import type { IoPgtableFormatName } from '@vfio-sim/iommufd';
 import { MemoryTraceSink, toChromeTrace, validateChromeTrace } from '@vfio-sim/platform';
@@ -14,6 +14,7 @@ import { formatDemoReport, runDemoRuns, summarizeDemo } from '../demo/demo.js';
 import { demoTraceInfo } from '../demo/demo-report-input.js';
 import { MAX_DEMO_JOBS } from '../demo/migration-demo.js';
 import { checkCommand } from './check-command.js';
+import { type CliIo, cliAction, PROCESS_IO } from './exit-codes.js';
 import {
   hostOption,
   openReportServe,
@@ -23,23 +24,9 @@ import {
   speedOption,
 } from './report-serve.js';
 import { runCommand } from './run-command.js';
+import { openOutputFile, writeAndClose } from './write-file.js';
 
-/** Where the program writes, and how it reports its exit status (a process, or a test). */
-export interface CliIo {
-  readonly stdout: (text: string) => void;
-  readonly stderr: (text: string) => void;
-  /** Record the exit status (the program never exits the process itself on a FAIL). */
-  readonly setExitCode: (code: number) => void;
-}
-
-/** The default I/O: the current process's streams and `process.exitCode`. */
-export const PROCESS_IO: CliIo = {
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
-  setExitCode: (code) => {
-    process.exitCode = code;
-  },
-};
+export { type CliIo, PROCESS_IO } from './exit-codes.js';
 
 function parseSeed(value: string): number {
   const n = Number(value);
@@ -56,21 +43,9 @@ function parseJobs(value: string): number {
 }
 
 /**
- * Open (create or truncate) the trace file before the run, so a bad path fails at once.
- * @returns the fd, or a message for the user.
- */
-function openTraceFile(path: string): number | string {
-  try {
-    return openSync(path, 'w');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? 'error';
-    return `error: cannot write the trace file '${path}' (${code}): ${(e as Error).message}\n`;
-  }
-}
-
-/**
- * The `vfio-sim` command line. Run it with `createProgram().parseAsync(process.argv)`, or in a test
- * with captured I/O and `exitOverride()` (commander then throws instead of exiting on a usage error).
+ * The `vfio-sim` command line. Run it with `runCli(createProgram(), process.argv, PROCESS_IO)`
+ * (exit-codes.ts: 0 pass, 1 fail, 2 usage error, 3 internal error), or in a test with captured I/O.
+ * Every command's action goes through `cliAction`.
  */
 export function createProgram(io: CliIo = PROCESS_IO): Command {
   const program = new Command()
@@ -126,49 +101,40 @@ export function createProgram(io: CliIo = PROCESS_IO): Command {
     .addOption(portOption())
     .addOption(hostOption())
     .addOption(speedOption())
-    .action(async (opts) => {
-      let traceFd: number | undefined;
-      if (opts.trace !== undefined) {
-        const opened = openTraceFile(opts.trace);
-        if (typeof opened === 'string') {
-          io.stderr(opened);
-          io.setExitCode(2);
-          return;
-        }
-        traceFd = opened;
-      }
-      const look = await openReportServe(opts, io);
-      if (look === null) {
-        if (traceFd !== undefined) closeSync(traceFd);
-        return;
-      }
-      const sink = look.traceSink ?? (traceFd !== undefined ? new MemoryTraceSink() : undefined);
-      const runs = runDemoRuns({
-        seed: opts.seed,
-        jobs: opts.jobs,
-        precopy: opts.precopy === 'on',
-        iommu: opts.iommu as IoPgtableFormatName,
-        protocol: opts.protocol as MigrationProtocol,
-        kind: opts.kind as QmKind,
-        ...(sink !== undefined ? { traceSink: sink } : {}),
-      });
-      const report = summarizeDemo(runs);
-      io.stdout(opts.json === true ? `${JSON.stringify(report, null, 2)}\n` : formatDemoReport(report));
-      if (report.result !== 'PASS') io.setExitCode(1);
-      if (traceFd !== undefined && sink !== undefined) {
-        const trace = toChromeTrace(sink.events, sink.namedTracks(), demoTraceInfo(report));
-        validateChromeTrace(trace);
+    .action(
+      cliAction(io, async (opts) => {
+        const traceFd = opts.trace !== undefined ? openOutputFile(opts.trace, 'trace file') : undefined;
+        let look: Awaited<ReturnType<typeof openReportServe>>;
         try {
-          writeSync(traceFd, JSON.stringify(trace));
-        } finally {
-          closeSync(traceFd);
+          look = await openReportServe(opts, io);
+        } catch (e) {
+          if (traceFd !== undefined) closeSync(traceFd);
+          throw e;
         }
-        io.stderr(
-          `trace: ${trace.traceEvents.length} events written to ${opts.trace} (open it in https://ui.perfetto.dev)\n`,
-        );
-      }
-      await look.present(runs, report);
-    });
+        const sink = look.traceSink ?? (traceFd !== undefined ? new MemoryTraceSink() : undefined);
+        const runs = runDemoRuns({
+          seed: opts.seed,
+          jobs: opts.jobs,
+          precopy: opts.precopy === 'on',
+          iommu: opts.iommu as IoPgtableFormatName,
+          protocol: opts.protocol as MigrationProtocol,
+          kind: opts.kind as QmKind,
+          ...(sink !== undefined ? { traceSink: sink } : {}),
+        });
+        const report = summarizeDemo(runs);
+        io.stdout(opts.json === true ? `${JSON.stringify(report, null, 2)}\n` : formatDemoReport(report));
+        if (traceFd !== undefined && sink !== undefined) {
+          const trace = toChromeTrace(sink.events, sink.namedTracks(), demoTraceInfo(report));
+          validateChromeTrace(trace);
+          writeAndClose(traceFd, JSON.stringify(trace));
+          io.stderr(
+            `trace: ${trace.traceEvents.length} events written to ${opts.trace} (open it in https://ui.perfetto.dev)\n`,
+          );
+        }
+        await look.present(runs, report);
+        return report.result;
+      }),
+    );
 
   program.addCommand(runCommand(io));
   program.addCommand(checkCommand(io));

@@ -1,4 +1,4 @@
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync } from 'node:fs';
 import { InvalidArgumentError, Option } from '@commander-js/extra-typings';
 import { KernelError, MemoryTraceSink } from '@vfio-sim/platform';
 import {
@@ -10,7 +10,8 @@ import {
 } from '@vfio-sim/report';
 import type { DemoReport, DemoRuns } from '../demo/demo.js';
 import { demoReportInput } from '../demo/demo-report-input.js';
-import type { CliIo } from './program.js';
+import { type CliIo, CliUsageError } from './exit-codes.js';
+import { openOutputFile, writeAndClose } from './write-file.js';
 
 /** The live view's port when `--port` is not given. */
 export const DEFAULT_SERVE_PORT = 8080;
@@ -88,33 +89,14 @@ export interface ReportServe {
 
 /**
  * Before the run: open the report file (so a bad path fails at once) and start the live view (so a
- * port in use fails at once, and the page can be opened while the simulation runs). On failure it says
- * so in one line, sets exit code 2 and returns null, leaving nothing open. `--port`, `--host` and
- * `--speed` without `--serve` are a usage error (exit code 1).
+ * port in use fails at once, and the page can be opened while the simulation runs).
+ * @throws CliUsageError (exit 2, one line, nothing left open) for a report file that cannot be written, a
+ *   port that cannot be served, or `--port` / `--host` / `--speed` without `--serve`.
  */
-export async function openReportServe(
-  opts: ReportServeOptions,
-  io: InterruptibleIo,
-): Promise<ReportServe | null> {
-  if (
-    opts.serve !== true &&
-    (opts.port !== undefined || opts.host !== undefined || opts.speed !== undefined)
-  ) {
-    io.stderr('error: --port, --host and --speed go with --serve\n');
-    io.setExitCode(1);
-    return null;
-  }
-  let reportFd: number | undefined;
-  if (opts.report !== undefined) {
-    try {
-      reportFd = openSync(opts.report, 'w');
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code ?? 'error';
-      io.stderr(`error: cannot write the report file '${opts.report}' (${code}): ${(e as Error).message}\n`);
-      io.setExitCode(2);
-      return null;
-    }
-  }
+export async function openReportServe(opts: ReportServeOptions, io: InterruptibleIo): Promise<ReportServe> {
+  if (opts.serve !== true && (opts.port !== undefined || opts.host !== undefined || opts.speed !== undefined))
+    throw new CliUsageError('--port, --host and --speed go with --serve');
+  const reportFd = opts.report !== undefined ? openOutputFile(opts.report, 'report file') : undefined;
   let server: LiveServer | undefined;
   if (opts.serve === true) {
     const host = opts.host ?? DEFAULT_SERVE_HOST;
@@ -125,9 +107,7 @@ export async function openReportServe(
       if (reportFd !== undefined) closeSync(reportFd);
       if (!(e instanceof KernelError)) throw e;
       const why = e.errno === 'EADDRINUSE' ? 'the port is in use' : e.message.replace(/^\w+: /, '');
-      io.stderr(`error: cannot serve the live view on ${host}:${port}: ${why} (${e.errno})\n`);
-      io.setExitCode(2);
-      return null;
+      throw new CliUsageError(`cannot serve the live view on ${host}:${port}: ${why} (${e.errno})`);
     }
     io.stderr(`live view: ${server.url} (the run plays once it is computed; Ctrl-C stops the server)\n`);
   }
@@ -139,11 +119,7 @@ export async function openReportServe(
       const model = buildReportModel(demoReportInput(runs, summary, traceSink));
       if (reportFd !== undefined) {
         const html = renderReportHtml(model);
-        try {
-          writeSync(reportFd, html);
-        } finally {
-          closeSync(reportFd);
-        }
+        writeAndClose(reportFd, html);
         io.stderr(
           `report: ${Math.ceil(Buffer.byteLength(html) / 1024)} KiB written to ${opts.report} (open it in a browser)\n`,
         );

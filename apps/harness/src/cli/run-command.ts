@@ -7,8 +7,7 @@ import {
   formatSummaryLine,
   runScenarios,
 } from '@vfio-sim/scenario';
-import { EXIT_USAGE, usageErrorsExit2 } from './cli-usage.js';
-import type { CliIo } from './program.js';
+import { type ActionVerdict, type CliIo, cliAction } from './exit-codes.js';
 import { openOutputFile, writeAndClose } from './write-file.js';
 
 /**
@@ -18,36 +17,29 @@ import { openOutputFile, writeAndClose } from './write-file.js';
  * status: 0 every expectation met, 1 one failed, 2 a usage error or an invalid scenario file.
  */
 export function runCommand(io: CliIo) {
-  return usageErrorsExit2(
-    new Command('run')
-      .description(
-        'run scenario files (YAML: uAPI and VM steps with expectations) or directories of them; print the file:line, want and got of each unmet expectation',
-      )
-      .argument('<paths...>', 'scenario files (.yaml) or directories (searched for .yaml / .yml)')
-      .option('--json', 'print the results as JSON')
-      .option(
-        '--trace <file.json>',
-        'write a Chrome Trace Event / Perfetto JSON of every scenario, one after another',
-      )
-      .option('--junit <file.xml>', 'write a JUnit XML report (one testcase per scenario)')
-      .action((paths, opts) => {
+  return new Command('run')
+    .description(
+      'run scenario files (YAML: uAPI and VM steps with expectations) or directories of them; print the file:line, want and got of each unmet expectation',
+    )
+    .argument('<paths...>', 'scenario files (.yaml) or directories (searched for .yaml / .yml)')
+    .option('--json', 'print the results as JSON')
+    .option(
+      '--trace <file.json>',
+      'write a Chrome Trace Event / Perfetto JSON of every scenario, one after another',
+    )
+    .option('--junit <file.xml>', 'write a JUnit XML report (one testcase per scenario)')
+    .action(
+      cliAction(io, (paths, opts) => {
         const trace = opts.trace !== undefined ? openOutputFile(opts.trace, 'trace file') : undefined;
         const junit = opts.junit !== undefined ? openOutputFile(opts.junit, 'JUnit report') : undefined;
-        for (const opened of [trace, junit]) {
-          if (typeof opened === 'string') {
-            io.stderr(opened);
-            io.setExitCode(EXIT_USAGE);
-            return;
-          }
-        }
         const sink = trace !== undefined ? new MemoryTraceSink() : undefined;
         const summary = runScenarios(paths, {
           ...(sink !== undefined ? { traceSink: sink } : {}),
           ...(opts.json === true ? {} : { onResult: (r) => io.stdout(formatResult(r)) }),
         });
         io.stdout(opts.json === true ? formatJsonReport(summary) : formatSummaryLine(summary));
-        if (typeof junit === 'number') writeAndClose(junit, formatJUnitReport(summary));
-        if (typeof trace === 'number' && sink !== undefined) {
+        if (junit !== undefined) writeAndClose(junit, formatJUnitReport(summary));
+        if (trace !== undefined && sink !== undefined) {
           const chrome = toChromeTrace(sink.events, sink.namedTracks(), {
             tool: 'vfio-sim run',
             scenarios: summary.results.length,
@@ -59,7 +51,12 @@ export function runCommand(io: CliIo) {
             `trace: ${chrome.traceEvents.length} events written to ${opts.trace} (open it in https://ui.perfetto.dev)\n`,
           );
         }
-        io.setExitCode(summary.exitCode);
+        return verdictOf(summary.exitCode);
       }),
-  );
+    );
+}
+
+/** A summary's exit status (0 all met, 1 an expectation failed, 2 an invalid file) as a verdict. */
+export function verdictOf(exitCode: number): ActionVerdict {
+  return exitCode === 0 ? 'PASS' : exitCode === 1 ? 'FAIL' : 'USAGE';
 }

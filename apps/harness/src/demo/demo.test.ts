@@ -49,6 +49,37 @@ describe('demo', () => {
     },
   );
 
+  it('prints every lost job with its cause and the silent ones apart; --json carries them', () => {
+    const r = runDemo({ seed: 3, jobs: 8 });
+    expect(r.jobs).toMatchObject({ lost: 0, losses: [], unattributed: [] });
+    expect(formatDemoReport(r)).toMatch(/\n {2}lost {19}0\n/);
+    const cause = {
+      kind: 'device-reset-by-vmm',
+      detail: 'in stop, after EIO, QEMU reset the source VF',
+      errno: null,
+      atUs: 10,
+      upstream: 'qemu hw/vfio/migration.c: vfio_migration_set_state()',
+    } as const;
+    const lossy = {
+      ...r,
+      result: 'FAIL' as const,
+      jobs: {
+        ...r.jobs,
+        lost: 3,
+        losses: [5, 6].map((jobId) => ({ jobId, side: 'source' as const, cause })),
+        unattributed: [9],
+      },
+    };
+    const text = formatDemoReport(lossy);
+    expect(text).toContain('  lost                   3 (every one below, with its cause or none)\n');
+    expect(text).toContain(
+      '    jobs 5, 6: device-reset-by-vmm (never told: they hang) — in stop, after EIO, QEMU reset the source VF\n' +
+        '      as upstream: qemu hw/vfio/migration.c: vfio_migration_set_state()\n',
+    );
+    expect(text).toContain('    jobs 9: lost silently, no cause\n');
+    expect(JSON.parse(JSON.stringify(lossy)).jobs.losses[0].cause.kind).toBe('device-reset-by-vmm');
+  });
+
   it('another seed draws other jobs and another switch-over point', () => {
     const a = runDemo({ seed: 1, jobs: 24 });
     const b = runDemo({ seed: 2, jobs: 24 });

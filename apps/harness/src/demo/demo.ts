@@ -4,6 +4,7 @@ import type { QmKind } from '@vfio-sim/qm-hw';
 import { walkedStates } from '@vfio-sim/report';
 import {
   DEFAULT_IOMMU_FORMAT,
+  type JobLoss,
   type LiveMigrationV2Report,
   type MigrationPhaseName,
   type MigrationProtocol,
@@ -126,6 +127,12 @@ export interface DemoReport {
     readonly completedOnSource: number;
     readonly completedOnDestination: number;
     readonly verified: number;
+    /** Jobs that never completed with their output (attributed or not). */
+    readonly lost: number;
+    /** Each lost job with its cause (a hardware error, a device reset, a state loaded as "not started"). */
+    readonly losses: readonly JobLoss[];
+    /** Lost jobs with no cause: silent — a run with any is FAIL. */
+    readonly unattributed: readonly number[];
     /** The engine the jobs ran on (e.g. `ZIP deflate`). */
     readonly engine: string;
     /** What each output was checked against, run directly on the same inputs. */
@@ -269,6 +276,9 @@ export function summarizeDemo(runs: DemoRuns): DemoReport {
       completedOnSource: t.completedOnSource,
       completedOnDestination: t.completedOnDestination,
       verified: t.verified,
+      lost: t.losses.length + t.unattributed.length,
+      losses: t.losses,
+      unattributed: t.unattributed,
       engine: r.engine.name,
       reference: r.engine.reference,
     },
@@ -279,6 +289,30 @@ export function summarizeDemo(runs: DemoRuns): DemoReport {
 /** The demo's title line: seed, protocol and accelerator. */
 export function demoTitle(r: DemoReport): string {
   return `vfio-sim demo (seed ${r.seed}): ${r.protocol} live migration of a guest using a HiSilicon ${r.kind.toUpperCase()} VF`;
+}
+
+/**
+ * The lost jobs, grouped by cause: `lost  N` and one line per cause (its jobs, what happened, the
+ * upstream code that loses them the same way), then the jobs lost with no cause.
+ */
+function lossLines(j: DemoReport['jobs']): string[] {
+  const lines = [
+    `  lost                   ${j.lost}${j.lost === 0 ? '' : ' (every one below, with its cause or none)'}`,
+  ];
+  const byCause = new Map<string, JobLoss[]>();
+  for (const l of j.losses) {
+    const key = `${l.cause.kind}\u0000${l.cause.detail}`;
+    byCause.set(key, [...(byCause.get(key) ?? []), l]);
+  }
+  for (const group of byCause.values()) {
+    const c = (group[0] as JobLoss).cause;
+    lines.push(
+      `    jobs ${group.map((l) => l.jobId).join(', ')}: ${c.kind}${c.errno !== null ? ` (${c.errno})` : ' (never told: they hang)'} — ${c.detail}`,
+      `      as upstream: ${c.upstream}`,
+    );
+  }
+  if (j.unattributed.length > 0) lines.push(`    jobs ${j.unattributed.join(', ')}: lost silently, no cause`);
+  return lines;
 }
 
 /** The demo report as text for a terminal. */
@@ -379,6 +413,7 @@ export function formatDemoReport(r: DemoReport): string {
     `  in flight at the stop  ${j.inFlightAtStop} (${j.completedBeforeMigration} done before the migration started${j.inFlightAtStop === 0 ? '; every job finished before the stop' : ''})`,
     `  completed              ${j.completedOnSource} on the source, ${j.completedOnDestination} on the destination`,
     `  verified exactly once  ${j.verified} / ${j.submitted}`,
+    ...lossLines(j),
     '',
     `Layers in this demo: ${used.join(', ')}`,
   );

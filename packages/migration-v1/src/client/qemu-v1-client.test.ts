@@ -28,8 +28,10 @@ describe('QemuV1Client', () => {
     }
     expect(moved).toBe(10); // only the pre-copy part while running
     src.client.vmStop();
+    expect(src.client.announcedBytes).toBe(10); // pending_bytes before the pre-copy read
     moved += src.client.saveComplete(out);
     expect(moved).toBe(45);
+    expect(src.client.announcedBytes).toBe(45); // + pending_bytes at the start of stop-and-copy
     expect(src.region.state).toBe(0);
 
     dst.client.loadSetup();

@@ -42,6 +42,12 @@ export interface SaveProgress {
  * (`hw_error`, modelled as a KernelError EIO with `context.hwError`).
  */
 export class QemuV1Client {
+  /**
+   * The device bytes the region announced before the reads that moved them: `pending_bytes` as read at
+   * the start of each `save_live_iterate` that moved data and at the start of stop-and-copy. QEMU keeps
+   * no such sum (the model's VMM uses it for its opt-in device-bytes check).
+   */
+  announcedBytes = 0;
   private cachedPending = 0;
   private readonly word = new Uint8Array(8);
   private readonly wordView = new DataView(this.word.buffer);
@@ -111,6 +117,7 @@ export class QemuV1Client {
       out.putBe64(VFIO_MIG_FLAG_END_OF_STATE);
       return { bytes: 0, done: true };
     }
+    this.announcedBytes += this.cachedPending;
     const bytes = this.saveBuffer(out);
     out.putBe64(VFIO_MIG_FLAG_END_OF_STATE);
     this.cachedPending = 0;
@@ -127,6 +134,7 @@ export class QemuV1Client {
     this.setState(~VFIO_DEVICE_STATE_V1_RUNNING >>> 0, VFIO_DEVICE_STATE_V1_SAVING);
     let total = 0;
     let pending = this.savePending();
+    this.announcedBytes += pending;
     while (pending > 0) {
       out.putBe64(VFIO_MIG_FLAG_DEV_DATA_STATE);
       const n = this.saveBuffer(out);

@@ -102,6 +102,21 @@ describe('QemuV2Client: recovery rules (vfio_migration_set_state)', () => {
     expect(src.process.openFds()).toEqual([src.handle.fd]);
   });
 
+  it('onReset reports each recovery reset with the failed SET; a recovered failure reports none', () => {
+    const src = fakeHost('src');
+    const resets: string[] = [];
+    const s = new QemuV2Client(src.handle, { onReset: (cause) => resets.push(cause.errno) });
+    src.dev.failArcs.set('RUNNING>PRE_COPY', 'EBUSY');
+    expect(errnoOf(() => s.saveSetup(new QemuFileWriter()))).toBe('EBUSY'); // recovered to RUNNING
+    expect(resets).toEqual([]);
+    src.dev.failArcs.delete('RUNNING>PRE_COPY');
+    s.saveSetup(new QemuFileWriter());
+    src.dev.failArcs.set('PRE_COPY>STOP_COPY', 'EIO');
+    expect(errnoOf(() => s.vmStateChange(false))).toBe('EIO');
+    expect(resets).toEqual(['EIO']);
+    expect(s.resets).toBe(1);
+  });
+
   it('a failed recover also ends in a reset; a failed reset is hw_error (EIO, hwError)', () => {
     const src = fakeHost('src');
     const s = new QemuV2Client(src.handle);

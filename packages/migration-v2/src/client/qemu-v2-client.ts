@@ -41,6 +41,12 @@ export interface QemuV2ClientOptions {
   readonly switchoverAck?: boolean;
   /** Largest read of the data fd (QEMU's data buffer cap). Default 1 MiB. */
   readonly maxBufferSize?: number;
+  /**
+   * Called after the recovery reset the device (VFIO_DEVICE_RESET succeeded), with the error of the SET
+   * that led to it: the device lost its state under whoever used it. QEMU has no such hook (it only
+   * logs "Resetting device"); the model's VMM uses it to attribute what the guest loses.
+   */
+  readonly onReset?: (cause: KernelError) => void;
 }
 
 /**
@@ -90,6 +96,7 @@ export class QemuV2Client {
   private dataBufferSize = 0;
   private readonly switchoverAck: boolean;
   private readonly maxBufferSize: number;
+  private readonly onReset: ((cause: KernelError) => void) | undefined;
 
   /**
    * Realize: GET MIGRATION. ENOTTY means no migration support in the kernel; any failure, or flags
@@ -106,6 +113,7 @@ export class QemuV2Client {
     }
     this.switchoverAck = options.switchoverAck ?? false;
     this.maxBufferSize = options.maxBufferSize ?? VFIO_MIG_DEFAULT_DATA_BUFFER_SIZE;
+    this.onReset = options.onReset;
   }
 
   private get process() {
@@ -487,5 +495,6 @@ export class QemuV2Client {
     }
     this.resets++;
     this.deviceState = RUNNING;
+    this.onReset?.(cause);
   }
 }

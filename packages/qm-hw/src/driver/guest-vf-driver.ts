@@ -484,6 +484,15 @@ export class GuestVfDriver {
   }
 
   /**
+   * The guest running this driver is gone (its VM quit; after a migration the driver goes on from guest
+   * RAM on the destination): no deferred work of this instance runs any more ({@link HisiQm.halted}).
+   * Touches no register. Kernel counterpart: none — the guest's threads vanish with its VM.
+   */
+  halt(): void {
+    this.qm.halted = true;
+  }
+
+  /**
    * Unload: stop queue 0, stop the QM (masks, clears queue memory) and write QM_VF_STATE = NOT_READY.
    * Kernel counterpart: `hisi_qm_stop_qp` + `hisi_qm_stop` + `hisi_qm_uninit` of a VF.
    */
@@ -503,6 +512,7 @@ export class GuestVfDriver {
     if (this.cmdWorkPending) return;
     this.cmdWorkPending = true;
     const work = (): void => {
+      if (this.qm.halted) return;
       // A work item sleeping on the mailbox mutex: try again later while a command is in progress.
       if (this.qm.mailboxLock.locked) {
         this.qm.clock.after(10, work);
@@ -634,6 +644,7 @@ export class GuestVfDriver {
   private waitPfResetFinish(tries: number): void {
     const qm = this.qm;
     qm.clock.after(QM_VF_RESET_WAIT_US, () => {
+      if (qm.halted) return;
       const arrived = qm.ioBase.readl(QM_IFC_INT_SOURCE_V) === 1;
       if (!arrived || qm.mailboxLock.locked) {
         if (tries + 1 < QM_VF_RESET_WAIT_CNT) {

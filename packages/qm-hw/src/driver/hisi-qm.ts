@@ -148,6 +148,14 @@ export class HisiQm {
    */
   readonly miscCtl = { driverRemoving: false, rstSched: false, resetting: false };
 
+  /**
+   * Model only: the system running this driver instance is gone (a guest whose VM quit — after a
+   * migration its driver goes on in the destination VM from guest RAM). Its deferred work (works
+   * waiting on the mailbox, sleeping polls, reset waits) does nothing from then on; kernel counterpart:
+   * none — on a real host the threads vanish with the VM.
+   */
+  halted = false;
+
   /** The messages the kernel would print for this function (dev_err, pci_warn, dev_info), in order. */
   readonly log: string[] = [];
 

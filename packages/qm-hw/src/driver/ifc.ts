@@ -140,6 +140,7 @@ export function qmPingPfDeferred(
   }
   let cnt = 0;
   const look = (): void => {
+    if (vfQm.halted) return;
     if ((vfQm.ioBase.readl(QM_IFC_INT_SET_V) & 1) === 0) {
       vfQm.mailboxLock.unlock();
       done(undefined);

@@ -125,6 +125,7 @@ export class PfDriver {
   readonly hwErrors: PfHwErrorRecord[] = [];
   /** Controller resets run, in order (observation). */
   readonly resets: PfResetRecord[] = [];
+  private readonly resetListeners: ((record: PfResetRecord) => void)[] = [];
   private cmdWorkPending = false;
 
   private constructor(
@@ -301,14 +302,27 @@ export class PfDriver {
   controllerReset(): void {
     const qm = this.pfQm;
     const startedAt = qm.clock.now();
+    let record: PfResetRecord;
     try {
       qmControllerReset(qm, this.device);
-      this.resets.push({ startedAt, endedAt: qm.clock.now() });
+      record = { startedAt, endedAt: qm.clock.now() };
     } catch (e) {
       if (!(e instanceof KernelError)) throw e;
       qm.log.push(`controller reset failed (${e.ret})`);
-      this.resets.push({ startedAt, endedAt: qm.clock.now(), errno: e.errno });
+      record = { startedAt, endedAt: qm.clock.now(), errno: e.errno };
     }
+    this.resets.push(record);
+    for (const cb of this.resetListeners) cb(record);
+  }
+
+  /**
+   * Call `cb` after every controller reset ({@link controllerReset}, added to {@link resets}): every
+   * function's queues were reset, whether or not its driver took the PF's QM_PF_SRST_PREPARE (a guest
+   * whose vCPUs are stopped cannot, and the reset goes on without it, as qm.c does). Observation for the
+   * VMM's accounting; kernel counterpart: none.
+   */
+  onControllerReset(cb: (record: PfResetRecord) => void): void {
+    this.resetListeners.push(cb);
   }
 
   private scheduleCmdWork(): void {

@@ -1,6 +1,6 @@
 import type { IommuDevice } from '@vfio-sim/iommufd';
 import type { DmaPort, Process } from '@vfio-sim/platform';
-import type { VfioDeviceHandle } from '@vfio-sim/vfio-core';
+import type { PciDev, VfioDeviceHandle } from '@vfio-sim/vfio-core';
 import type { DeviceModel } from './device-model.js';
 
 /** How an assignable device reaches memory: through the host's IOMMU. */
@@ -27,6 +27,8 @@ export interface AssignableDevice {
   readonly name: string;
   /** What the VMM and the guest do with this kind of device. */
   readonly model: DeviceModel;
+  /** The PCI function, for a physical device (undefined for an mdev): its driver's state is `pdev.drvdata`. */
+  readonly pdev?: PciDev;
   /** The PCI device id the guest sees (its driver matches on it). */
   readonly deviceId: number;
   /**

@@ -28,4 +28,15 @@ export interface DeviceModel<Guest = unknown> {
    * outside guest RAM).
    */
   resumeGuest(dev: VfioPciDevice, source: VfioPciDevice): Guest;
+  /**
+   * After a migration, on the destination: whether the variant driver restored the device without the
+   * running state the guest's driver (resumed, `dev.guest`) relies on — a description of what is
+   * missing, or undefined when the state is whole. Optional: a model without it is taken as whole.
+   */
+  restoredWithoutState?(dev: VfioPciDevice): string | undefined;
+  /**
+   * The VM is going away (QEMU quits, `dev` is about to be unrealized): the guest's driver for it runs
+   * no more — pending deferred work must not touch the device. Optional.
+   */
+  haltGuest?(dev: VfioPciDevice): void;
 }

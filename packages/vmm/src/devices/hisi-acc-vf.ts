@@ -1,5 +1,6 @@
+import type { HisiAccVfCoreDevice } from '@vfio-sim/hisi-acc-vfio-pci';
 import { KernelError } from '@vfio-sim/platform';
-import { GuestVfDriver, type GuestVfDriverOptions } from '@vfio-sim/qm-hw';
+import { GuestVfDriver, type GuestVfDriverOptions, QM_READY } from '@vfio-sim/qm-hw';
 import { VFIO_PCI_BAR2_REGION_INDEX } from '@vfio-sim/vfio-core';
 import type { DeviceModel } from './device-model.js';
 import type { VfioPciDevice } from './vfio-pci-device.js';
@@ -62,5 +63,15 @@ export const hisiAccVfModel: DeviceModel<GuestVfDriver> = {
   },
   resumeGuest(dev) {
     return bind(dev, GuestVfDriver.resume(guestVfDriverOptions(dev)));
+  },
+  haltGuest(dev) {
+    (dev.guest as GuestVfDriver | undefined)?.halt();
+  },
+  restoredWithoutState(dev) {
+    const driver = dev.guest as GuestVfDriver | undefined;
+    const hdev = dev.host.pdev?.drvdata as HisiAccVfCoreDevice | undefined;
+    if (driver === undefined || hdev === undefined || driver.qm.status.flags !== 'START') return undefined;
+    if (hdev.vfQmState === QM_READY) return undefined;
+    return `${dev.host.hostName} ${dev.host.name}: the state was loaded as "guest driver not started" (vf_qm_state QM_NOT_READY: no queue context restored) while the guest's driver runs its queues`;
   },
 };

@@ -68,12 +68,13 @@ export class VfioPciDevice {
   }
 
   /**
-   * QEMU's `vfio_exitfn`: the interrupts are disconnected, the mappings dropped, the device fd closed
+   * QEMU's `vfio_exitfn`: the guest's driver for it halts (the model's `DeviceModel.haltGuest`), the interrupts are disconnected, the mappings dropped, the device fd closed
    * (the kernel detaches and unbinds it from iommufd), and the host device is free again. Idempotent.
    */
   unrealize(): void {
     if (!this.realized) return;
     this.realized = false;
+    this.host.model.haltGuest?.(this);
     this.host.setInterruptHandler(undefined);
     this.vm.setInterruptHandler(this.line, undefined);
     for (const m of this.mappings.values()) m.munmap();

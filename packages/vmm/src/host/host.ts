@@ -1,7 +1,7 @@
-import type { HisiAccVfCoreDevice } from '@vfio-sim/hisi-acc-vfio-pci';
+import type { HisiAccVfCoreDevice, HisiQmPfDrvdata } from '@vfio-sim/hisi-acc-vfio-pci';
 import { IommuHw, type IoPgtableFormatName } from '@vfio-sim/iommufd';
 import { KernelError, Tracer, type VirtualClock } from '@vfio-sim/platform';
-import type { QmDevice, QmFunction, QmHwVer, QmKind } from '@vfio-sim/qm-hw';
+import type { PfDriver, QmDevice, QmFunction, QmHwVer, QmKind } from '@vfio-sim/qm-hw';
 import { type PciDev, PciHost } from '@vfio-sim/vfio-core';
 import type { AssignableDevice } from '../devices/assignable-device.js';
 import type { VfioOpsStyle } from './hisi-acc-ops-style.js';
@@ -133,6 +133,11 @@ export class Host {
     const fn = this.device.vfs[index];
     if (fn === undefined) throw new KernelError('ENODEV', `${this.name}: no accelerator VF ${vf}`);
     return fn;
+  }
+
+  /** The accelerator's PF driver (hisi_zip / hisi_sec2 / hisi_hpre on the PF), once probed. */
+  get pfDriver(): PfDriver | undefined {
+    return (this.pf.drvdata as HisiQmPfDrvdata | undefined)?.pf;
   }
 
   /** The variant driver's per-device state of accelerator VF `vf` (`struct hisi_acc_vf_core_device`). */

@@ -96,6 +96,7 @@ function qmVfAssignable(hostName: string, pci: PciHost, pdev: PciDev, fn: QmFunc
     hostName,
     name: pdev.name,
     model: hisiAccVfModel,
+    pdev,
     deviceId: pdev.device,
     open: (process) => Vfio.of(pci).openDeviceCdev(process, pdev.name),
     dma: { iommu, setDmaPort: (port) => pdev.setDmaPort(port) },

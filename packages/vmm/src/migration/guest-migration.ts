@@ -122,16 +122,17 @@ export class GuestMigration {
   }
 
   /**
-   * The switch-over: the guest's drivers are resumed from the copied RAM (each device's model), the
-   * destination VM is handed to `onGuestResumed`, `deviceVmStart` runs the device protocol's vm_start,
-   * then the destination vCPUs start.
+   * The switch-over: the guest's drivers are resumed from the copied RAM (each device's model),
+   * `deviceVmStart` runs the device protocol's vm_start, the destination VM is handed to
+   * `onGuestResumed` (only once every device started: a failed vm_start leaves the guest where it was),
+   * then the destination vCPUs start (and take the interrupts queued meanwhile).
    * @throws KernelError from a resume or `deviceVmStart` (the destination vCPUs do not start).
    */
   resume(deviceVmStart: () => void): Vm {
     const dstVm = this.destination;
     for (const { src, dst } of devicePairs(this.options.source, dstVm)) dst.host.model.resumeGuest(dst, src);
-    this.options.onGuestResumed?.(dstVm);
     deviceVmStart();
+    this.options.onGuestResumed?.(dstVm);
     dstVm.start();
     return dstVm;
   }

@@ -1,3 +1,4 @@
+import type { KernelError } from '@vfio-sim/platform';
 import type { Host } from '../host/host.js';
 import type { MigrationLink } from '../link/link.js';
 import type { MigrationPhaseName } from '../report/migration-report.js';
@@ -32,6 +33,14 @@ export interface LiveMigrationOptions {
    * device iterations running together).
    */
   readonly ram?: RamPrecopyOptions;
+  /**
+   * Opt-in, beyond upstream: the source announces each device's bytes as its kernel stated them (v2
+   * MIG_DATA_SIZE, v1 the pending_bytes before its reads) on the link, and the destination, before it
+   * starts the device, checks it loaded exactly that many (else EIO, and the source resumes). Default
+   * false. For hisi_acc MIG_DATA_SIZE is the whole state (`sizeof(struct acc_vf_data)`), so a VF saved
+   * as match data only (guest driver not started) is refused too.
+   */
+  readonly checkDeviceBytes?: boolean;
   /** Dirty sources the pre-copy reads (default both; for tests that switch one off). */
   readonly dirtySources?: DirtySyncOptions['sources'];
   /** Called just before the VM stops, while it still runs. */
@@ -43,4 +52,10 @@ export interface LiveMigrationOptions {
   readonly onGuestResumed?: (vm: Vm) => void;
   /** Called as each phase begins (before any of its work): where a test or a scenario arms a fault. */
   readonly onPhase?: (phase: MigrationPhaseName) => void;
+  /**
+   * Called when QEMU's recovery reset device `device` (its index in the VM) on `side` after a failed
+   * state change (v2: `vfio_migration_set_state()` with recover state ERROR, or a failed recover), with
+   * the error of that change. v1 has no reset path.
+   */
+  readonly onDeviceReset?: (device: number, side: 'source' | 'destination', cause: KernelError) => void;
 }

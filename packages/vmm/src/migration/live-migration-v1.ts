@@ -129,6 +129,8 @@ export function liveMigrateV1(options: LiveMigrationV1Options): LiveMigrationV1R
       dev.section((w) => dev.s.saveComplete(w));
       dev.step('source', 'save_live_complete_precopy');
     }
+    if (options.checkDeviceBytes === true)
+      for (const dev of devs) dev.stats.announce(dev.s.announcedBytes, 'pending_bytes');
     phases.end();
 
     phases.begin('guest memory');
@@ -137,6 +139,7 @@ export function liveMigrateV1(options: LiveMigrationV1Options): LiveMigrationV1R
     phases.end();
 
     phases.begin('resume');
+    if (options.checkDeviceBytes === true) for (const dev of devs) dev.stats.checkAnnounced(dev.name);
     const destinationVm = guest.resume(() => {
       for (const dev of devs) {
         dev.d.vmStart();
@@ -186,10 +189,13 @@ export function liveMigrateV1(options: LiveMigrationV1Options): LiveMigrationV1R
 interface V1Device {
   readonly s: QemuV1Client;
   readonly d: QemuV1Client;
+  /** The destination device's PCI name on its host (for messages). */
+  readonly name: string;
+  readonly stats: VfioSectionStats;
   iterations: number;
   /** Read `device_state` of one side after client step `step` and record it. */
   step(side: 'source' | 'destination', step: string): void;
-  /** One vfio section: written by `save` on the source (returning its device bytes), sent, loaded. */
+  /** One vfio section: written by `save` on the source (returning its device bytes), carried, loaded. */
   section(save: (w: QemuFileWriter) => number): void;
   report(): DeviceMigrationReport;
 }
@@ -210,6 +216,8 @@ function openDevice(
   const dev: V1Device = {
     s,
     d,
+    name: `${dst.host.hostName} ${dst.host.name}`,
+    stats,
     iterations: 0,
     step(side, step) {
       if (side === 'source') sourceStates.push(readState(s, tracer, src.host.name, step));
@@ -217,8 +225,8 @@ function openDevice(
     },
     section(save) {
       const w = new QemuFileWriter();
-      stats.sent(save(w), w.size);
-      const r = new QemuFileReader(w.toBytes());
+      const deviceBytes = save(w);
+      const r = new QemuFileReader(stats.transfer(w.toBytes(), deviceBytes));
       while (r.remaining > 0) stats.loaded(d.loadState(r));
     },
     report: () => ({

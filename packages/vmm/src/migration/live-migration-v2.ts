@@ -127,8 +127,10 @@ export function liveMigrateV2(options: LiveMigrationV2Options): LiveMigrationV2R
   try {
     phases.begin('setup');
     guest = new GuestMigration(options, link);
-    devs = devicePairs(vm, guest.destination).map(({ src, dst }) =>
-      openDevice(src, dst, switchoverAck, link, phases, tracer, dstTracer),
+    devs = devicePairs(vm, guest.destination).map(({ src, dst }, i) =>
+      openDevice(src, dst, { switchoverAck, link, phases, tracer, dstTracer }, (side, cause) =>
+        options.onDeviceReset?.(i, side, cause),
+      ),
     );
     const allApproved = (): boolean => devs.every((d) => d.d.switchoverApproved);
     const noteApproval = (): void => {
@@ -208,6 +210,8 @@ export function liveMigrateV2(options: LiveMigrationV2Options): LiveMigrationV2R
       dev.step('source', 'save_live_complete_precopy');
     }
     for (const dev of devs) dev.section((w) => dev.s.saveState(w));
+    if (options.checkDeviceBytes === true)
+      for (const dev of devs) dev.stats.announce(dev.s.stopCopySize, 'MIG_DATA_SIZE');
     phases.end();
 
     phases.begin('guest memory');
@@ -216,6 +220,7 @@ export function liveMigrateV2(options: LiveMigrationV2Options): LiveMigrationV2R
     phases.end();
 
     phases.begin('resume');
+    if (options.checkDeviceBytes === true) for (const dev of devs) dev.stats.checkAnnounced(dev.name);
     for (const dev of devs) {
       dev.d.loadCleanup();
       dev.step('destination', 'load_cleanup');
@@ -281,31 +286,43 @@ export function liveMigrateV2(options: LiveMigrationV2Options): LiveMigrationV2R
 interface V2Device {
   readonly s: QemuV2Client;
   readonly d: QemuV2Client;
+  /** The destination device's PCI name on its host (for messages). */
+  readonly name: string;
+  readonly stats: VfioSectionStats;
   iterations: number;
   /** Read the state of one side after client step `step` and record it. */
   step(side: 'source' | 'destination', step: string): void;
-  /** One vfio section: written by `save` on the source, sent, loaded on the destination. */
+  /** One vfio section: written by `save` on the source, carried by the link, loaded on the destination. */
   section(save: (w: QemuFileWriter) => void): void;
   report(): DeviceMigrationReport;
+}
+
+/** What every device's clients of one migration share. */
+interface V2Context {
+  readonly switchoverAck: boolean;
+  readonly link: MigrationLink;
+  readonly phases: MigrationPhases;
+  readonly tracer: Tracer;
+  readonly dstTracer: Tracer;
 }
 
 function openDevice(
   src: VfioPciDevice,
   dst: VfioPciDevice,
-  switchoverAck: boolean,
-  link: MigrationLink,
-  phases: MigrationPhases,
-  tracer: Tracer,
-  dstTracer: Tracer,
+  ctx: V2Context,
+  onReset: (side: 'source' | 'destination', cause: KernelError) => void,
 ): V2Device {
-  const s = openQemuV2Client(src, { switchoverAck });
-  const d = openQemuV2Client(dst, { switchoverAck });
+  const { switchoverAck, link, phases, tracer, dstTracer } = ctx;
+  const s = openQemuV2Client(src, { switchoverAck, onReset: (cause) => onReset('source', cause) });
+  const d = openQemuV2Client(dst, { switchoverAck, onReset: (cause) => onReset('destination', cause) });
   const sourceStates: DeviceStateStep[] = [readState(s, tracer, src.host.name, 'realize')];
   const destinationStates: DeviceStateStep[] = [readState(d, dstTracer, dst.host.name, 'realize')];
   const stats = new VfioSectionStats(link, phases, tracer, src.host.name);
   const dev: V2Device = {
     s,
     d,
+    name: `${dst.host.hostName} ${dst.host.name}`,
+    stats,
     iterations: 0,
     step(side, step) {
       if (side === 'source') sourceStates.push(readState(s, tracer, src.host.name, step));
@@ -315,8 +332,7 @@ function openDevice(
       const w = new QemuFileWriter();
       save(w);
       const bytes = w.toBytes();
-      stats.sent(dataBytesOf(bytes), w.size);
-      const r = new QemuFileReader(bytes);
+      const r = new QemuFileReader(stats.transfer(bytes, dataBytesOf(bytes)));
       while (r.remaining > 0) stats.loaded(d.loadState(r));
     },
     report: () => ({

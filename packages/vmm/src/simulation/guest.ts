@@ -1,12 +1,13 @@
 import { type GuestUart, MttyLoopbackWorkload, type MttyPortTally } from '@vfio-sim/mtty';
 import { KernelError, type Prng, type Tracer } from '@vfio-sim/platform';
-import type { GuestVfDriver } from '@vfio-sim/qm-hw';
+import type { GuestDeviceError, GuestVfDriver, PfResetRecord } from '@vfio-sim/qm-hw';
 import { HISI_ACC_VF_MODEL } from '../devices/hisi-acc-vf.js';
 import { MTTY_MODEL } from '../devices/mtty.js';
 import { realizeVfioPci, type VfioPciDevice } from '../devices/vfio-pci-device.js';
 import type { Host } from '../host/host.js';
 import { Vm } from '../vm/vm.js';
 import { accelJobs } from '../workload/accel-workload.js';
+import { type JobLossCause, UPSTREAM_HOST_RESET } from '../workload/job-loss.js';
 import { type JobStream, startJobStream } from '../workload/job-stream.js';
 import { startUartStream } from '../workload/uart-stream.js';
 import { type Side, Workload, type WorkloadTally } from '../workload/workload.js';
@@ -24,6 +25,14 @@ export interface GuestOptions {
    * one accelerator VF: `['hisi-acc-vf']`).
    */
   readonly devices?: readonly string[];
+}
+
+/** A queue or device error one of the guest's drivers reported (qm-hw's `GuestDeviceError`). */
+export interface GuestDeviceErrorRecord {
+  /** The guest's device index. */
+  readonly device: number;
+  readonly side: Side;
+  readonly error: GuestDeviceError;
 }
 
 /** Options of {@link Guest.startWorkload}. */
@@ -74,12 +83,14 @@ export class Guest {
   private streamedBefore = 0;
   private readonly works: DeviceWorkload[] = [];
   private readonly uarts: UartWorkload[] = [];
+  private readonly watchedHosts = new Set<Host>();
 
   private constructor(
     vm: Vm,
     private readonly prng: Prng,
   ) {
     this.current = vm;
+    this.watchHostResets(vm.host);
   }
 
   /**
@@ -233,6 +244,31 @@ export class Guest {
     return this.streamedBefore + this.works.reduce((n, w) => n + (w.stream?.submitted ?? 0), 0);
   }
 
+  /**
+   * Follow `host`'s controller resets: one that ends while the guest runs there, on a VF whose driver
+   * did not report a device reset since it began, lost that device's jobs
+   * ({@link Workload.deviceLost}, `device-reset-by-host`).
+   */
+  private watchHostResets(host: Host): void {
+    const pf = host.pfDriver;
+    if (pf === undefined || this.watchedHosts.has(host)) return;
+    this.watchedHosts.add(host);
+    pf.onControllerReset((record) => {
+      if (this.current.host !== host) return;
+      for (const w of this.works) {
+        const told = w.workload.deviceErrors.some(
+          (e) => e.error.kind === 'device-reset' && e.error.at >= record.startedAt,
+        );
+        if (!told) w.workload.deviceLost(hostResetCause(record));
+      }
+    });
+  }
+
+  /** Queue and device errors the guest's drivers reported so far, with the device index and side. */
+  get deviceErrors(): readonly GuestDeviceErrorRecord[] {
+    return this.works.flatMap((w) => w.workload.deviceErrors.map((e) => ({ device: w.device, ...e })));
+  }
+
   /** The workloads (one per accelerator VF). */
   get workloads(): readonly Workload[] {
     return this.works.map((w) => w.workload);
@@ -257,6 +293,14 @@ export class Guest {
     );
   }
 
+  /**
+   * The accelerator VF `device` lost its queues under the guest's driver (`cause`): its workload
+   * attributes every job outstanding there now, and every later one, to it ({@link Workload.deviceLost}).
+   */
+  deviceLost(device: number, cause: JobLossCause): void {
+    for (const w of this.works) if (w.device === device) w.workload.deviceLost(cause);
+  }
+
   /** The exactly-once verdict over every job of every workload ({@link mergeTallies}). */
   tally(): WorkloadTally {
     return mergeTallies(this.works.map((w) => ({ device: w.device, tally: w.workload.tally() })));
@@ -269,6 +313,7 @@ export class Guest {
   movedTo(vm: Vm): void {
     this.current = vm;
     this.moved = true;
+    this.watchHostResets(vm.host);
     for (const w of this.works) {
       const driver = this.accelDriver(w.device);
       if (driver !== undefined) w.workload.watch(driver, 'destination');
@@ -293,9 +338,27 @@ export function mergeTallies(parts: readonly { device: number; tally: WorkloadTa
     completedOnDestination: sum((t) => t.completedOnDestination),
     verified: sum((t) => t.verified),
     lost: parts.flatMap((p) => ids(p.device, p.tally.lost)),
+    losses: parts.flatMap((p) =>
+      p.tally.losses.map((l) => (one ? l : { ...l, jobId: p.device * 1_000_000 + l.jobId })),
+    ),
+    unattributed: parts.flatMap((p) => ids(p.device, p.tally.unattributed)),
     duplicated: parts.flatMap((p) => ids(p.device, p.tally.duplicated)),
     corrupt: parts.flatMap((p) => ids(p.device, p.tally.corrupt)),
     unknown: parts.flatMap((p) => ids(p.device, p.tally.unknown)),
+  };
+}
+
+/**
+ * The cause of the jobs lost when the host's PF driver reset the controller under a guest driver that
+ * was never told (it reported no device reset since the reset began).
+ */
+function hostResetCause(record: PfResetRecord): JobLossCause {
+  return {
+    kind: 'device-reset-by-host',
+    detail: `the PF driver's controller reset (${record.startedAt}–${record.endedAt} µs) wiped the VF's queues; the guest's driver never took QM_PF_SRST_PREPARE`,
+    errno: null,
+    atUs: record.endedAt,
+    upstream: UPSTREAM_HOST_RESET,
   };
 }
 

@@ -1,14 +1,16 @@
 import { KernelError } from '@vfio-sim/platform';
 import type { Host } from '../host/host.js';
-import { MigrationLink } from '../link/link.js';
+import { type LinkReport, MigrationLink, type MigrationLinkOptions } from '../link/link.js';
 import type { LiveMigrationOptions } from '../migration/live-migration-options.js';
 import { type LiveMigrationV1Report, liveMigrateV1 } from '../migration/live-migration-v1.js';
 import { type LiveMigrationV2Report, liveMigrateV2 } from '../migration/live-migration-v2.js';
 import type { RamPrecopyOptions } from '../migration/ram/ram-precopy.js';
 import type { LiveMigrationResult, MigrationPhaseName } from '../report/migration-report.js';
+import { type JobLossCause, UPSTREAM_NOT_STARTED, UPSTREAM_VMM_RESET } from '../workload/job-loss.js';
 import { FaultPlan, type FaultRecord, type FaultSpec } from './fault-plan.js';
-import type { Guest } from './guest.js';
+import type { Guest, GuestDeviceErrorRecord } from './guest.js';
 import { type MigrationProof, migrationProof, proofFailures } from './proof.js';
+import { type MigrateVerdictKind, migrateVerdict } from './verdict.js';
 
 /** The VFIO migration protocol of a migration. */
 export type MigrationProtocol = 'v1' | 'v2';
@@ -27,8 +29,17 @@ export interface MigrateOptions {
   readonly protocol?: MigrationProtocol;
   /** Guest RAM by pre-copy rounds under dirty tracking (default true), or whole while stopped. */
   readonly precopy?: boolean;
-  /** The channel's speed (default 10 Gbit/s), or a link of your own. */
-  readonly link?: { readonly bytesPerUs?: number } | MigrationLink;
+  /**
+   * The channel: its speed (default 10 Gbit/s), whether vfio sections carry a length and CRC-32C the
+   * destination checks (`sectionCrc`, default true — beyond upstream), corruption in flight (`faults`);
+   * or a link of your own.
+   */
+  readonly link?: ({ readonly bytesPerUs?: number } & MigrationLinkOptions) | MigrationLink;
+  /**
+   * Opt-in, beyond upstream: the destination checks it loaded exactly the device bytes the source's
+   * kernel announced (v2 MIG_DATA_SIZE, v1 pending_bytes), else EIO (default false).
+   */
+  readonly checkDeviceBytes?: boolean;
   /** RAM pre-copy limits (downtime limit, rounds). */
   readonly ram?: RamPrecopyOptions;
   /** v2: the switchover-ack capability (default true). */
@@ -71,7 +82,26 @@ export interface MigrateReport {
   readonly submittedDuringMigration: number;
   /** The faults injected, where and when. */
   readonly faults: readonly FaultRecord[];
+  /** What the link did with the vfio sections: framing, refusals, the link faults applied. */
+  readonly link: LinkReport;
+  /** Queue and device errors the guest's drivers reported from the migration's start on. */
+  readonly deviceErrors: readonly GuestDeviceErrorRecord[];
+  /**
+   * The clock ended the guest's run after the migration (EDEADLK: the storm guard caught a source
+   * re-raising without progress), or null. The guest did not settle; `jobsAfter` were not submitted.
+   */
+  readonly settleError: { readonly errno: string; readonly message: string } | null;
+  /** `jobsAfter` refused by a guest driver (e.g. EAGAIN: its queue stopped), or null. */
+  readonly refusedAfter: MigrationError['errno'] | null;
   readonly proof: MigrationProof;
+  /**
+   * `pass`, `aborted` (cleanly: the guest served at the source), `attributed-loss` (every lost job
+   * with its cause, as upstream) or `silent` (something wrong nothing reports, listed in `silent`);
+   * `result` is PASS only for `pass`.
+   */
+  readonly verdict: MigrateVerdictKind;
+  /** What went wrong without a cause (empty unless the verdict is `silent`). */
+  readonly silent: readonly string[];
 }
 
 /**
@@ -100,7 +130,12 @@ export function migrate(guest: Guest, options: MigrateOptions): MigrateReport {
   if (!Number.isInteger(jobsAfter) || jobsAfter < 0)
     throw new KernelError('EINVAL', `jobsAfter ${jobsAfter}`);
   const link =
-    options.link instanceof MigrationLink ? options.link : new MigrationLink(clock, options.link?.bytesPerUs);
+    options.link instanceof MigrationLink
+      ? options.link
+      : new MigrationLink(clock, options.link?.bytesPerUs, {
+          ...(options.link?.sectionCrc !== undefined ? { sectionCrc: options.link.sectionCrc } : {}),
+          ...(options.link?.faults !== undefined ? { faults: options.link.faults } : {}),
+        });
   const planned = plannedDestination(guest, to);
   const faults = new FaultPlan(
     options.faults ?? [],
@@ -114,22 +149,33 @@ export function migrate(guest: Guest, options: MigrateOptions): MigrateReport {
   );
 
   const streamedBefore = guest.streamed;
+  const errorsBefore = guest.deviceErrors.length;
   let inFlightAtStop: number | null = null;
   let phase: MigrationPhaseName = 'setup';
+  let switchedOver = false;
   const common: LiveMigrationOptions = {
     source: vm,
     destination: to,
     link,
     ...(options.precopy !== undefined ? { precopy: options.precopy } : {}),
     ...(options.ram !== undefined ? { ram: options.ram } : {}),
+    ...(options.checkDeviceBytes !== undefined ? { checkDeviceBytes: options.checkDeviceBytes } : {}),
     beforeStop: () => {
       inFlightAtStop = guest.outstanding;
     },
     // before the destination vCPUs start: the interrupts queued at the stop complete jobs there
-    onGuestResumed: (dstVm) => guest.movedTo(dstVm),
+    onGuestResumed: (dstVm) => {
+      switchedOver = true;
+      guest.movedTo(dstVm);
+    },
     onPhase: (p) => {
       phase = p;
       faults.onPhase(p);
+    },
+    // QEMU reset a source VF the guest still runs on: its queues are gone, the guest is not told
+    onDeviceReset: (device, side, cause) => {
+      if (side === 'source' && !switchedOver)
+        guest.deviceLost(device, vmmResetCause(phase, cause, clock.now()));
     },
   };
   faults.armTimed();
@@ -154,32 +200,57 @@ export function migrate(guest: Guest, options: MigrateOptions): MigrateReport {
   }
   const records = faults.finish();
   const submittedDuringMigration = guest.streamed - streamedBefore;
-  if (result !== undefined) vm.quit();
-  clock.runUntilIdle();
-  // The guest's later jobs show whether it is still served; a driver that cannot take them (every job
-  // buffer still held by jobs its device lost: EBUSY) is a finding of the proof, not a crash.
-  let afterError: string | null = null;
-  if (jobsAfter > 0 && guest.workloads.length > 0) {
+  if (result !== undefined) {
+    vm.quit();
+    attributeStatelessLoads(guest, clock.now());
+  }
+  // the guest settles; a run the clock ends (EDEADLK: an event storm, a model that never idles) ends it
+  let settleError: { errno: string; message: string } | null = null;
+  const settle = (): void => {
+    try {
+      clock.runUntilIdle();
+    } catch (e) {
+      if (!(e instanceof KernelError) || e.errno !== 'EDEADLK') throw e;
+      settleError = { errno: e.errno, message: e.message };
+    }
+  };
+  settle();
+  let refusedAfter: MigrationError['errno'] | null = null;
+  if (jobsAfter > 0 && guest.workloads.length > 0 && settleError === null) {
     try {
       guest.submit(jobsAfter);
     } catch (e) {
       if (!(e instanceof KernelError)) throw e;
-      afterError = `the guest could not submit its ${jobsAfter} job(s) after the migration: ${e.message}`;
+      refusedAfter = e.errno;
     }
-    clock.runUntilIdle();
+    settle();
   }
   guest.drainUarts();
+  const ended = settleError as { errno: string; message: string } | null;
   const migration = result?.report ?? null;
+  const outcome = result !== undefined ? 'migrated' : 'aborted';
   const proof = migrationProof(guest.tally(), migration, guest.uartTally());
+  const deviceErrors = guest.deviceErrors.slice(errorsBefore);
+  const verdict = migrateVerdict({
+    outcome,
+    migration,
+    proof,
+    refusedAfter,
+    deviceErrors: deviceErrors.length,
+    settleError: ended?.message ?? null,
+  });
   const failures = [
     ...(error !== null ? [`migration aborted in ${error.phase}: ${error.message}`] : []),
-    ...(afterError !== null ? [afterError] : []),
     ...proofFailures(proof, migration),
+    ...(refusedAfter !== null
+      ? [`jobs after the migration refused by the guest driver: ${refusedAfter}`]
+      : []),
+    ...(ended !== null ? [`the guest's run ended: ${ended.message}`] : []),
   ];
   return {
-    result: failures.length === 0 ? 'PASS' : 'FAIL',
+    result: verdict.kind === 'pass' && failures.length === 0 ? 'PASS' : 'FAIL',
     failures,
-    outcome: result !== undefined ? 'migrated' : 'aborted',
+    outcome,
     protocol,
     from: vm.host.name,
     to: to.name,
@@ -188,8 +259,43 @@ export function migrate(guest: Guest, options: MigrateOptions): MigrateReport {
     inFlightAtStop,
     submittedDuringMigration,
     faults: records,
+    link: link.report(),
+    deviceErrors,
+    refusedAfter,
+    settleError: ended,
     proof,
+    verdict: verdict.kind,
+    silent: verdict.silent,
   };
+}
+
+/** The cause of the jobs lost when QEMU's recovery reset a source VF under the running guest. */
+function vmmResetCause(phase: MigrationPhaseName, cause: KernelError, atUs: number): JobLossCause {
+  return {
+    kind: 'device-reset-by-vmm',
+    detail: `in ${phase}, after ${cause.errno} (${cause.message}), QEMU reset the source VF (VFIO_DEVICE_RESET) and the guest runs on it unaware: its queues are gone`,
+    errno: null,
+    atUs,
+    upstream: UPSTREAM_VMM_RESET,
+  };
+}
+
+/**
+ * After a switch-over: a destination device whose variant driver restored it without the running state
+ * the guest's driver relies on (hisi_acc: loaded as "guest driver not started") loses every job there.
+ */
+function attributeStatelessLoads(guest: Guest, atUs: number): void {
+  guest.devices.forEach((dev, device) => {
+    const detail = dev.host.model.restoredWithoutState?.(dev);
+    if (detail !== undefined)
+      guest.deviceLost(device, {
+        kind: 'loaded-not-started',
+        detail,
+        errno: null,
+        atUs,
+        upstream: UPSTREAM_NOT_STARTED,
+      });
+  });
 }
 
 /** The destination devices the incoming VM will claim, in the guest's device order (PCI names). */

@@ -46,17 +46,25 @@ export function migrationProof(
 }
 
 /**
- * Why a migration's proof does not hold, each reason in words (empty: PASS): jobs lost, completed
- * twice, wrong, unknown or unverified; serial bytes lost or out of order; guest RAM differing at the switch-over; device state saved and
+ * Why a migration's proof does not hold, each reason in words (empty: PASS): jobs lost (silently, or
+ * with their cause), completed twice, with a wrong output, unknown or unverified; serial bytes lost or
+ * out of order; guest RAM differing at the switch-over; device state saved and
  * loaded in different amounts; a device not ending in STOP (source) / RUNNING (destination).
  */
 export function proofFailures(proof: MigrationProof, migration: LiveMigrationReport | null): string[] {
   const failures: string[] = [];
   const t = proof.jobs;
   const ids = (xs: readonly number[]) => xs.join(', ');
-  if (t.lost.length > 0) failures.push(`jobs never completed: ${ids(t.lost)}`);
+  if (t.unattributed.length > 0)
+    failures.push(`jobs lost silently (never completed, no cause): ${ids(t.unattributed)}`);
+  for (const [kind, losses] of groupBy(t.losses, (l) => l.cause.kind))
+    failures.push(
+      `jobs lost to ${kind} (as upstream: ${losses[0]?.cause.upstream}): ${ids(losses.map((l) => l.jobId))}`,
+    );
   if (t.duplicated.length > 0) failures.push(`jobs completed twice: ${ids(t.duplicated)}`);
-  if (t.corrupt.length > 0) failures.push(`jobs with a bad status or output: ${ids(t.corrupt)}`);
+  const badStatus = new Set(t.losses.map((l) => l.jobId));
+  const wrong = t.corrupt.filter((id) => !badStatus.has(id));
+  if (wrong.length > 0) failures.push(`jobs completed with a wrong output: ${ids(wrong)}`);
   if (t.unknown.length > 0) failures.push(`completions of unknown jobs: ${ids(t.unknown)}`);
   if (t.verified !== t.submitted) failures.push(`${t.verified} of ${t.submitted} jobs verified`);
   for (const p of proof.uart) {
@@ -85,4 +93,16 @@ export function proofFailures(proof: MigrationProof, migration: LiveMigrationRep
     });
   }
   return failures;
+}
+
+/** `xs` grouped by `key`, groups in order of first appearance. */
+function groupBy<T>(xs: readonly T[], key: (x: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const x of xs) {
+    const k = key(x);
+    const group = groups.get(k);
+    if (group === undefined) groups.set(k, [x]);
+    else group.push(x);
+  }
+  return groups;
 }

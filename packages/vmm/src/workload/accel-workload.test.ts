@@ -12,6 +12,8 @@ function recordingDriver() {
   const driver = {
     submit: (job: QmJob) => submitted.push(job),
     onJobDone: (cb: (r: GuestJobResult) => void) => listeners.push(cb),
+    onJobError: () => {},
+    onDeviceError: () => {},
   } as unknown as GuestVfDriver;
   const complete = (jobId: number, output: Uint8Array) => {
     for (const cb of listeners) cb({ jobId, opcode: 0, status: 0, output, sqSlot: 0, completedAt: 0 });

@@ -44,6 +44,24 @@ describe('startJobStream', () => {
     expect(workload.tally().verified).toBe(40);
   });
 
+  it('blocks while every buffer is busy and the device never completes: the clock goes idle, no spinning', () => {
+    const { clock, vm, driver, workload } = guest();
+    workload.submit(driver, 'source', 32);
+    vm.host.qmFunction(0).flr(); // the VF's queues are gone under the driver: nothing completes again
+    const stream = startJobStream({ vm, driver, workload, side: 'source', periodUs: 1, limit: 8 });
+    const ran = clock.runUntilIdle();
+    expect(ran).toBeLessThan(100);
+    expect(stream).toMatchObject({ submitted: 0, skippedBusy: 1, ended: undefined });
+  });
+
+  it('ends for good when the queue is stopped outside a reset (EAGAIN)', () => {
+    const { clock, vm, driver, workload } = guest();
+    driver.remove(); // queue and QM stopped
+    const stream = startJobStream({ vm, driver, workload, side: 'source', periodUs: 5, limit: 8 });
+    clock.runUntilIdle();
+    expect(stream).toMatchObject({ submitted: 0, ended: 'queue stopped' });
+  });
+
   it('refuses a zero period (EINVAL, nothing scheduled)', () => {
     const { clock, vm, driver, workload } = guest();
     expect(

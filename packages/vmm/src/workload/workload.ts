@@ -1,5 +1,13 @@
 import { KernelError, Prng } from '@vfio-sim/platform';
-import { type GuestJobResult, type GuestVfDriver, QM_SQE_STATUS_OK, type QmJob } from '@vfio-sim/qm-hw';
+import {
+  type GuestDeviceError,
+  type GuestJobError,
+  type GuestJobResult,
+  type GuestVfDriver,
+  QM_SQE_STATUS_OK,
+  type QmJob,
+} from '@vfio-sim/qm-hw';
+import { completionStatusCause, hardwareErrorCause, type JobLoss, type JobLossCause } from './job-loss.js';
 
 /** Which side of a migration a guest driver runs on. */
 export type Side = 'source' | 'destination';
@@ -31,8 +39,16 @@ export interface WorkloadTally {
   readonly completedOnDestination: number;
   /** Jobs completed exactly once, with status OK and the expected output. */
   readonly verified: number;
-  /** Job ids submitted and never completed. */
+  /** Job ids submitted and never completed (attributed or not). */
   readonly lost: readonly number[];
+  /**
+   * Jobs that did not complete with their output, each with its cause ({@link JobLossCause}): the
+   * guest driver gave up on it after a hardware error, the hardware completed it with a bad status, or
+   * the VMM attributed it (a device reset under the guest, a state loaded as "not started").
+   */
+  readonly losses: readonly JobLoss[];
+  /** Job ids never completed and with no cause: lost silently. */
+  readonly unattributed: readonly number[];
   /** Job ids completed more than once. */
   readonly duplicated: readonly number[];
   /** Job ids completed with a bad status or a wrong output. */
@@ -45,6 +61,10 @@ interface JobRecord {
   readonly job: QmJob;
   readonly side: Side;
   readonly results: { readonly result: GuestJobResult; readonly side: Side }[];
+  /** The guest driver gave up on it (its first report). */
+  error: GuestJobError | undefined;
+  /** A cause the VMM attached while it was outstanding (or as it was submitted to a lost device). */
+  attributed: JobLossCause | undefined;
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
@@ -61,6 +81,10 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
  * Job ids come from the guest driver, whose state lives in guest memory, so they continue across a
  * migration and one id space covers source and destination.
  *
+ * Nothing is lost silently: a job the guest driver gives up on ({@link GuestVfDriver.onJobError}) is
+ * recorded with its hardware error, and the VMM attaches a cause to the jobs of a device it knows lost
+ * them ({@link deviceLost}); {@link tally} lists every loss with its cause and the rest as unattributed.
+ *
  * Kernel counterpart: a user of the guest's hisi_zip / hisi_sec2 / hisi_hpre (the crypto API)
  * checking its results.
  */
@@ -68,6 +92,10 @@ export class Workload {
   private readonly prng: Prng;
   private readonly records = new Map<number, JobRecord>();
   private readonly strays = new Map<number, number>();
+  /** Queue and device errors the watched drivers reported, in order, with the side they ran on. */
+  readonly deviceErrors: { readonly side: Side; readonly error: GuestDeviceError }[] = [];
+  /** Set once the device under the current driver lost its queues: later jobs there hang too. */
+  private lostDevice: JobLossCause | undefined;
 
   constructor(
     seed: number,
@@ -77,9 +105,33 @@ export class Workload {
     this.prng = new Prng(seed);
   }
 
-  /** Record every completion `driver` reports from now on as happening on `side`. */
+  /**
+   * Record every completion, job error and device error `driver` reports from now on, as happening on
+   * `side`.
+   * A new driver (the guest resumed on a migration's destination) runs on another device: a loss
+   * {@link deviceLost} recorded for the previous one no longer applies to new jobs.
+   */
   watch(driver: GuestVfDriver, side: Side): void {
+    this.lostDevice = undefined;
     driver.onJobDone((result) => this.record(result, side));
+    driver.onJobError((error) => {
+      const rec = this.records.get(error.jobId);
+      if (rec !== undefined && rec.error === undefined) rec.error = error;
+    });
+    driver.onDeviceError((error) => this.deviceErrors.push({ side, error }));
+  }
+
+  /**
+   * The device under the guest's driver lost its queues (`cause`): every job outstanding now, and every
+   * job submitted there from now on, will never complete unless the hardware still reports it (a
+   * completion already written counts). Kernel counterpart: none — the VMM's attribution, from what it
+   * knows it did (a reset) or loaded (a state without queues).
+   */
+  deviceLost(cause: JobLossCause): void {
+    this.lostDevice = cause;
+    for (const rec of this.records.values())
+      if (rec.results.length === 0 && rec.error === undefined && rec.attributed === undefined)
+        rec.attributed = cause;
   }
 
   /**
@@ -95,16 +147,16 @@ export class Workload {
     for (let i = 0; i < count; i++) {
       const job = this.jobs.next(this.prng);
       const id = driver.submit(job);
-      this.records.set(id, { job, side, results: [] });
+      this.records.set(id, { job, side, results: [], error: undefined, attributed: this.lostDevice });
       ids.push(id);
     }
     return ids;
   }
 
-  /** Jobs submitted and not completed yet. */
+  /** Jobs submitted and neither completed nor given up on by the driver yet. */
   get outstanding(): number {
     let n = 0;
-    for (const job of this.records.values()) if (job.results.length === 0) n++;
+    for (const job of this.records.values()) if (job.results.length === 0 && job.error === undefined) n++;
     return n;
   }
 
@@ -116,7 +168,10 @@ export class Workload {
     return n;
   }
 
-  /** Check every job: completed exactly once, status OK, output equal to the expected one. */
+  /**
+   * Check every job: completed exactly once, status OK, output equal to the expected one; every other
+   * job is a loss with its cause, or unattributed.
+   */
   tally(): WorkloadTally {
     let submittedOnSource = 0;
     let completedOnSource = 0;
@@ -125,14 +180,28 @@ export class Workload {
     const lost: number[] = [];
     const duplicated: number[] = [];
     const corrupt: number[] = [];
+    const losses: JobLoss[] = [];
+    const unattributed: number[] = [];
     for (const [id, rec] of this.records) {
       if (rec.side === 'source') submittedOnSource++;
       for (const r of rec.results) {
         if (r.side === 'source') completedOnSource++;
         else completedOnDestination++;
       }
-      if (rec.results.length === 0) lost.push(id);
+      if (rec.results.length === 0) {
+        lost.push(id);
+        const cause = rec.error !== undefined ? hardwareErrorCause(rec.error) : rec.attributed;
+        if (cause !== undefined) losses.push({ jobId: id, side: rec.side, cause });
+        else unattributed.push(id);
+      }
       if (rec.results.length > 1) duplicated.push(id);
+      const first = rec.results[0]?.result;
+      if (rec.results.length === 1 && first !== undefined && first.status !== QM_SQE_STATUS_OK)
+        losses.push({
+          jobId: id,
+          side: rec.side,
+          cause: completionStatusCause(first.status, first.completedAt),
+        });
       const expected = this.jobs.expected(rec.job);
       const bad = rec.results.some(
         ({ result }) => result.status !== QM_SQE_STATUS_OK || !sameBytes(expected, result.output),
@@ -148,6 +217,8 @@ export class Workload {
       completedOnDestination,
       verified,
       lost,
+      losses,
+      unattributed,
       duplicated,
       corrupt,
       unknown: [...this.strays.keys()],

@@ -1,6 +1,6 @@
 import { deflateRawSync } from 'node:zlib';
 import { errnoOf } from '@vfio-sim/platform';
-import type { GuestJobResult, GuestVfDriver, QmJob } from '@vfio-sim/qm-hw';
+import type { GuestJobError, GuestJobResult, GuestVfDriver, QmJob } from '@vfio-sim/qm-hw';
 import { describe, expect, it } from 'vitest';
 import { ZipWorkload } from './zip-workload.js';
 
@@ -9,19 +9,27 @@ function fakeDriver(firstId = 1) {
   let next = firstId;
   const submitted = new Map<number, QmJob>();
   const listeners: ((r: GuestJobResult) => void)[] = [];
+  const errorListeners: ((e: GuestJobError) => void)[] = [];
   const driver = {
     submit: (job: QmJob) => {
       submitted.set(next, job);
       return next++;
     },
     onJobDone: (cb: (r: GuestJobResult) => void) => listeners.push(cb),
+    onJobError: (cb: (e: GuestJobError) => void) => errorListeners.push(cb),
+    onDeviceError: () => {},
   } as unknown as GuestVfDriver;
   const complete = (jobId: number, output?: Uint8Array, status = 0) => {
     const job = submitted.get(jobId);
     const out = output ?? (job ? new Uint8Array(deflateRawSync(job.input)) : new Uint8Array(0));
     for (const cb of listeners) cb({ jobId, opcode: 1, status, output: out, sqSlot: 0, completedAt: 0 });
   };
-  return { driver, complete, submitted };
+  /** The driver gives up on `jobId` after a CQE error (what `GuestVfDriver.onJobError` reports). */
+  const fail = (jobId: number) => {
+    const cause = { kind: 'cqe-error', code: 1, qpId: 0, at: 7, message: 'cqe error, stop qp(0)' } as const;
+    for (const cb of errorListeners) cb({ jobId, opcode: 1, errno: 'EIO', cause, failedAt: 7 });
+  };
+  return { driver, complete, fail, submitted };
 }
 
 describe('ZipWorkload', () => {
@@ -49,6 +57,8 @@ describe('ZipWorkload', () => {
       completedOnDestination: 3,
       verified: 4,
       lost: [],
+      losses: [],
+      unattributed: [],
       duplicated: [],
       corrupt: [],
       unknown: [],
@@ -68,11 +78,51 @@ describe('ZipWorkload', () => {
     d.complete(99);
     const t = w.tally();
     expect(t.lost).toEqual([5]);
+    expect(t.unattributed).toEqual([5]);
     expect(t.duplicated).toEqual([2]);
     expect(t.corrupt).toEqual([3, 4]);
     expect(t.unknown).toEqual([99]);
     expect(t.verified).toBe(1);
     expect(w.outstanding).toBe(1);
+    // the bad status is a loss the hardware reported; the wrong output under status OK is not
+    expect(t.losses).toEqual([
+      { jobId: 4, side: 'source', cause: expect.objectContaining({ kind: 'hardware-error', errno: 'EIO' }) },
+    ]);
+  });
+
+  it('attaches causes: a job error from the driver, a device the VMM says was lost; the rest is unattributed', () => {
+    const w = new ZipWorkload({ seed: 4 });
+    const d = fakeDriver();
+    w.watch(d.driver, 'source');
+    w.submit(d.driver, 'source', 4);
+    d.fail(1);
+    d.complete(2);
+    expect(w.outstanding).toBe(2); // the failed job is no longer outstanding
+    const reset = {
+      kind: 'device-reset-by-vmm',
+      detail: 'test reset',
+      errno: null,
+      atUs: 9,
+      upstream: 'QEMU',
+    } as const;
+    w.deviceLost(reset);
+    d.complete(3); // a completion already written still counts
+    w.submit(d.driver, 'source', 1); // job 5 goes to the lost device: lost too
+    const t = w.tally();
+    expect(t.verified).toBe(2);
+    expect(t.lost).toEqual([1, 4, 5]);
+    expect(t.unattributed).toEqual([]);
+    expect(t.losses.map((l) => [l.jobId, l.cause.kind])).toEqual([
+      [1, 'hardware-error'],
+      [4, 'device-reset-by-vmm'],
+      [5, 'device-reset-by-vmm'],
+    ]);
+    expect(t.losses[0]!.cause).toMatchObject({ errno: 'EIO', detail: 'cqe-error: cqe error, stop qp(0)' });
+    // a new driver (the guest moved) runs on another device: new jobs are not attributed to the old one
+    const dst = fakeDriver(6);
+    w.watch(dst.driver, 'destination');
+    w.submit(dst.driver, 'destination', 1);
+    expect(w.tally().unattributed).toEqual([6]);
   });
 
   it('draws the same compressible inputs for the same seed', () => {

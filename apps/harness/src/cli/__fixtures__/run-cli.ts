@@ -1,18 +1,17 @@
-import { EXITS_2 } from '../cli-usage.js';
+import { runCli as runProgram } from '../exit-codes.js';
 import { createProgram } from '../program.js';
 import type { InterruptibleIo } from '../report-serve.js';
 
-/** What one in-process run of the CLI printed, its exit code, and commander's error if it threw one. */
+/** What one in-process run of the CLI printed, and the exit status it set. */
 export interface CliRun {
   readonly stdout: string;
   readonly stderr: string;
   readonly exitCode: number;
-  readonly error: unknown;
 }
 
 /**
- * Run `vfio-sim <argv>` in process with captured output; commander throws instead of exiting on a usage
- * error. `interrupted` stands in for Ctrl-C (the live view stops when it resolves); `onStderr` sees
+ * Run `vfio-sim <argv>` in process, as the entry point does (exit-codes.ts: 0/1/2/3), with captured
+ * output. `interrupted` stands in for Ctrl-C (the live view stops when it resolves); `onStderr` sees
  * each write as it happens (e.g. the live view's URL).
  */
 export async function runCli(
@@ -35,14 +34,6 @@ export async function runCli(
     },
     ...(options.interrupted !== undefined ? { interrupted: options.interrupted } : {}),
   };
-  const program = createProgram(io);
-  program.exitOverride();
-  for (const c of program.commands) if (!EXITS_2.has(c)) c.exitOverride();
-  let error: unknown;
-  try {
-    await program.parseAsync([...argv], { from: 'user' });
-  } catch (e) {
-    error = e;
-  }
-  return { stdout, stderr, exitCode, error };
+  await runProgram(createProgram(io), argv, io, 'user');
+  return { stdout, stderr, exitCode };
 }

@@ -1,4 +1,5 @@
 import { QemuV2Client } from '@vfio-sim/migration-v2';
+import type { KernelError } from '@vfio-sim/platform';
 import type { VfioPciDevice } from '../../devices/vfio-pci-device.js';
 
 /** Options of {@link openQemuV2Client}. */
@@ -9,6 +10,8 @@ export interface OpenQemuV2ClientOptions {
    * the source may stop.
    */
   readonly switchoverAck?: boolean;
+  /** Called after QEMU's recovery reset the device (`QemuV2ClientOptions.onReset`). */
+  readonly onReset?: (cause: KernelError) => void;
 }
 
 /**
@@ -21,5 +24,8 @@ export interface OpenQemuV2ClientOptions {
  * @throws KernelError from GET MIGRATION; EOPNOTSUPP if the device lacks STOP_COPY.
  */
 export function openQemuV2Client(dev: VfioPciDevice, options: OpenQemuV2ClientOptions = {}): QemuV2Client {
-  return new QemuV2Client(dev.handle, { switchoverAck: options.switchoverAck ?? true });
+  return new QemuV2Client(dev.handle, {
+    switchoverAck: options.switchoverAck ?? true,
+    ...(options.onReset !== undefined ? { onReset: options.onReset } : {}),
+  });
 }
