@@ -11,6 +11,15 @@ export type { AssignableDevice, AssignableDma } from './devices/assignable-devic
 export { DeviceDmaPort } from './devices/device-dma-port.js';
 export type { DeviceModel } from './devices/device-model.js';
 export {
+  EmulatedPciConfig,
+  type GuestInterrupts,
+  type InterruptSetup,
+  VFIO_INT_INTx,
+  VFIO_INT_MSI,
+  VFIO_INT_MSIX,
+  VFIO_INT_NONE,
+} from './devices/emulated-pci-config.js';
+export {
   GUEST_VF_DRIVER_RAM,
   guestVfDriverOptions,
   HISI_ACC_VF_MODEL,
@@ -112,6 +121,7 @@ export {
   type UartPortTally,
   type WorkloadOptions,
 } from './simulation/guest.js';
+export { assignGuestBars, VIRT_PCIE_MMIO_BASE, VIRT_PCIE_MMIO_SIZE } from './simulation/guest-firmware.js';
 export {
   MIGRATION_PROTOCOLS,
   type MigrateOptions,

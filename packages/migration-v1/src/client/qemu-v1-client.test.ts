@@ -1,5 +1,11 @@
 import { errnoOf, KernelError } from '@vfio-sim/platform';
-import { QemuFileReader, QemuFileWriter, VFIO_MIG_FLAG_DEV_DATA_STATE } from '@vfio-sim/vfio-core';
+import {
+  QemuFileReader,
+  QemuFileWriter,
+  VFIO_MIG_FLAG_DEV_CONFIG_STATE,
+  VFIO_MIG_FLAG_DEV_DATA_STATE,
+  type VfioDeviceConfigOps,
+} from '@vfio-sim/vfio-core';
 import { describe, expect, it } from 'vitest';
 import { regionHost as host, REGION_OFFSET } from '../__fixtures__/region-host.js';
 import {
@@ -105,5 +111,108 @@ describe('QemuV1Client', () => {
     truncated.putBe64(10n);
     truncated.putBuffer(new Uint8Array(3));
     expect(errnoOf(() => dst.client.loadState(new QemuFileReader(truncated.toBytes())))).toBe('EIO');
+  });
+
+  describe('the CONFIG section (the VMM’s config state of the device)', () => {
+    /** A config state of 3 bytes that records what the destination loaded. */
+    function configOps(bytes: number[], fail = false) {
+      const loaded: number[][] = [];
+      const ops: VfioDeviceConfigOps = {
+        save: (out) => out.putBuffer(Uint8Array.from(bytes)),
+        load: (input) => {
+          const got = [...input.getBuffer(bytes.length)];
+          if (fail) throw new KernelError('EINVAL', 'Bad config data');
+          loaded.push(got);
+        },
+      };
+      return { ops, loaded };
+    }
+
+    /** The tags of a device section, skipping DATA payloads and a 3-byte config payload. */
+    function tags(section: Uint8Array): string[] {
+      const r = new QemuFileReader(section);
+      const out: string[] = [];
+      while (r.remaining > 0) {
+        const tag = r.getBe64();
+        if (tag === VFIO_MIG_FLAG_DEV_DATA_STATE) r.getBuffer(Number(r.getBe64()));
+        if (tag === VFIO_MIG_FLAG_DEV_CONFIG_STATE) r.getBuffer(3);
+        out.push(
+          tag === VFIO_MIG_FLAG_DEV_CONFIG_STATE
+            ? 'CONFIG'
+            : tag === VFIO_MIG_FLAG_DEV_DATA_STATE
+              ? 'DATA'
+              : 'END',
+        );
+      }
+      return out;
+    }
+
+    /** Stop-and-copy of `state` through `src` (no pre-copy); returns its section and the save_state one. */
+    function stopAndCopy(src: ReturnType<typeof host>) {
+      const complete = new QemuFileWriter();
+      src.client.vmStop();
+      src.client.saveComplete(complete);
+      const state = new QemuFileWriter();
+      src.client.saveState(state);
+      return { complete: complete.toBytes(), state: state.toBytes() };
+    }
+
+    it('QEMU 6.0+ (save-state, the default): its own section after the data; loaded on its own', () => {
+      const state = Uint8Array.from({ length: 20 }, (_, i) => i);
+      const src = host(state, 0, 16, { config: configOps([1, 2, 3]).ops });
+      const dstConfig = configOps([1, 2, 3]);
+      const dst = host(new Uint8Array(), 0, 16, { config: dstConfig.ops });
+      const { complete, state: configSection } = stopAndCopy(src);
+      expect(src.client.configPlacement).toBe('save-state');
+      expect(tags(complete)).toEqual(['DATA', 'DATA', 'END']);
+      expect(tags(configSection)).toEqual(['CONFIG', 'END']);
+      dst.client.loadSetup();
+      expect(dst.client.loadState(new QemuFileReader(complete))).toBe(20);
+      expect(dst.client.loadState(new QemuFileReader(configSection))).toBe(0);
+      expect(dstConfig.loaded).toEqual([[1, 2, 3]]);
+      expect(dst.device.loaded).toEqual([...state]);
+    });
+
+    it('QEMU 5.2 (complete-precopy): first in the stop-and-copy section, the data read on after it', () => {
+      const state = Uint8Array.from({ length: 20 }, (_, i) => i);
+      const options = { configPlacement: 'complete-precopy' } as const;
+      const src = host(state, 0, 16, { ...options, config: configOps([7, 8, 9]).ops });
+      const dstConfig = configOps([7, 8, 9]);
+      const dst = host(new Uint8Array(), 0, 16, { ...options, config: dstConfig.ops });
+      const { complete, state: configSection } = stopAndCopy(src);
+      expect(tags(complete)).toEqual(['CONFIG', 'END', 'DATA', 'DATA', 'END']);
+      expect(configSection).toHaveLength(0);
+      dst.client.loadSetup();
+      expect(dst.client.loadState(new QemuFileReader(complete))).toBe(20);
+      expect(dstConfig.loaded).toEqual([[7, 8, 9]]);
+      expect(dst.device.loaded).toEqual([...state]);
+    });
+
+    it('a config the destination refuses fails the load with its errno; with 5.2 no data reaches the device', () => {
+      const src = host(new Uint8Array(20), 0, 16, {
+        configPlacement: 'complete-precopy',
+        config: configOps([1, 2, 3]).ops,
+      });
+      const dstConfig = configOps([1, 2, 3], true);
+      const dst = host(new Uint8Array(), 0, 16, {
+        configPlacement: 'complete-precopy',
+        config: dstConfig.ops,
+      });
+      const { complete } = stopAndCopy(src);
+      dst.client.loadSetup();
+      expect(errnoOf(() => dst.client.loadState(new QemuFileReader(complete)))).toBe('EINVAL');
+      expect(dst.device.loaded).toEqual([]);
+      expect(dst.region.state).toBe(RESUMING);
+    });
+
+    it('a config section not closed by END_OF_STATE is EINVAL', () => {
+      const dst = host(new Uint8Array(), 0, 16, { config: configOps([1, 2, 3]).ops });
+      const w = new QemuFileWriter();
+      w.putBe64(VFIO_MIG_FLAG_DEV_CONFIG_STATE);
+      w.putBuffer(Uint8Array.of(1, 2, 3));
+      w.putBe64(VFIO_MIG_FLAG_DEV_DATA_STATE);
+      dst.client.loadSetup();
+      expect(errnoOf(() => dst.client.loadState(new QemuFileReader(w.toBytes())))).toBe('EINVAL');
+    });
   });
 });

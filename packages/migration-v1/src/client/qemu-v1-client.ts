@@ -6,6 +6,7 @@ import {
   VFIO_MIG_FLAG_DEV_DATA_STATE,
   VFIO_MIG_FLAG_DEV_SETUP_STATE,
   VFIO_MIG_FLAG_END_OF_STATE,
+  type VfioDeviceConfigOps,
 } from '@vfio-sim/vfio-core';
 import {
   VFIO_DEVICE_STATE_IS_ERROR,
@@ -22,6 +23,22 @@ const OFF_DEVICE_STATE = vfio_device_migration_info.offsetOf('device_state');
 const OFF_PENDING_BYTES = vfio_device_migration_info.offsetOf('pending_bytes');
 const OFF_DATA_OFFSET = vfio_device_migration_info.offsetOf('data_offset');
 const OFF_DATA_SIZE = vfio_device_migration_info.offsetOf('data_size');
+
+/**
+ * Where QEMU puts the device's CONFIG section in a v1 migration: QEMU 5.2 at the start of
+ * `save_live_complete_precopy` (before the stop-and-copy data, in the same section); QEMU 6.0+ in the
+ * non-iterable `save_state` handler, after all device data ("vfio: Move the saving of the config space
+ * to the right place in VFIO migration": ARM's interrupt controller must be restored first).
+ */
+export type V1ConfigPlacement = 'complete-precopy' | 'save-state';
+
+/** Options of {@link QemuV1Client}. */
+export interface QemuV1ClientOptions {
+  /** The device's config state as the VMM emulates it (`vfio_save_config` / `vfio_load_config`). */
+  readonly config?: VfioDeviceConfigOps;
+  /** Where the CONFIG section goes, save and load alike (default `save-state`, QEMU 6.0+). */
+  readonly configPlacement?: V1ConfigPlacement;
+}
 
 /** What one save step moved. */
 export interface SaveProgress {
@@ -52,11 +69,19 @@ export class QemuV1Client {
   private readonly word = new Uint8Array(8);
   private readonly wordView = new DataView(this.word.buffer);
 
+  /** Where the CONFIG section goes ({@link V1ConfigPlacement}). */
+  readonly configPlacement: V1ConfigPlacement;
+  private readonly config: VfioDeviceConfigOps | undefined;
+
   constructor(
     private readonly io: RegionIo,
     /** The migration region's size (from GET_REGION_INFO). */
     readonly regionSize: number,
-  ) {}
+    options: QemuV1ClientOptions = {},
+  ) {
+    this.config = options.config;
+    this.configPlacement = options.configPlacement ?? 'save-state';
+  }
 
   /** Read `device_state`. */
   deviceState(): number {
@@ -131,6 +156,7 @@ export class QemuV1Client {
 
   /** `save_live_complete_precopy`: stop-and-copy, then buffers until pending is 0. Returns bytes moved. */
   saveComplete(out: QemuFileWriter): number {
+    if (this.configPlacement === 'complete-precopy') this.saveConfig(out);
     this.setState(~VFIO_DEVICE_STATE_V1_RUNNING >>> 0, VFIO_DEVICE_STATE_V1_SAVING);
     let total = 0;
     let pending = this.savePending();
@@ -163,7 +189,23 @@ export class QemuV1Client {
   }
 
   /**
-   * `vfio_load_state`: consume one device section: SETUP and DATA records until END_OF_STATE.
+   * `vfio_save_state` (QEMU 6.0+): the CONFIG section on its own. Writes nothing when the config goes
+   * at the start of stop-and-copy instead (QEMU 5.2, {@link V1ConfigPlacement}).
+   */
+  saveState(out: QemuFileWriter): void {
+    if (this.configPlacement === 'save-state') this.saveConfig(out);
+  }
+
+  /** `vfio_save_device_config_state`: CONFIG, the config state, END_OF_STATE. */
+  private saveConfig(out: QemuFileWriter): void {
+    out.putBe64(VFIO_MIG_FLAG_DEV_CONFIG_STATE);
+    this.config?.save(out);
+    out.putBe64(VFIO_MIG_FLAG_END_OF_STATE);
+  }
+
+  /**
+   * `vfio_load_state`: consume one device section: SETUP, DATA records and the CONFIG state (with its
+   * placement, {@link V1ConfigPlacement}) until END_OF_STATE.
    * @returns device bytes written to the region.
    * @throws KernelError EINVAL on an unknown tag or malformed section; the device's errno if it
    * rejects data.
@@ -178,7 +220,14 @@ export class QemuV1Client {
         return total;
       }
       if (tag === VFIO_MIG_FLAG_DEV_CONFIG_STATE) {
-        throw new KernelError('EINVAL', 'config state is not part of this model');
+        // vfio_load_device_config_state: the config state, then END_OF_STATE
+        this.config?.load(input);
+        if (input.getBe64() !== VFIO_MIG_FLAG_END_OF_STATE)
+          throw new KernelError('EINVAL', 'config section not terminated by END_OF_STATE');
+        // QEMU 6.0+ returns here (the section was the config alone); 5.2 reads on (its data follows)
+        if (this.configPlacement === 'save-state') return total;
+        tag = input.getBe64();
+        continue;
       }
       if (tag !== VFIO_MIG_FLAG_DEV_DATA_STATE) {
         throw new KernelError('EINVAL', `unknown tag 0x${tag.toString(16)}`);

@@ -1,5 +1,11 @@
-import { errnoOf, type KernelError } from '@vfio-sim/platform';
-import { QemuFileReader, QemuFileWriter } from '@vfio-sim/vfio-core';
+import { errnoOf, KernelError } from '@vfio-sim/platform';
+import {
+  QemuFileReader,
+  QemuFileWriter,
+  VFIO_MIG_FLAG_DEV_CONFIG_STATE,
+  VFIO_MIG_FLAG_END_OF_STATE,
+  type VfioDeviceConfigOps,
+} from '@vfio-sim/vfio-core';
 import { describe, expect, it } from 'vitest';
 import {
   FAKE_MAGIC,
@@ -52,6 +58,56 @@ describe('QemuV2Client: a whole migration between two devices', () => {
     const w = new QemuFileWriter();
     expect(s.saveIterate(w)).toBe(true);
     expect(w.size).toBe(8); // END_OF_STATE only
+  });
+});
+
+describe('QemuV2Client: the CONFIG section (vfio_save_state / vfio_load_device_config_state)', () => {
+  /** A 4-byte config state that records what the destination loaded (and refuses it when told to). */
+  function configOps(bytes: number[], refuse = false) {
+    const loaded: number[][] = [];
+    const ops: VfioDeviceConfigOps = {
+      save: (out) => out.putBuffer(Uint8Array.from(bytes)),
+      load: (input) => {
+        const got = [...input.getBuffer(bytes.length)];
+        if (refuse) throw new KernelError('EINVAL', 'Bad config data');
+        loaded.push(got);
+      },
+    };
+    return { ops, loaded };
+  }
+
+  it('the last section carries the config state: CONFIG, the VMM’s bytes, END; loaded after the data', () => {
+    const src = fakeHost('src', { state: fakeState(100, 1) });
+    const dst = fakeHost('dst', { state: fakeState(100, 2) });
+    const sections = save(new QemuV2Client(src.handle, { config: configOps([9, 8, 7, 6]).ops }));
+    const last = new QemuFileReader(sections.at(-1)!);
+    expect(last.getBe64()).toBe(VFIO_MIG_FLAG_DEV_CONFIG_STATE);
+    expect([...last.getBuffer(4)]).toEqual([9, 8, 7, 6]);
+    expect(last.getBe64()).toBe(VFIO_MIG_FLAG_END_OF_STATE);
+    const dstConfig = configOps([9, 8, 7, 6]);
+    load(new QemuV2Client(dst.handle, { config: dstConfig.ops }), sections);
+    expect(dstConfig.loaded).toEqual([[9, 8, 7, 6]]);
+    expect(dst.dev.state).toEqual(src.dev.state);
+  });
+
+  it('without config ops the section is empty (CONFIG, END) and a destination without them reads it', () => {
+    const src = fakeHost('src', { state: fakeState(100, 1) });
+    const dst = fakeHost('dst', { state: fakeState(100, 2) });
+    const sections = save(new QemuV2Client(src.handle));
+    expect(sections.at(-1)).toHaveLength(16);
+    load(new QemuV2Client(dst.handle), sections);
+    expect(dst.dev.state).toEqual(src.dev.state);
+  });
+
+  it('a config the destination refuses fails its load with the errno; the device stays RESUMING', () => {
+    const src = fakeHost('src', { state: fakeState(100, 1) });
+    const dst = fakeHost('dst', { state: fakeState(100, 2) });
+    const sections = save(new QemuV2Client(src.handle, { config: configOps([1, 2, 3, 4]).ops }));
+    const d = new QemuV2Client(dst.handle, { config: configOps([1, 2, 3, 4], true).ops });
+    d.loadSetup();
+    loadAll(d, sections.slice(0, -1));
+    expect(errnoOf(() => d.loadState(new QemuFileReader(sections.at(-1)!)))).toBe('EINVAL');
+    expect(dst.handle.getMigState()).toBe(RESUMING);
   });
 });
 

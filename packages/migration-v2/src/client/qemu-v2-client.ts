@@ -19,6 +19,7 @@ import {
   VFIO_MIGRATION_P2P,
   VFIO_MIGRATION_PRE_COPY,
   VFIO_MIGRATION_STOP_COPY,
+  type VfioDeviceConfigOps,
   type VfioDeviceHandle,
 } from '@vfio-sim/vfio-core';
 import { migStateName } from '../fsm/mig-state.js';
@@ -42,6 +43,11 @@ export interface QemuV2ClientOptions {
   /** Largest read of the data fd (QEMU's data buffer cap). Default 1 MiB. */
   readonly maxBufferSize?: number;
   /**
+   * The device's config state as the VMM emulates it, carried in the CONFIG section
+   * (`vfio_save_config` / `vfio_load_config`); without it the section is empty.
+   */
+  readonly config?: VfioDeviceConfigOps;
+  /**
    * Called after the recovery reset the device (VFIO_DEVICE_RESET succeeded), with the error of the SET
    * that led to it: the device lost its state under whoever used it. QEMU has no such hook (it only
    * logs "Resetting device"); the model's VMM uses it to attribute what the guest loses.
@@ -58,7 +64,7 @@ export interface QemuV2ClientOptions {
  * `load_state` (DATA records written to the fd), `load_cleanup`, VM start (→ RUNNING).
  *
  * Stream framing inside each section (§3.1): SETUP, END; [DATA, be64 n, n bytes]…, END or INIT_DATA_SENT;
- * CONFIG, END. The device config vmstate is not modelled (the CONFIG section is empty).
+ * CONFIG, [the device config state, `options.config`], END.
  *
  * Recovery (`vfio_migration_set_state(new, recover)`, §6.1): QEMU-10 skips a set to the cached state; a
  * failed SET retries `recover` unless it is ERROR; if that fails too (or recover is ERROR) the device is
@@ -96,6 +102,7 @@ export class QemuV2Client {
   private dataBufferSize = 0;
   private readonly switchoverAck: boolean;
   private readonly maxBufferSize: number;
+  private readonly config: VfioDeviceConfigOps | undefined;
   private readonly onReset: ((cause: KernelError) => void) | undefined;
 
   /**
@@ -113,6 +120,7 @@ export class QemuV2Client {
     }
     this.switchoverAck = options.switchoverAck ?? false;
     this.maxBufferSize = options.maxBufferSize ?? VFIO_MIG_DEFAULT_DATA_BUFFER_SIZE;
+    this.config = options.config;
     this.onReset = options.onReset;
   }
 
@@ -273,9 +281,13 @@ export class QemuV2Client {
     return total;
   }
 
-  /** `vfio_save_state`: the CONFIG section (the device config vmstate is not modelled: empty). */
+  /**
+   * `vfio_save_state` → `vfio_save_device_config_state`: the CONFIG section — the tag, the device's
+   * config state (`options.config.save`: QEMU's `vfio_pci_save_config`, nothing without it), END.
+   */
   saveState(out: QemuFileWriter): void {
     out.putBe64(VFIO_MIG_FLAG_DEV_CONFIG_STATE);
+    this.config?.save(out);
     out.putBe64(VFIO_MIG_FLAG_END_OF_STATE);
   }
 
@@ -308,7 +320,8 @@ export class QemuV2Client {
 
   /**
    * `vfio_load_state`: one section. SETUP must be followed by END_OF_STATE; DATA records are written to
-   * the data fd whole (several writes if needed); CONFIG (empty) ends the section; INIT_DATA_SENT
+   * the data fd whole (several writes if needed); CONFIG (the config state, `options.config.load`) ends the
+   * section; INIT_DATA_SENT
    * approves switchover (valid only with PRE_COPY and switchover-ack) and ends the section.
    * @returns device bytes written.
    * @throws KernelError EINVAL for a malformed section or unknown tag; the data fd's write errno.
@@ -319,6 +332,12 @@ export class QemuV2Client {
     while (tag !== VFIO_MIG_FLAG_END_OF_STATE) {
       switch (tag) {
         case VFIO_MIG_FLAG_DEV_CONFIG_STATE:
+          // vfio_load_device_config_state: the config state, then END_OF_STATE
+          this.config?.load(input);
+          if (input.getBe64() !== VFIO_MIG_FLAG_END_OF_STATE) {
+            throw new KernelError('EINVAL', 'config section not terminated by END_OF_STATE');
+          }
+          return total;
         case VFIO_MIG_FLAG_DEV_SETUP_STATE:
           if (input.getBe64() !== VFIO_MIG_FLAG_END_OF_STATE) {
             throw new KernelError('EINVAL', 'section not terminated by END_OF_STATE');

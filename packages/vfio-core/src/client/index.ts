@@ -14,4 +14,5 @@ export {
   VFIO_MIG_FLAG_DEV_INIT_DATA_SENT,
   VFIO_MIG_FLAG_DEV_SETUP_STATE,
   VFIO_MIG_FLAG_END_OF_STATE,
+  type VfioDeviceConfigOps,
 } from './qemu-file.js';

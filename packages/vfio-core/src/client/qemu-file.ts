@@ -45,6 +45,13 @@ export class QemuFileWriter {
     this.len += 8;
   }
 
+  /** `qemu_put_be32`. */
+  putBe32(value: number): void {
+    this.reserve(4);
+    new DataView(this.buf.buffer).setUint32(this.len, value >>> 0, false);
+    this.len += 4;
+  }
+
   /** `qemu_put_buffer` (the bytes are copied: the caller may reuse its buffer). */
   putBuffer(bytes: Uint8Array): void {
     this.reserve(bytes.length);
@@ -89,6 +96,12 @@ export class QemuFileReader {
     return new DataView(b.buffer, b.byteOffset, 8).getBigUint64(0, false);
   }
 
+  /** `qemu_get_be32`. @throws KernelError EIO if the stream ends early. */
+  getBe32(): number {
+    const b = this.getBuffer(4);
+    return new DataView(b.buffer, b.byteOffset, 4).getUint32(0, false);
+  }
+
   /** `qemu_get_buffer` of exactly `n` bytes (a view, no copy). @throws KernelError EIO if short. */
   getBuffer(n: number): Uint8Array {
     if (!Number.isSafeInteger(n) || n < 0 || n > this.remaining) {
@@ -98,4 +111,22 @@ export class QemuFileReader {
     this.at += n;
     return out;
   }
+}
+
+/**
+ * What a VMM saves of a device besides the device's own migration data: its config state as the VMM
+ * emulates it (the guest-visible PCI config, interrupt setup). The clients put it in the CONFIG section
+ * (`VFIO_MIG_FLAG_DEV_CONFIG_STATE`, payload, `END_OF_STATE`) and hand it back to the destination.
+ *
+ * VMM counterpart: QEMU's `VFIODeviceOps.vfio_save_config` / `vfio_load_config` (for PCI,
+ * `vfio_pci_save_config` / `vfio_pci_load_config`, hw/vfio/pci.c).
+ */
+export interface VfioDeviceConfigOps {
+  /** Write the config state (the CONFIG section's payload). */
+  save(out: QemuFileWriter): void;
+  /**
+   * Read and apply the config state (the destination's device and emulation take it).
+   * @throws KernelError EINVAL when it does not fit this device (QEMU: "Bad config data"); EIO if short.
+   */
+  load(input: QemuFileReader): void;
 }

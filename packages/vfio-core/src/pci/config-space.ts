@@ -83,6 +83,13 @@ export const PCI_CFG_SPACE_EXP_SIZE = 4096;
 
 /** BAR address bits: memory space, 32-bit (the model's BARs are all 32-bit memory BARs). */
 export const PCI_BASE_ADDRESS_SPACE_MEMORY = 0;
+/**
+ * `PCI_BASE_ADDRESS_MEM_TYPE_MASK` (include/uapi/linux/pci_regs.h): BAR bits 2:1, where a memory BAR is
+ * decoded (32-bit, 64-bit).
+ */
+export const PCI_BASE_ADDRESS_MEM_TYPE_MASK = 0x06;
+/** `PCI_BASE_ADDRESS_MEM_TYPE_64` (include/uapi/linux/pci_regs.h): a 64-bit memory BAR (it takes two slots). */
+export const PCI_BASE_ADDRESS_MEM_TYPE_64 = 0x04;
 
 /** Which bytes of the header a user may change (the rest reads back unchanged, as vfio virtualizes it). */
 const WRITABLE: ReadonlyArray<readonly [offset: number, mask: number]> = [

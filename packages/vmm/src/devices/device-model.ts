@@ -1,3 +1,4 @@
+import type { InterruptSetup } from './emulated-pci-config.js';
 import type { VfioPciDevice } from './vfio-pci-device.js';
 
 /**
@@ -13,6 +14,8 @@ import type { VfioPciDevice } from './vfio-pci-device.js';
 export interface DeviceModel<Guest = unknown> {
   /** The model's name, as options and reports spell it (e.g. `hisi-acc-vf`). */
   readonly name: string;
+  /** How the guest's driver sets up the device's interrupts (default: none recorded). */
+  readonly interrupts?: InterruptSetup;
   /**
    * QEMU's realize, after the device fd is open and its DMA attached: map what the guest sees (e.g. a
    * BAR's mmap-able part).

@@ -55,6 +55,8 @@ function bind(dev: VfioPciDevice, driver: GuestVfDriver): GuestVfDriver {
  */
 export const hisiAccVfModel: DeviceModel<GuestVfDriver> = {
   name: HISI_ACC_VF_MODEL,
+  // a V3 VF's MSI vectors: the event queue, the async event queue, the PF's commands (qm.c)
+  interrupts: { type: 'msi', vectors: 3 },
   realize(dev) {
     dev.mapRegion(VFIO_PCI_BAR2_REGION_INDEX, VF_BAR2_GUEST_SIZE);
   },

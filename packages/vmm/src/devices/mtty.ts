@@ -20,6 +20,7 @@ function portBars(dev: VfioPciDevice): number[] {
  */
 export const mttyModel: DeviceModel<GuestUart[]> = {
   name: MTTY_MODEL,
+  interrupts: { type: 'intx', vectors: 0 },
   realize() {
     // I/O BARs: every access goes through the device fd (VfioRegionUartIo).
   },

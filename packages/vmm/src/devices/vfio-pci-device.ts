@@ -3,6 +3,7 @@ import type { VfioDeviceHandle, VfioUserMapping } from '@vfio-sim/vfio-core';
 import type { Vm } from '../vm/vm.js';
 import type { AssignableDevice } from './assignable-device.js';
 import { DeviceDmaPort } from './device-dma-port.js';
+import { EmulatedPciConfig } from './emulated-pci-config.js';
 import { IommufdBackend, type VmHwpt } from './iommufd-backend.js';
 
 /**
@@ -21,6 +22,8 @@ export class VfioPciDevice {
   readonly mappings = new Map<number, VfioUserMapping>();
   /** The iommufd device id and HWPT (undefined for a device without DMA, e.g. an mdev on the group path). */
   readonly iommufd: { readonly devId: number; readonly hwpt: VmHwpt } | undefined;
+  /** The device's config space as QEMU emulates it for the guest (carried by the CONFIG section). */
+  readonly config: EmulatedPciConfig;
   /** The guest's driver for this device, once the guest probed it (or resumed it on a destination). */
   guest: unknown = undefined;
   private realized = true;
@@ -43,6 +46,8 @@ export class VfioPciDevice {
     } else {
       this.iommufd = undefined;
     }
+    // after the bind: a cdev fd answers only once bound (QEMU reads the config region at realize)
+    this.config = new EmulatedPciConfig(handle);
     this.line = vm.addDevice(this);
     host.setInterruptHandler((vector) => vm.raiseIrq(this.line, vector));
   }

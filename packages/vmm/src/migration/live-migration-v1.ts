@@ -1,4 +1,10 @@
-import { deviceStateName, QemuFileReader, QemuFileWriter, type QemuV1Client } from '@vfio-sim/migration-v1';
+import {
+  deviceStateName,
+  QemuFileReader,
+  QemuFileWriter,
+  type QemuV1Client,
+  type V1ConfigPlacement,
+} from '@vfio-sim/migration-v1';
 import type { Tracer } from '@vfio-sim/platform';
 import type { VfioPciDevice } from '../devices/vfio-pci-device.js';
 import { MigrationLink } from '../link/link.js';
@@ -25,6 +31,11 @@ export interface LiveMigrationV1Report extends LiveMigrationReport {
 export interface LiveMigrationV1Options extends LiveMigrationOptions {
   /** Pre-copy iterations at most while a device still reports pending bytes (default 8). */
   readonly maxPrecopyIterations?: number;
+  /**
+   * Where the QEMU of both sides puts each device's CONFIG section (default `save-state`, QEMU 6.0+;
+   * `complete-precopy`, QEMU 5.2: at the start of stop-and-copy, before the device data).
+   */
+  readonly configPlacement?: V1ConfigPlacement;
 }
 
 /** The destination side after a successful v1 migration, and the report. */
@@ -63,6 +74,7 @@ export function liveMigrateV1(options: LiveMigrationV1Options): LiveMigrationV1R
   const { source: vm, destination } = options;
   const clock = vm.clock;
   const precopy = options.precopy ?? true;
+  const configPlacement = options.configPlacement ?? 'save-state';
   if (precopy) {
     checkRamPrecopyOptions(options.ram);
     GuestMigration.checkDirtyTracking(options);
@@ -80,7 +92,7 @@ export function liveMigrateV1(options: LiveMigrationV1Options): LiveMigrationV1R
     phases.begin('setup');
     guest = new GuestMigration(options, link);
     devs = devicePairs(vm, guest.destination).map(({ src, dst }) =>
-      openDevice(src, dst, link, phases, tracer, dstTracer),
+      openDevice(src, dst, configPlacement, link, phases, tracer, dstTracer),
     );
     for (const dev of devs) {
       dev.d.loadSetup();
@@ -129,6 +141,13 @@ export function liveMigrateV1(options: LiveMigrationV1Options): LiveMigrationV1R
       dev.section((w) => dev.s.saveComplete(w));
       dev.step('source', 'save_live_complete_precopy');
     }
+    // QEMU 6.0+: the non-iterable save_state handler, the CONFIG section after all device data
+    if (configPlacement === 'save-state')
+      for (const dev of devs)
+        dev.section((w) => {
+          dev.s.saveState(w);
+          return 0;
+        });
     if (options.checkDeviceBytes === true)
       for (const dev of devs) dev.stats.announce(dev.s.announcedBytes, 'pending_bytes');
     phases.end();
@@ -203,13 +222,14 @@ interface V1Device {
 function openDevice(
   src: VfioPciDevice,
   dst: VfioPciDevice,
+  configPlacement: V1ConfigPlacement,
   link: MigrationLink,
   phases: MigrationPhases,
   tracer: Tracer,
   dstTracer: Tracer,
 ): V1Device {
-  const s = openQemuV1Client(src);
-  const d = openQemuV1Client(dst);
+  const s = openQemuV1Client(src, configPlacement);
+  const d = openQemuV1Client(dst, configPlacement);
   const sourceStates: DeviceStateStep[] = [readState(s, tracer, src.host.name, 'open')];
   const destinationStates: DeviceStateStep[] = [readState(d, dstTracer, dst.host.name, 'open')];
   const stats = new VfioSectionStats(link, phases, tracer, src.host.name);

@@ -5,6 +5,7 @@ import {
   type QemuV2Client,
   VFIO_DEVICE_STATE_RESUMING,
   VFIO_DEVICE_STATE_RUNNING,
+  VFIO_MIG_FLAG_DEV_CONFIG_STATE,
   VFIO_MIG_FLAG_DEV_DATA_STATE,
   VFIO_MIGRATION_P2P,
   vfioMigPath,
@@ -395,12 +396,17 @@ export function checkMultipleDevices(vm: Vm): void {
     );
 }
 
-/** The device-data bytes (DATA record payloads) of one vfio section. */
+/**
+ * The device-data bytes (DATA record payloads) of one vfio section. A CONFIG section carries none:
+ * its payload is the emulated config, so the walk stops at its tag.
+ */
 function dataBytesOf(section: Uint8Array): number {
   const r = new QemuFileReader(section);
   let total = 0;
   while (r.remaining > 0) {
-    if (r.getBe64() !== VFIO_MIG_FLAG_DEV_DATA_STATE) continue;
+    const tag = r.getBe64();
+    if (tag === VFIO_MIG_FLAG_DEV_CONFIG_STATE) return total;
+    if (tag !== VFIO_MIG_FLAG_DEV_DATA_STATE) continue;
     const size = Number(r.getBe64());
     r.getBuffer(size);
     total += size;

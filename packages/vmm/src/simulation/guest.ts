@@ -11,6 +11,7 @@ import { type JobLossCause, UPSTREAM_HOST_RESET } from '../workload/job-loss.js'
 import { type JobStream, startJobStream } from '../workload/job-stream.js';
 import { startUartStream } from '../workload/uart-stream.js';
 import { type Side, Workload, type WorkloadTally } from '../workload/workload.js';
+import { assignGuestBars } from './guest-firmware.js';
 
 /** Options of {@link Guest.create}. */
 export interface GuestOptions {
@@ -112,11 +113,16 @@ export class Guest {
       ...(tracer !== undefined ? { tracer } : {}),
     });
     try {
-      for (const model of options.devices ?? [HISI_ACC_VF_MODEL]) {
+      const devices = (options.devices ?? [HISI_ACC_VF_MODEL]).map((model) => {
         const free = host.freeDevice(model);
         if (free === undefined) throw new KernelError('ENODEV', `${host.name}: no free ${model} device`);
-        const dev = realizeVfioPci(vm, free);
-        free.model.probeGuest(dev);
+        return realizeVfioPci(vm, free);
+      });
+      // the guest's firmware assigns the BARs; each driver enables its device and its interrupts
+      assignGuestBars(devices);
+      for (const dev of devices) {
+        dev.config.enable(dev.host.model.interrupts);
+        dev.host.model.probeGuest(dev);
       }
     } catch (e) {
       vm.quit();

@@ -1,4 +1,10 @@
 import { errnoOf } from '@vfio-sim/platform';
+import {
+  PCI_COMMAND,
+  PCI_COMMAND_MASTER,
+  PCI_COMMAND_MEMORY,
+  VFIO_PCI_CONFIG_REGION_INDEX,
+} from '@vfio-sim/vfio-core';
 import { describe, expect, it } from 'vitest';
 import { MIGRATION_PHASES } from './fault-plan.js';
 import { migrate } from './migrate.js';
@@ -203,4 +209,25 @@ describe('migrate', () => {
       'cleanup',
     ]);
   });
+
+  it.each(['v1', 'v2'] as const)(
+    '%s: the CONFIG section carries the guest’s view of the device; the destination VF decodes and masters',
+    (protocol) => {
+      const { destination, guest } = world(3);
+      const config = guest.vm.devices[0]!.config;
+      const before = { bytes: [...config.bytes], interrupts: config.interrupts };
+      expect(before.interrupts.vectors).toHaveLength(3);
+      expect(migrate(guest, { to: destination, protocol }).result).toBe('PASS');
+      const moved = guest.vm.devices[0]!;
+      expect(moved.host.hostName).toBe('destination');
+      expect({ bytes: [...moved.config.bytes], interrupts: moved.config.interrupts }).toEqual(before);
+      const command = moved.handle.pread(
+        moved.handle.regionOffset(VFIO_PCI_CONFIG_REGION_INDEX, PCI_COMMAND),
+        2,
+      );
+      expect((command[0] as number) & (PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER)).toBe(
+        PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER,
+      );
+    },
+  );
 });

@@ -1,6 +1,7 @@
 import {
   ProcessRegionIo,
   QemuV1Client,
+  type V1ConfigPlacement,
   VFIO_REGION_SUBTYPE_MIGRATION_DEPRECATED,
   VFIO_REGION_TYPE_MIGRATION_DEPRECATED,
 } from '@vfio-sim/migration-v1';
@@ -39,11 +40,18 @@ export function findV1MigrationRegion(handle: VfioDeviceHandle): VfioRegionInfo 
 
 /**
  * QEMU's v1 client on a passed-through device: pread/pwrite on the VM's device fd at the migration
- * region.
+ * region; the CONFIG section carries the device's emulated config (`dev.config`) where
+ * `configPlacement` puts it (QEMU 6.0+: `save_state`, by default; 5.2: the start of stop-and-copy).
  * @throws KernelError EINVAL if the device has no v1 migration region.
  */
-export function openQemuV1Client(dev: VfioPciDevice): QemuV1Client {
+export function openQemuV1Client(
+  dev: VfioPciDevice,
+  configPlacement: V1ConfigPlacement = 'save-state',
+): QemuV1Client {
   const { handle } = dev;
   const region = findV1MigrationRegion(handle);
-  return new QemuV1Client(new ProcessRegionIo(dev.vm.process, handle.fd, region.offset), region.size);
+  return new QemuV1Client(new ProcessRegionIo(dev.vm.process, handle.fd, region.offset), region.size, {
+    config: dev.config,
+    configPlacement,
+  });
 }

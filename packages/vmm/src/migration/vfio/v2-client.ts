@@ -15,7 +15,8 @@ export interface OpenQemuV2ClientOptions {
 }
 
 /**
- * QEMU's v2 client on a passed-through device: realize (VFIO_DEVICE_FEATURE GET MIGRATION — hisi_acc reports
+ * QEMU's v2 client on a passed-through device (its CONFIG section carries `dev.config`, QEMU's
+ * emulated config of the device): realize (VFIO_DEVICE_FEATURE GET MIGRATION — hisi_acc reports
  * STOP_COPY | PRE_COPY), then the save/load handlers over the VMM's device fd and the data fds the
  * device hands out.
  *
@@ -26,6 +27,7 @@ export interface OpenQemuV2ClientOptions {
 export function openQemuV2Client(dev: VfioPciDevice, options: OpenQemuV2ClientOptions = {}): QemuV2Client {
   return new QemuV2Client(dev.handle, {
     switchoverAck: options.switchoverAck ?? true,
+    config: dev.config,
     ...(options.onReset !== undefined ? { onReset: options.onReset } : {}),
   });
 }
