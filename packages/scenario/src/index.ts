@@ -30,7 +30,7 @@ export type {
 } from './plan/plan.js';
 export { OBSERVABLE } from './plan/plan-expectation.js';
 export { DEFAULT_SCENARIO_RAM, planScenario } from './plan/plan-scenario.js';
-export { formatJsonReport } from './report/json-report.js';
+export { formatJsonReport, type JsonRunReport, jsonReport } from './report/json-report.js';
 export { formatJUnitReport } from './report/junit-report.js';
 export { formatResult, formatSummaryLine, formatTextReport } from './report/text-report.js';
 export { loadScenario } from './run/load-scenario.js';

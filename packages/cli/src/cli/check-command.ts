@@ -1,6 +1,7 @@
 import { Command } from '@commander-js/extra-typings';
 import { checkScenarios, formatScenarioError } from '@vfio-sim/scenario';
 import { type CliIo, cliAction } from './exit-codes.js';
+import { withExamples } from './help-examples.js';
 
 /**
  * `vfio-sim check FILE...`: validate scenarios without running them (YAML, the published schema, every
@@ -8,7 +9,7 @@ import { type CliIo, cliAction } from './exit-codes.js';
  * stdout; exit 0 when every file is valid, 2 otherwise.
  */
 export function checkCommand(io: CliIo) {
-  return new Command('check')
+  const command = new Command('check')
     .description(
       'validate scenario files without running them; print file:line:column: field: message per error',
     )
@@ -25,4 +26,8 @@ export function checkCommand(io: CliIo) {
         return summary.exitCode === 0 ? 'PASS' : 'USAGE';
       }),
     );
+  return withExamples(command, [
+    { args: 'check scenarios/', what: 'every scenario under scenarios/, without running them' },
+    { args: 'check my-scenario.yaml', what: 'one file: file:line:column: field: message per error' },
+  ]);
 }

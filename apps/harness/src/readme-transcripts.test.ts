@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
+import { createProgram } from '@vfio-sim/cli';
 import { describe, expect, it } from 'vitest';
-import { createProgram } from '../cli/program.js';
 
 /**
  * The transcripts in the README (`$ pnpm demo …` followed by the output) are what the CLI prints for
  * those arguments, byte for byte: the README's claims stay true.
  */
-const README = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+const README = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
 const TRANSCRIPTS = [...README.matchAll(/```text\n\$ pnpm demo([^\n]*)\n\n([\s\S]*?)```/g)].map((m) => ({
   args: (m[1] ?? '').trim().split(/\s+/).filter(Boolean),
   output: m[2] ?? '',

@@ -1,17 +1,18 @@
-import { closeSync } from 'node:fs';
-import { InvalidArgumentError, Option } from '@commander-js/extra-typings';
+import { Option } from '@commander-js/extra-typings';
 import { KernelError, MemoryTraceSink } from '@vfio-sim/platform';
 import {
   buildReportModel,
   type LiveServer,
-  parseSpeed,
+  MAX_SPEED,
+  MIN_SPEED,
   renderReportHtml,
   startLiveServer,
 } from '@vfio-sim/report';
 import type { DemoReport, DemoRuns } from '../demo/demo.js';
 import { demoReportInput } from '../demo/demo-report-input.js';
 import { type CliIo, CliUsageError } from './exit-codes.js';
-import { openOutputFile, writeAndClose } from './write-file.js';
+import { numberOption } from './number-option.js';
+import { noteWritten, type OutputFile, writeAndClose } from './write-file.js';
 
 /** The live view's port when `--port` is not given. */
 export const DEFAULT_SERVE_PORT = 8080;
@@ -33,26 +34,11 @@ export interface InterruptibleIo extends CliIo {
   readonly interrupted?: () => Promise<void>;
 }
 
-function parsePort(value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isInteger(n) || n < 0 || n > 65_535)
-    throw new InvalidArgumentError('a port is an integer in [0, 65535] (0: any free port).');
-  return n;
-}
-
-function parseSpeedOption(value: string): number {
-  try {
-    return parseSpeed(value);
-  } catch (e) {
-    throw new InvalidArgumentError(`${(e as Error).message.replace(/^EINVAL: /, '')}.`);
-  }
-}
-
 /** `--report <file.html>`: the self-contained HTML report of the run. */
 export const reportOption = () =>
   new Option(
     '--report <file.html>',
-    'write a self-contained HTML report of the run (charts, timeline, jobs, the Perfetto trace; no network needed to read it)',
+    'write a self-contained HTML report of the run (charts, timeline, jobs, the Perfetto trace; no network needed to read it); - for stdout (the summary then goes to stderr)',
   );
 /** `--serve`: the live view. */
 export const serveOption = () =>
@@ -65,7 +51,7 @@ export const portOption = () =>
   new Option(
     '--port <n>',
     `the live view's port (default ${DEFAULT_SERVE_PORT}; 0: any free port)`,
-  ).argParser(parsePort);
+  ).argParser(numberOption('a port', { min: 0, max: 65_535 }));
 /** `--host <address>` of the live view. */
 export const hostOption = () =>
   new Option(
@@ -77,7 +63,7 @@ export const speedOption = () =>
   new Option(
     '--speed <x>',
     'the live view plays at x × 100 µs of virtual time per second (default 1; the page can change it)',
-  ).argParser(parseSpeedOption);
+  ).argParser(numberOption('a speed', { min: MIN_SPEED, max: MAX_SPEED, integer: false }));
 
 /** What `--report` / `--serve` do with a run once it is there. */
 export interface ReportServe {
@@ -88,15 +74,24 @@ export interface ReportServe {
 }
 
 /**
- * Before the run: open the report file (so a bad path fails at once) and start the live view (so a
- * port in use fails at once, and the page can be opened while the simulation runs).
- * @throws CliUsageError (exit 2, one line, nothing left open) for a report file that cannot be written, a
- *   port that cannot be served, or `--port` / `--host` / `--speed` without `--serve`.
+ * Before anything is opened: `--port`, `--host` and `--speed` only mean something with `--serve`.
+ * @throws CliUsageError otherwise (exit 2, nothing run).
  */
-export async function openReportServe(opts: ReportServeOptions, io: InterruptibleIo): Promise<ReportServe> {
+export function checkServeOptions(opts: ReportServeOptions): void {
   if (opts.serve !== true && (opts.port !== undefined || opts.host !== undefined || opts.speed !== undefined))
     throw new CliUsageError('--port, --host and --speed go with --serve');
-  const reportFd = opts.report !== undefined ? openOutputFile(opts.report, 'report file') : undefined;
+}
+
+/**
+ * Before the run, with the report's output already open (`report`, from `--report`): start the live
+ * view (so a port in use fails at once, and the page can be opened while the simulation runs).
+ * @throws CliUsageError (exit 2, one line) for a port that cannot be served; the caller closes `report`.
+ */
+export async function openReportServe(
+  opts: ReportServeOptions,
+  io: InterruptibleIo,
+  report: OutputFile | undefined,
+): Promise<ReportServe> {
   let server: LiveServer | undefined;
   if (opts.serve === true) {
     const host = opts.host ?? DEFAULT_SERVE_HOST;
@@ -104,24 +99,26 @@ export async function openReportServe(opts: ReportServeOptions, io: Interruptibl
     try {
       server = await startLiveServer({ title: 'vfio-sim demo', host, port, speed: opts.speed ?? 1 });
     } catch (e) {
-      if (reportFd !== undefined) closeSync(reportFd);
       if (!(e instanceof KernelError)) throw e;
       const why = e.errno === 'EADDRINUSE' ? 'the port is in use' : e.message.replace(/^\w+: /, '');
       throw new CliUsageError(`cannot serve the live view on ${host}:${port}: ${why} (${e.errno})`);
     }
     io.stderr(`live view: ${server.url} (the run plays once it is computed; Ctrl-C stops the server)\n`);
   }
-  const traceSink = reportFd !== undefined || server !== undefined ? new MemoryTraceSink() : undefined;
+  const traceSink = report !== undefined || server !== undefined ? new MemoryTraceSink() : undefined;
   return {
     traceSink,
     async present(runs, summary) {
       if (traceSink === undefined) return;
       const model = buildReportModel(demoReportInput(runs, summary, traceSink));
-      if (reportFd !== undefined) {
+      if (report !== undefined) {
         const html = renderReportHtml(model);
-        writeAndClose(reportFd, html);
-        io.stderr(
-          `report: ${Math.ceil(Buffer.byteLength(html) / 1024)} KiB written to ${opts.report} (open it in a browser)\n`,
+        writeAndClose(report, html, io);
+        noteWritten(
+          io,
+          report,
+          `report: ${Math.ceil(Buffer.byteLength(html) / 1024)} KiB`,
+          'open it in a browser',
         );
       }
       if (server !== undefined) {

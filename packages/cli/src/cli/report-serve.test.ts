@@ -114,8 +114,12 @@ describe('vfio-sim demo --serve', () => {
 
   it.each([
     [['demo', '--port', '8080'], /--port, --host and --speed go with --serve/],
-    [['demo', '--serve', '--port', '70000'], /--port <n>.*a port is an integer in \[0, 65535\]/],
-    [['demo', '--serve', '--speed', '0'], /--speed <x>.*speed '0' is not a number/],
+    [['demo', '--serve', '--port', '70000'], /--port <n>.*a port is a decimal integer in \[0, 65535\]/],
+    [
+      ['demo', '--serve', '--speed', '0'],
+      /--speed <x>.*a speed is a decimal number in \[0\.01, 10000\]: 0 is not in/,
+    ],
+    [['demo', '--serve', '--speed', '1e1'], /--speed <x>.*'1e1' is not written as a decimal number/],
   ])('rejects %j with a clear error', async (argv, message) => {
     const r = await runCli(argv);
     expect(r.stderr).toMatch(message);

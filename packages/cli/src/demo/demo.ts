@@ -11,6 +11,10 @@ import {
   type RamMigrationReport,
 } from '@vfio-sim/vmm';
 import { type LayerStatus, layerStatus } from '../layers.js';
+
+/** The version of {@link DemoReport}'s shape, carried as its `schemaVersion` (`vfio-sim demo --json`). */
+export const DEMO_REPORT_SCHEMA_VERSION = 1;
+
 import { DESTINATION_JOBS, type MigrationDemoResult, runMigrationDemo } from './migration-demo.js';
 
 /** Options of {@link runDemo}. */
@@ -45,8 +49,13 @@ const USED_BY_DEMO = new Set([
   '@vfio-sim/vmm',
 ]);
 
-/** The demo's summary: what `vfio-sim demo` prints, and exactly what `--json` prints. */
+/**
+ * The demo's summary: what `vfio-sim demo` prints, and exactly what `--json` prints — its JSON Schema is
+ * the package's `schema/demo-report.schema.json` ({@link DEMO_REPORT_SCHEMA_VERSION}).
+ */
 export interface DemoReport {
+  /** The version of this shape; it changes when a field changes meaning or goes away. */
+  readonly schemaVersion: typeof DEMO_REPORT_SCHEMA_VERSION;
   readonly seed: number;
   readonly result: 'PASS' | 'FAIL';
   /** Why the run failed (either run: the comparison run's failures are prefixed); empty on PASS. */
@@ -200,6 +209,7 @@ export function summarizeDemo(runs: DemoRuns): DemoReport {
   const v2 = m.protocol === 'v2' ? m : null;
   const phaseBytes = (name: MigrationPhaseName) => m.phases.find((p) => p.name === name)?.deviceBytes ?? 0;
   return {
+    schemaVersion: DEMO_REPORT_SCHEMA_VERSION,
     seed: r.seed,
     result: failures.length === 0 ? 'PASS' : 'FAIL',
     failures,

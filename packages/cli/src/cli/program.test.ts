@@ -120,9 +120,16 @@ describe('vfio-sim CLI', () => {
   it.each([
     [['demo', '--protocol', 'v3'], /--protocol <version>.*Allowed choices are v1, v2/],
     [['demo', '--trace'], /option '--trace <file.json>' argument missing/],
-    [['demo', '--jobs', '0'], /--jobs <n>.*job count is an integer in \[1, 32\]/],
-    [['demo', '--seed', 'x'], /--seed <n>.*a seed is an integer/],
+    [['demo', '--jobs', '0'], /--jobs <n>.*job count is a decimal integer in \[1, 32\]: 0 is not in/],
+    [['demo', '--seed', 'x'], /--seed <n>.*a seed is a decimal integer in \[0, 4294967295\]: 'x' is not/],
     [['demo', '--bogus'], /unknown option '--bogus'/],
+    [['demo', '--json', '--format', 'qmp'], /--json and --format qmp disagree/],
+    [['demo', '--format', 'yaml'], /--format <format>.*Allowed choices are text, json, qmp/],
+    [
+      ['demo', '--trace', '-', '--report', '-'],
+      /only one output can go to stdout \('-'\): the trace file and the report file/,
+    ],
+    [['run', '--trace', '-', '--junit', '-', 'scenarios'], /only one output can go to stdout/],
     [['demo', '--precopy', 'maybe'], /--precopy <mode>.*Allowed choices are on, off/],
     [['demo', '--iommu', 'x86'], /--iommu <format>.*Allowed choices are amd-v1, vtd-ss, arm-smmuv3-s1/],
   ])('rejects %j: one line on stderr, no stack trace, exit 2', async (argv, message) => {
