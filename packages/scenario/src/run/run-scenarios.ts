@@ -1,7 +1,10 @@
-import type { TraceSink } from '@vfio-sim/platform';
+import { MemoryTraceSink, type NamedTrack, type TraceEvent, type TraceSink } from '@vfio-sim/platform';
+import type { Plan } from '../plan/plan.js';
 import { loadScenario } from './load-scenario.js';
+import { replayTrace } from './replay-trace.js';
 import { invalidResult, runPlan } from './run-scenario.js';
 import { scenarioFiles } from './scenario-files.js';
+import type { ScenarioMigration } from './scenario-migration.js';
 import { type RunSummary, type ScenarioResult, summarize } from './scenario-result.js';
 import { ScenarioTraceSink } from './scenario-trace-sink.js';
 
@@ -11,6 +14,19 @@ export interface RunScenariosOptions {
   readonly traceSink?: TraceSink;
   /** Called with each result as it is known (for progress output). */
   readonly onResult?: (result: ScenarioResult) => void;
+  /**
+   * Called after each `migrate` step with vmm's report and the trace of its scenario so far — the
+   * scenario's own simulation, from virtual time 0, its hosts and guests under their own names: what
+   * `@vfio-sim/report` builds a page from. The trace's arrays keep growing after the call: read them
+   * during it.
+   */
+  readonly onMigration?: (migration: ScenarioMigration, trace: ScenarioTrace) => void;
+}
+
+/** One scenario's trace as its sink holds it. */
+export interface ScenarioTrace {
+  readonly events: readonly TraceEvent[];
+  readonly tracks: readonly NamedTrack[];
 }
 
 /**
@@ -27,7 +43,7 @@ export function runScenarios(paths: readonly string[], options: RunScenariosOpti
     const result =
       loaded.plan === undefined
         ? invalidResult(file, loaded.errors)
-        : runPlan(loaded.plan, trace !== undefined ? { traceSink: trace.next(file) } : {});
+        : runTraced(loaded.plan, file, trace, options.onMigration);
     if (trace !== undefined) trace.advance(result.virtualUs);
     options.onResult?.(result);
     return result;
@@ -48,4 +64,26 @@ export function checkScenarios(paths: readonly string[]): RunSummary {
     return { ...invalidResult(file, []), name: loaded.plan.name, status: 'pass', steps };
   });
   return summarize(results, performance.now() - t0);
+}
+
+/**
+ * Run one planned scenario, traced into the combined trace when there is one. With `onMigration`, the
+ * scenario is traced into a sink of its own first (each migration's caller reads it), then replayed into
+ * the combined trace: the same events on the same tracks as without it.
+ */
+function runTraced(
+  plan: Plan,
+  file: string,
+  trace: ScenarioTraceSink | undefined,
+  onMigration: RunScenariosOptions['onMigration'],
+): ScenarioResult {
+  if (onMigration === undefined)
+    return runPlan(plan, trace !== undefined ? { traceSink: trace.next(file) } : {});
+  const own = new MemoryTraceSink();
+  const result = runPlan(plan, {
+    traceSink: own,
+    onMigration: (m) => onMigration(m, { events: own.events, tracks: own.namedTracks() }),
+  });
+  if (trace !== undefined) replayTrace(own, trace.next(file));
+  return result;
 }
