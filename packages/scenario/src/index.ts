@@ -35,12 +35,7 @@ export { formatJUnitReport } from './report/junit-report.js';
 export { formatResult, formatSummaryLine, formatTextReport } from './report/text-report.js';
 export { loadScenario } from './run/load-scenario.js';
 export { invalidResult, type RunOptions, runPlan } from './run/run-scenario.js';
-export {
-  checkScenarios,
-  type RunScenariosOptions,
-  runScenarios,
-  type ScenarioTrace,
-} from './run/run-scenarios.js';
+export { checkScenarios, type RunScenariosOptions, runScenarios } from './run/run-scenarios.js';
 export { SCENARIO_FILE, scenarioFiles } from './run/scenario-files.js';
 export type { ScenarioMigration } from './run/scenario-migration.js';
 export { type RunSummary, type ScenarioResult, type StepFailure, summarize } from './run/scenario-result.js';

@@ -1,4 +1,4 @@
-import { MemoryTraceSink, type NamedTrack, type TraceEvent, type TraceSink } from '@vfio-sim/platform';
+import { MemoryTraceSink, type TraceSink } from '@vfio-sim/platform';
 import type { Plan } from '../plan/plan.js';
 import { loadScenario } from './load-scenario.js';
 import { replayTrace } from './replay-trace.js';
@@ -15,18 +15,12 @@ export interface RunScenariosOptions {
   /** Called with each result as it is known (for progress output). */
   readonly onResult?: (result: ScenarioResult) => void;
   /**
-   * Called after each `migrate` step with vmm's report and the trace of its scenario so far — the
-   * scenario's own simulation, from virtual time 0, its hosts and guests under their own names: what
-   * `@vfio-sim/report` builds a page from. The trace's arrays keep growing after the call: read them
-   * during it.
+   * Called after each `migrate` step with vmm's report and the scenario's own trace sink — its
+   * simulation from virtual time 0, its hosts and guests under their own names: what `@vfio-sim/report`
+   * builds a page from. The sink goes on recording until the scenario ends (then `onResult` is called),
+   * and is not touched after: `trace.events.length` now marks where this migration ended.
    */
-  readonly onMigration?: (migration: ScenarioMigration, trace: ScenarioTrace) => void;
-}
-
-/** One scenario's trace as its sink holds it. */
-export interface ScenarioTrace {
-  readonly events: readonly TraceEvent[];
-  readonly tracks: readonly NamedTrack[];
+  readonly onMigration?: (migration: ScenarioMigration, trace: MemoryTraceSink) => void;
 }
 
 /**
@@ -82,7 +76,7 @@ function runTraced(
   const own = new MemoryTraceSink();
   const result = runPlan(plan, {
     traceSink: own,
-    onMigration: (m) => onMigration(m, { events: own.events, tracks: own.namedTracks() }),
+    onMigration: (m) => onMigration(m, own),
   });
   if (trace !== undefined) replayTrace(own, trace.next(file));
   return result;

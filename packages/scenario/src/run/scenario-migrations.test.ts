@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MemoryTraceSink } from '@vfio-sim/platform';
 import { describe, expect, it } from 'vitest';
-import { runScenarios, type ScenarioTrace } from './run-scenarios.js';
+import { runScenarios } from './run-scenarios.js';
 import type { ScenarioMigration } from './scenario-migration.js';
 
 const LIBRARY = fileURLToPath(new URL('../../../../scenarios', import.meta.url));
@@ -20,11 +20,11 @@ describe('runScenarios: onMigration', () => {
   it('reports every migrate step with vmm’s report, its file:line and the scenario’s own trace', () => {
     const seen: { m: ScenarioMigration; events: number; processes: string[]; lastTs: number }[] = [];
     const summary = runScenarios([PING_PONG], {
-      onMigration: (m, trace: ScenarioTrace) =>
+      onMigration: (m, trace) =>
         seen.push({
           m,
           events: trace.events.length,
-          processes: [...new Set(trace.tracks.map((t) => t.process))],
+          processes: [...new Set(trace.namedTracks().map((t) => t.process))],
           lastTs: Math.max(...trace.events.map((e) => e.ts)),
         }),
     });
