@@ -10,6 +10,7 @@ import {
 import { RUN_REPORT_SCHEMA_VERSION } from '../json/run-report-schema.js';
 import { type ActionVerdict, type CliIo, cliAction } from './exit-codes.js';
 import { withExamples } from './help-examples.js';
+import { RunReport } from './run-report.js';
 import {
   closeOutput,
   noteWritten,
@@ -20,10 +21,11 @@ import {
 } from './write-file.js';
 
 /**
- * `vfio-sim run FILE|DIR... [--json] [--trace out.json] [--junit out.xml]`: run scenarios (see
+ * `vfio-sim run FILE|DIR... [--json] [--trace out.json] [--junit out.xml] [--report out.html]`: run scenarios (see
  * `@vfio-sim/scenario`) and print each one's result — for an unmet expectation the `file:line` of the step
  * with want and got, for an invalid file one `file:line:column: field: message` line per error. `--json`
- * prints the run with `schemaVersion` (the package's `schema/run-report.schema.json`); any output may be
+ * prints the run with `schemaVersion` (the package's `schema/run-report.schema.json`); `--report` writes
+ * one HTML page of every migration the scenarios ran (`RunReport`); any output may be
  * `-` (stdout: the results then go to stderr). Exit status: 0 every expectation met, 1 one failed, 2 a
  * usage error or an invalid scenario file.
  */
@@ -39,23 +41,33 @@ export function runCommand(io: CliIo) {
       'write a Chrome Trace Event / Perfetto JSON of every scenario, one after another; - for stdout',
     )
     .option('--junit <file.xml>', 'write a JUnit XML report (one testcase per scenario); - for stdout')
+    .option(
+      '--report <file.html>',
+      'write one self-contained HTML page of every migration the scenarios ran (the charts of each, every scenario’s trace); - for stdout',
+    )
     .action(
       cliAction(io, (paths, opts) => {
-        const outputs: { trace?: OutputFile; junit?: OutputFile } = {};
+        const outputs: { trace?: OutputFile; junit?: OutputFile; report?: OutputFile } = {};
         let out: CliIo['stdout'];
         try {
           if (opts.trace !== undefined) outputs.trace = openOutputFile(opts.trace, 'trace file');
           if (opts.junit !== undefined) outputs.junit = openOutputFile(opts.junit, 'JUnit report');
+          if (opts.report !== undefined) outputs.report = openOutputFile(opts.report, 'report file');
           out = summaryStream(io, Object.values(outputs));
         } catch (e) {
           for (const o of Object.values(outputs)) closeOutput(o);
           throw e;
         }
-        const { trace, junit } = outputs;
+        const { trace, junit, report } = outputs;
         const sink = trace !== undefined ? new MemoryTraceSink() : undefined;
+        const pages = report !== undefined ? new RunReport() : undefined;
         const summary = runScenarios(paths, {
           ...(sink !== undefined ? { traceSink: sink } : {}),
-          ...(opts.json === true ? {} : { onResult: (r) => out(formatResult(r)) }),
+          ...(pages !== undefined ? { onMigration: pages.onMigration } : {}),
+          onResult: (r) => {
+            pages?.onResult(r);
+            if (opts.json !== true) out(formatResult(r));
+          },
         });
         out(
           opts.json === true
@@ -63,6 +75,16 @@ export function runCommand(io: CliIo) {
             : formatSummaryLine(summary),
         );
         if (junit !== undefined) writeAndClose(junit, formatJUnitReport(summary), io);
+        if (report !== undefined && pages !== undefined) {
+          const html = pages.html(summary, paths);
+          writeAndClose(report, html, io);
+          noteWritten(
+            io,
+            report,
+            `report: ${pages.migrations} migration(s), ${Math.ceil(Buffer.byteLength(html) / 1024)} KiB`,
+            'open it in a browser',
+          );
+        }
         if (trace !== undefined && sink !== undefined) {
           const chrome = toChromeTrace(sink.events, sink.namedTracks(), {
             tool: 'vfio-sim run',
@@ -85,6 +107,7 @@ export function runCommand(io: CliIo) {
     { args: 'run scenarios/', what: 'every scenario under scenarios/' },
     { args: 'run scenarios/vm/timed-fault.yaml --json', what: 'one scenario, the result as JSON' },
     { args: 'run scenarios/v2-arcs --junit results.xml', what: 'and a JUnit report for CI' },
+    { args: 'run scenarios/vm --report vm.html', what: 'one HTML page of every migration they ran' },
     { args: 'run scenarios/vm --trace - > vm.json', what: 'a Perfetto trace on stdout, results on stderr' },
   ]);
 }

@@ -5,10 +5,14 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromiumMissing, collectPageErrors, launchChromium } from '@vfio-sim/browser-test';
+import {
+  chromiumMissing,
+  collectPageErrors,
+  launchChromium,
+  plotPixelsPerUnit as pixelsPerUs,
+} from '@vfio-sim/browser-test';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pixelsPerUs } from '../__fixtures__/chart-axis.js';
 import { reportInput } from '../__fixtures__/migration-run.js';
 import { buildReportModel } from '../model/build-report-model.js';
 import type { ReportModel } from '../model/report-model.js';
