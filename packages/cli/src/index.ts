@@ -13,6 +13,7 @@ export { type CapturedIo, captureCliIo } from './cli/captured-io.js';
 export { checkCommand } from './cli/check-command.js';
 export { DEMO_FORMATS, type DemoFormat, demoCommand } from './cli/demo-command.js';
 export {
+  type ActionCommand,
   type ActionVerdict,
   type CliIo,
   CliUsageError,

@@ -47,7 +47,7 @@ export class CliUsageError extends Error {
 }
 
 /** The parts of a commander command {@link cliAction} reads to build the replay line. */
-interface ActionCommand {
+export interface ActionCommand {
   name(): string;
   readonly options: readonly { readonly long?: string | undefined; attributeName(): string }[];
   opts(): object;
