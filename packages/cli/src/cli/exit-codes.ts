@@ -7,12 +7,15 @@ import { type Command, CommanderError } from '@commander-js/extra-typings';
  * |---|---|
  * | 0 | PASS: the run did what was asked and every check held |
  * | 1 | FAIL: an expectation or a migration failed (the report says which) |
- * | 2 | usage error: a bad option or argument (commander's own errors included), a file that cannot be written — one line on stderr, no stack trace, nothing run |
+ * | 2 | usage error: a bad option or argument (commander's own errors included), a file that cannot be opened — one line on stderr, no stack trace, nothing run; or an output that could not be written while running (EPIPE, ENOSPC: one line) |
  * | 3 | internal error: the model threw where it must not; stderr names the seed and the command line that replays it |
  */
 export const EXIT_PASS = 0;
+/** FAIL: an expectation or a migration failed. */
 export const EXIT_FAIL = 1;
+/** A usage error (nothing run), or an output that could not be written (one line either way). */
 export const EXIT_USAGE = 2;
+/** An internal error: a bug of the model, with the seed and the command line that replays it. */
 export const EXIT_INTERNAL = 3;
 
 /**
@@ -23,7 +26,9 @@ export type ActionVerdict = 'PASS' | 'FAIL' | 'USAGE';
 
 /** Where the program writes, and how it reports its exit status (a process, or a test). */
 export interface CliIo {
+  /** Write to standard output (the summary, or an output file given as `-`). */
   readonly stdout: (text: string) => void;
+  /** Write to standard error (errors, `… written to` notes, the summary when stdout holds a file). */
   readonly stderr: (text: string) => void;
   /** Record the exit status (the program never exits the process itself). */
   readonly setExitCode: (code: number) => void;
@@ -48,8 +53,14 @@ export class CliUsageError extends Error {
 
 /** The parts of a commander command {@link cliAction} reads to build the replay line. */
 export interface ActionCommand {
+  /** The command's name (`demo`). */
   name(): string;
-  readonly options: readonly { readonly long?: string | undefined; attributeName(): string }[];
+  readonly options: readonly {
+    readonly long?: string | undefined;
+    /** The option's key in {@link ActionCommand.opts}. */
+    attributeName(): string;
+  }[];
+  /** The parsed option values. */
   opts(): object;
   readonly parent: ActionCommand | null;
 }

@@ -49,7 +49,7 @@ const jobLoss = z
 
 /**
  * `vfio-sim demo --json`, as a zod schema: the source of the published JSON Schema
- * (`schema/demo-report.schema.json`, {@link demoReportJsonSchema}). Every object is strict (no field the
+ * (`schema/demo-report.schema.json`, written by `cliJsonSchemaText`). Every object is strict (no field the
  * type does not have); a test checks both ways that it is the `DemoReport` type, and that a real run's
  * output validates against the published file.
  */
