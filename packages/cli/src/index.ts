@@ -31,16 +31,18 @@ export { main } from './cli/main.js';
 export { type DecimalRange, numberOption, parseDecimal } from './cli/number-option.js';
 export { createProgram } from './cli/program.js';
 export { runCommand, verdictOf } from './cli/run-command.js';
+export { writeTraceFile } from './cli/trace-file.js';
 export { CLI_VERSION } from './cli/version.js';
 export {
   closeOutput,
   errnoWords,
   isStdout,
   noteWritten,
+  type OpenOutputs,
   type OutputFile,
   openOutputFile,
+  openOutputs,
   STDOUT_PATH,
-  summaryStream,
   writeAndClose,
 } from './cli/write-file.js';
 export {

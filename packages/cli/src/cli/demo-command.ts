@@ -1,6 +1,6 @@
 import { Command, Option } from '@commander-js/extra-typings';
 import type { IoPgtableFormatName } from '@vfio-sim/iommufd';
-import { MemoryTraceSink, toChromeTrace, validateChromeTrace } from '@vfio-sim/platform';
+import { MemoryTraceSink } from '@vfio-sim/platform';
 import type { QmKind } from '@vfio-sim/qm-hw';
 import {
   ACCEL_KINDS,
@@ -26,14 +26,8 @@ import {
   serveOption,
   speedOption,
 } from './report-serve.js';
-import {
-  closeOutput,
-  noteWritten,
-  type OutputFile,
-  openOutputFile,
-  summaryStream,
-  writeAndClose,
-} from './write-file.js';
+import { writeTraceFile } from './trace-file.js';
+import { openOutputs } from './write-file.js';
 
 /** What `vfio-sim demo` prints on its summary stream: the text summary, the JSON one, or QEMU's query-migrate. */
 export const DEMO_FORMATS = ['text', 'json', 'qmp'] as const;
@@ -112,17 +106,16 @@ export function demoCommand(io: CliIo) {
       cliAction(io, async (opts) => {
         const format = demoFormat(opts);
         checkServeOptions(opts);
-        const trace = opts.trace !== undefined ? openOutputFile(opts.trace, 'trace file') : undefined;
-        let report: OutputFile | undefined;
-        let summaryOut: CliIo['stdout'];
+        const outputs = openOutputs(io, {
+          trace: { path: opts.trace, what: 'trace file' },
+          report: { path: opts.report, what: 'report file' },
+        });
+        const { trace, report } = outputs.files;
         let look: ReportServe;
         try {
-          report = opts.report !== undefined ? openOutputFile(opts.report, 'report file') : undefined;
-          summaryOut = summaryStream(io, [trace, report]);
           look = await openReportServe(opts, io, report);
         } catch (e) {
-          closeOutput(trace);
-          closeOutput(report);
+          outputs.closeAll();
           throw e;
         }
         const sink = look.traceSink ?? (trace !== undefined ? new MemoryTraceSink() : undefined);
@@ -136,24 +129,15 @@ export function demoCommand(io: CliIo) {
           ...(sink !== undefined ? { traceSink: sink } : {}),
         });
         const summary = summarizeDemo(runs);
-        summaryOut(
+        outputs.summary(
           format === 'json'
             ? `${JSON.stringify(summary, null, 2)}\n`
             : format === 'qmp'
               ? formatQueryMigrate(runs.main.report, DEMO_GUEST_RAM)
               : formatDemoReport(summary),
         );
-        if (trace !== undefined && sink !== undefined) {
-          const chrome = toChromeTrace(sink.events, sink.namedTracks(), demoTraceInfo(summary));
-          validateChromeTrace(chrome);
-          writeAndClose(trace, JSON.stringify(chrome), io);
-          noteWritten(
-            io,
-            trace,
-            `trace: ${chrome.traceEvents.length} events`,
-            'open it in https://ui.perfetto.dev',
-          );
-        }
+        if (trace !== undefined && sink !== undefined)
+          writeTraceFile(io, trace, sink, demoTraceInfo(summary));
         await look.present(runs, summary);
         return summary.result;
       }),

@@ -1,5 +1,5 @@
 import { Command } from '@commander-js/extra-typings';
-import { MemoryTraceSink, toChromeTrace, validateChromeTrace } from '@vfio-sim/platform';
+import { MemoryTraceSink } from '@vfio-sim/platform';
 import {
   formatJUnitReport,
   formatResult,
@@ -11,14 +11,8 @@ import { RUN_REPORT_SCHEMA_VERSION } from '../json/run-report-schema.js';
 import { type ActionVerdict, type CliIo, cliAction } from './exit-codes.js';
 import { withExamples } from './help-examples.js';
 import { RunReport } from './run-report.js';
-import {
-  closeOutput,
-  noteWritten,
-  type OutputFile,
-  openOutputFile,
-  summaryStream,
-  writeAndClose,
-} from './write-file.js';
+import { writeTraceFile } from './trace-file.js';
+import { noteWritten, openOutputs, writeAndClose } from './write-file.js';
 
 /**
  * `vfio-sim run FILE|DIR... [--json] [--trace out.json] [--junit out.xml] [--report out.html]`: run scenarios (see
@@ -47,18 +41,13 @@ export function runCommand(io: CliIo) {
     )
     .action(
       cliAction(io, (paths, opts) => {
-        const outputs: { trace?: OutputFile; junit?: OutputFile; report?: OutputFile } = {};
-        let out: CliIo['stdout'];
-        try {
-          if (opts.trace !== undefined) outputs.trace = openOutputFile(opts.trace, 'trace file');
-          if (opts.junit !== undefined) outputs.junit = openOutputFile(opts.junit, 'JUnit report');
-          if (opts.report !== undefined) outputs.report = openOutputFile(opts.report, 'report file');
-          out = summaryStream(io, Object.values(outputs));
-        } catch (e) {
-          for (const o of Object.values(outputs)) closeOutput(o);
-          throw e;
-        }
-        const { trace, junit, report } = outputs;
+        const outputs = openOutputs(io, {
+          trace: { path: opts.trace, what: 'trace file' },
+          junit: { path: opts.junit, what: 'JUnit report' },
+          report: { path: opts.report, what: 'report file' },
+        });
+        const { trace, junit, report } = outputs.files;
+        const out = outputs.summary;
         const sink = trace !== undefined ? new MemoryTraceSink() : undefined;
         const pages = report !== undefined ? new RunReport() : undefined;
         const summary = runScenarios(paths, {
@@ -85,21 +74,12 @@ export function runCommand(io: CliIo) {
             'open it in a browser',
           );
         }
-        if (trace !== undefined && sink !== undefined) {
-          const chrome = toChromeTrace(sink.events, sink.namedTracks(), {
+        if (trace !== undefined && sink !== undefined)
+          writeTraceFile(io, trace, sink, {
             tool: 'vfio-sim run',
             scenarios: summary.results.length,
             timeUnit: 'µs of virtual time',
           });
-          validateChromeTrace(chrome);
-          writeAndClose(trace, JSON.stringify(chrome), io);
-          noteWritten(
-            io,
-            trace,
-            `trace: ${chrome.traceEvents.length} events`,
-            'open it in https://ui.perfetto.dev',
-          );
-        }
         return verdictOf(summary.exitCode);
       }),
     );

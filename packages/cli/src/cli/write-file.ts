@@ -41,17 +41,44 @@ export function noteWritten(io: CliIo, out: OutputFile, what: string, hint: stri
   if (out.fd !== null) io.stderr(`${what} written to ${out.path} (${hint})\n`);
 }
 
+/** The output files of one command line, opened before its run ({@link openOutputs}). */
+export interface OpenOutputs<K extends string> {
+  /** Each output asked for, by its key. */
+  readonly files: Partial<Record<K, OutputFile>>;
+  /** Where the command's own summary goes: stderr when an output took stdout, else stdout. */
+  readonly summary: CliIo['stdout'];
+  /** Close every file (the run will not get to write them). */
+  closeAll(): void;
+}
+
 /**
- * Check the outputs of one command line before the run: at most one of them may be standard output
- * (`-`), since stdout holds one thing.
- * @returns where the command's own summary goes: stderr when an output took stdout, else stdout.
- * @throws CliUsageError when two outputs are `-`.
+ * Open the outputs a command line asks for (`{ trace: { path: opts.trace, what: 'trace file' }, … }`;
+ * an undefined path is not asked for), in order, before any work. At most one may be standard output
+ * (`-`), since stdout holds one thing; the command's summary then goes to stderr.
+ * @throws CliUsageError for a file that cannot be opened or two outputs that are `-`; whatever was
+ *   opened is closed again.
  */
-export function summaryStream(io: CliIo, outputs: readonly (OutputFile | undefined)[]): CliIo['stdout'] {
-  const toStdout = outputs.filter((o) => isStdout(o)).map((o) => (o as OutputFile).what);
-  if (toStdout.length > 1)
-    throw new CliUsageError(`only one output can go to stdout ('-'): the ${toStdout.join(' and the ')}`);
-  return toStdout.length === 1 ? io.stderr : io.stdout;
+export function openOutputs<K extends string>(
+  io: CliIo,
+  wanted: Readonly<Record<K, { readonly path: string | undefined; readonly what: string }>>,
+): OpenOutputs<K> {
+  const files: Partial<Record<K, OutputFile>> = {};
+  const closeAll = () => {
+    for (const f of Object.values<OutputFile | undefined>(files)) closeOutput(f);
+  };
+  try {
+    for (const [key, { path, what }] of Object.entries(wanted) as [K, { path?: string; what: string }][])
+      if (path !== undefined) files[key] = openOutputFile(path, what);
+    const toStdout = Object.values<OutputFile | undefined>(files)
+      .filter(isStdout)
+      .map((o) => o?.what);
+    if (toStdout.length > 1)
+      throw new CliUsageError(`only one output can go to stdout ('-'): the ${toStdout.join(' and the ')}`);
+    return { files, summary: toStdout.length === 1 ? io.stderr : io.stdout, closeAll };
+  } catch (e) {
+    closeAll();
+    throw e;
+  }
 }
 
 /**
