@@ -10,7 +10,7 @@ import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -55,24 +55,38 @@ export function runtimeClosure(dir: string): string[] {
   return [...seen];
 }
 
-/** Pack one package directory: `pnpm pack` for the workspace's, a tar of the directory for the rest. */
-async function pack(dir: string, scratch: string): Promise<Served> {
+/** Whether `dir` is a third-party package (in pnpm's store), not one of the workspace's. */
+const isThirdParty = (dir: string) => dir.includes(join('node_modules', '.pnpm'));
+
+/**
+ * Pack the workspace's packages with one `pnpm pack` (`workspace:` ranges replaced by versions, as
+ * publishing does), each manifest read back from its tarball.
+ */
+async function packWorkspace(dirs: readonly string[], scratch: string): Promise<Served[]> {
+  if (dirs.length === 0) return [];
+  const manifests = dirs.map((d) => JSON.parse(readFileSync(join(d, 'package.json'), 'utf8')));
+  const filters = manifests.flatMap((m) => ['--filter', m.name]);
+  await run('pnpm', ['-r', ...filters, 'pack', '--pack-destination', scratch], {
+    cwd: dirs[0],
+    maxBuffer: 1 << 24,
+  });
+  return Promise.all(
+    manifests.map(async ({ name, version }) => {
+      const file = join(scratch, `${name.replace(/^@/, '').replace('/', '-')}-${version}.tgz`);
+      const { stdout } = await run('tar', ['-xzOf', file, 'package/package.json']);
+      return { manifest: JSON.parse(stdout), tarball: readFileSync(file) };
+    }),
+  );
+}
+
+/** A third-party package as published: its directory in pnpm's store, tarred. */
+async function packThirdParty(dir: string): Promise<Served> {
   const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
-  if (!dir.includes(`${join('node_modules', '.pnpm')}`)) {
-    const { stdout } = await run('pnpm', ['pack', '--json', '--pack-destination', scratch], { cwd: dir });
-    const file = join(scratch, basename(JSON.parse(stdout).filename as string));
-    // the manifest as packed: `workspace:` ranges replaced by versions
-    const { stdout: packed } = await run('tar', ['-xzOf', file, 'package/package.json']);
-    return { manifest: JSON.parse(packed), tarball: readFileSync(file) };
-  }
   // pnpm's store hard-links files of equal content; npm's extraction skips hard-link entries
   const { stdout } = await run(
     'tar',
     ['-czf', '-', '--hard-dereference', '-C', dir, '--transform', 's,^\\.,package,', '.'],
-    {
-      encoding: 'buffer',
-      maxBuffer: 1 << 28,
-    },
+    { encoding: 'buffer', maxBuffer: 1 << 28 },
   );
   return { manifest, tarball: stdout };
 }
@@ -89,13 +103,19 @@ export interface LocalRegistry {
 }
 
 /**
- * Pack `dirs` (four at a time) and serve them on 127.0.0.1 as a registry. Several versions of one
+ * Pack `dirs` and serve them on 127.0.0.1 as a registry. Several versions of one
  * package are served side by side; `latest` is the last one packed.
  */
 export async function startLocalRegistry(dirs: readonly string[], scratch: string): Promise<LocalRegistry> {
-  const served: Served[] = [];
-  for (let i = 0; i < dirs.length; i += 4)
-    served.push(...(await Promise.all(dirs.slice(i, i + 4).map((d) => pack(d, scratch)))));
+  const served = [
+    ...(await packWorkspace(
+      dirs.filter((d) => !isThirdParty(d)),
+      scratch,
+    )),
+  ];
+  const others = dirs.filter(isThirdParty);
+  for (let i = 0; i < others.length; i += 8)
+    served.push(...(await Promise.all(others.slice(i, i + 8).map(packThirdParty))));
   const byName = new Map<string, Served[]>();
   for (const s of served) byName.set(s.manifest.name, [...(byName.get(s.manifest.name) ?? []), s]);
   const fileOf = (s: Served) => `${s.manifest.name.replace('/', '-')}-${s.manifest.version}.tgz`;
