@@ -15,7 +15,7 @@ const PROGRAMS = readdirSync(DIR).filter((f) => f.endsWith('.mjs'));
  */
 describe('examples/', () => {
   it('has the programs', () => {
-    expect(PROGRAMS).toEqual(['iommufd-dirty-bits.mjs', 'v2-fsm-by-hand.mjs']);
+    expect(PROGRAMS).toEqual(['iommufd-dirty-bits.mjs', 'migrate-a-guest.mjs', 'v2-fsm-by-hand.mjs']);
   });
 
   it.each(PROGRAMS)('%s runs with node and its assertions hold', (program) => {

@@ -14,3 +14,5 @@ export declare function launchChromium(
 ): Promise<{ context: BrowserContext; close: () => Promise<void> }>;
 /** Console errors and uncaught exceptions of `page`, collected as they happen. */
 export declare function collectPageErrors(page: Page): string[];
+/** Pixels per unit of an Observable Plot chart's x axis (`svgSelector`: its svg), from its tick labels. */
+export declare function plotPixelsPerUnit(page: Page, svgSelector: string): Promise<number>;

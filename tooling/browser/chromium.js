@@ -76,3 +76,26 @@ export function collectPageErrors(page) {
   page.on('pageerror', (e) => errors.push(`exception: ${e.message}`));
   return errors;
 }
+
+/**
+ * Pixels per unit of an Observable Plot chart's x axis, read as a reader reads it: from the positions
+ * and values of its tick labels. `svgSelector` selects the chart's `<svg>`. A bar's on-screen width
+ * divided by this is its length in the axis's unit.
+ * @param {import('playwright-core').Page} page
+ * @param {string} svgSelector
+ * @returns {Promise<number>}
+ */
+export function plotPixelsPerUnit(page, svgSelector) {
+  return page.evaluate((sel) => {
+    const svg = document.querySelector(sel);
+    if (svg === null) throw new Error(`no chart ${sel}`);
+    const ticks = [...svg.querySelectorAll('g[aria-label="x-axis tick label"] text')].map((t) => {
+      const r = t.getBoundingClientRect();
+      return { x: r.left + r.width / 2, v: Number((t.textContent ?? '').replaceAll(',', '')) };
+    });
+    const a = ticks[0];
+    const b = ticks[ticks.length - 1];
+    if (a === undefined || b === undefined || a === b) throw new Error(`${sel}: fewer than two ticks`);
+    return (b.x - a.x) / (b.v - a.v);
+  }, svgSelector);
+}

@@ -3,13 +3,27 @@ import { describe, expect, it } from 'vitest';
 import { bundleForBrowser } from './browser-bundle.js';
 import { publishedPackages } from './workspace.js';
 
-describe.each(publishedPackages())('$name bundles for a browser', ({ name, dir }) => {
-  it('with esbuild (platform browser): no node: built-in, no Node-only global, its dist and its dependencies inlined', async () => {
-    const r = await bundleForBrowser(name, dir);
-    expect(r.errors).toEqual([]);
-    expect(r.nodeImports).toEqual([]);
-    expect(r.nodeGlobals).toEqual([]);
-    const own = name.replace('@vfio-sim/', '');
-    expect(r.inputs.some((f) => f.includes(`${own}/dist/`))).toBe(true);
+/** A package with a `bin` is a command-line program: Node only, not a library for a browser. */
+const isProgram = (/** @type {{ manifest: Record<string, any> }} */ p) => p.manifest.bin !== undefined;
+
+describe.each(publishedPackages().filter((p) => !isProgram(p)))(
+  '$name bundles for a browser',
+  ({ name, dir }) => {
+    it('with esbuild (platform browser): no node: built-in, no Node-only global, its dist and its dependencies inlined', async () => {
+      const r = await bundleForBrowser(name, dir);
+      expect(r.errors).toEqual([]);
+      expect(r.nodeImports).toEqual([]);
+      expect(r.nodeGlobals).toEqual([]);
+      const own = name.replace('@vfio-sim/', '');
+      expect(r.inputs.some((f) => f.includes(`${own}/dist/`))).toBe(true);
+    });
+  },
+);
+
+describe.each(publishedPackages().filter(isProgram))('$name is a Node program', ({ manifest }) => {
+  it('claims no browser build and needs Node ≥ 20.19', () => {
+    expect(JSON.stringify(manifest.exports)).not.toContain('"browser"');
+    expect(manifest.browser).toBeUndefined();
+    expect(manifest.engines?.node).toBe('>=20.19');
   });
 });

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { PROCESS_IO, runCli } from './cli/exit-codes.js';
-import { createProgram } from './cli/program.js';
+// `pnpm demo` / `pnpm scenarios`: the vfio-sim command line of @vfio-sim/cli, run from its sources.
+import { main } from '@vfio-sim/cli';
 
-await runCli(createProgram(), process.argv, PROCESS_IO);
+await main(process.argv);

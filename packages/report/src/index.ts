@@ -35,6 +35,7 @@ export {
   REPORT_MODEL_FORMAT,
   type ReportError,
   type ReportModel,
+  type ReportView,
   type StreamDevice,
   type StreamSection,
   TIMELINE_CATEGORIES,
@@ -46,3 +47,10 @@ export { walkedStates } from './model/stream.js';
 export type { RunTrace } from './model/trace-index.js';
 export { renderReportHtml } from './render/report-page.js';
 export { type ReportSection, reportSections } from './render/report-sections.js';
+export {
+  migrationId,
+  type RunReportInput,
+  type RunReportMigration,
+  type RunReportScenario,
+  renderRunReportHtml,
+} from './render/run-report-page.js';

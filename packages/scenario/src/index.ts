@@ -30,13 +30,14 @@ export type {
 } from './plan/plan.js';
 export { OBSERVABLE } from './plan/plan-expectation.js';
 export { DEFAULT_SCENARIO_RAM, planScenario } from './plan/plan-scenario.js';
-export { formatJsonReport } from './report/json-report.js';
+export { formatJsonReport, type JsonRunReport, jsonReport } from './report/json-report.js';
 export { formatJUnitReport } from './report/junit-report.js';
 export { formatResult, formatSummaryLine, formatTextReport } from './report/text-report.js';
 export { loadScenario } from './run/load-scenario.js';
 export { invalidResult, type RunOptions, runPlan } from './run/run-scenario.js';
 export { checkScenarios, type RunScenariosOptions, runScenarios } from './run/run-scenarios.js';
 export { SCENARIO_FILE, scenarioFiles } from './run/scenario-files.js';
+export type { ScenarioMigration } from './run/scenario-migration.js';
 export { type RunSummary, type ScenarioResult, type StepFailure, summarize } from './run/scenario-result.js';
 export { SCENARIO_SCHEMA_PATH, scenarioJsonSchema, scenarioJsonSchemaText } from './schema/json-schema.js';
 export { type ScenarioDocument, scenarioSchema } from './schema/scenario.js';

@@ -1,3 +1,4 @@
+import type { Tracer } from '@vfio-sim/platform';
 import { QM_CQE_ERROR, QM_CQE_SIZE } from '../regs/contexts.js';
 import { QM_AXI_BRESP } from '../regs/hw-error.js';
 import {
@@ -53,6 +54,9 @@ export class QmEngine {
   private readonly cqe = new Uint8Array(QM_CQE_SIZE);
   private readonly cqeView = new DataView(this.cqe.buffer);
 
+  /** The job tracks, one per (function, queue): a queue runs one job at a time, so its slices never overlap. */
+  private readonly jobTracers = new Map<string, Tracer>();
+
   constructor(private readonly dev: QmDevice) {}
 
   /** Start the next job of `q` if it may run. */
@@ -103,7 +107,7 @@ export class QmEngine {
       f.inFlight--;
       this.complete(f, q, slot, sqeAddr, dst, result, tag);
       if (this.dev.tracer.enabled) {
-        this.dev.tracer.slice('qm.job', `op ${opcode}`, start, {
+        this.jobTracer(f.fun, q.qn).slice('qm.job', `op ${opcode}`, start, {
           fun: f.fun,
           qn: q.qn,
           status: result.status,
@@ -112,6 +116,20 @@ export class QmEngine {
       f.jobDone();
       this.kick(f, q);
     });
+  }
+
+  /**
+   * The track of the jobs of function `fun`'s queue `qn` (`qm-hw fun 1 qp 0`, beside the device's
+   * `qm-hw`): jobs of several queues run at once, and slices on one track must nest.
+   */
+  private jobTracer(fun: number, qn: number): Tracer {
+    const key = `${fun}:${qn}`;
+    let t = this.jobTracers.get(key);
+    if (t === undefined) {
+      t = this.dev.tracer.forThread(`qm-hw fun ${fun} qp ${qn}`);
+      this.jobTracers.set(key, t);
+    }
+    return t;
   }
 
   private fetch(f: QmFunction, addr: number, len: number): Uint8Array | undefined {

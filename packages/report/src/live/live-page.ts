@@ -1,6 +1,6 @@
 import { escapeHtml } from '../render/format.js';
 import { LIVE_PAGE_SCRIPT, TRACE_BUTTONS_SCRIPT } from '../render/page-script.js';
-import { pageShell } from '../render/page-shell.js';
+import { pageShell, reportMain } from '../render/page-shell.js';
 import { standingSections } from '../render/report-sections.js';
 import { SPEED_CHOICES } from './playback.js';
 
@@ -22,12 +22,13 @@ export function livePageHtml(title: string, speed: number): string {
     controls:
       `<p class="controls"><label for="speed">speed</label> <select id="speed">${options}</select> ` +
       `<span id="status" role="status">connecting…</span></p>`,
-    sections: standingSections().map((s) => ({
-      ...s,
-      html: `<p class="note">${escapeHtml(s.id === 'verdict' ? 'waiting for the run…' : 'waiting…')}</p>`,
-    })),
-    traceNote:
+    main: reportMain(
+      standingSections().map((s) => ({
+        ...s,
+        html: `<p class="note">${escapeHtml(s.id === 'verdict' ? 'waiting for the run…' : 'waiting…')}</p>`,
+      })),
       'The same run as a Chrome Trace Event / Perfetto JSON arrives with the last frame: then download it or open it in ui.perfetto.dev.',
+    ),
     data: { 'vfio-sim-trace': '' },
     script: `${TRACE_BUTTONS_SCRIPT}\n${LIVE_PAGE_SCRIPT}\nlivePage();`,
   });

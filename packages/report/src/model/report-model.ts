@@ -250,3 +250,9 @@ export interface ReportModel {
   /** The same run as a Chrome Trace Event / Perfetto JSON (what `--trace` writes). */
   readonly trace: ChromeTrace;
 }
+
+/**
+ * What a page draws of a {@link ReportModel}: everything but the trace (a page embeds the trace on its
+ * own, and a page of several migrations of one scenario embeds it once).
+ */
+export type ReportView = Omit<ReportModel, 'trace'>;

@@ -8,17 +8,17 @@
 export const PERFETTO_ORIGIN = 'https://ui.perfetto.dev';
 
 /**
- * `wireTrace()`: the trace buttons. "Download" saves the trace embedded in `#vfio-sim-trace` as a JSON
- * file; "Open in ui.perfetto.dev" opens Perfetto and, once it answers PING with PONG, posts the trace
- * to it (`{ perfetto: { buffer, title, fileName } }`). Both are disabled while no trace is there. The
- * report itself needs no network; Perfetto does.
+ * `wireTraceButtons(download, open, read, fileName)`: one pair of trace buttons. "Download" saves the
+ * trace `read()` returns as a JSON file; "Open in ui.perfetto.dev" opens Perfetto and, once it answers
+ * PING with PONG, posts the trace to it (`{ perfetto: { buffer, title, fileName } }`). Both are disabled
+ * while no trace is there. The report itself needs no network; Perfetto does.
+ *
+ * `wireTrace()`: the page's one pair (`#trace-download`, `#trace-open`) for the trace embedded in
+ * `#vfio-sim-trace`.
  */
 export const TRACE_BUTTONS_SCRIPT = `
-function wireTrace() {
+function wireTraceButtons(download, open, read, fileName) {
   const origin = ${JSON.stringify(PERFETTO_ORIGIN)};
-  const read = () => document.getElementById('vfio-sim-trace')?.textContent ?? '';
-  const download = document.getElementById('trace-download');
-  const open = document.getElementById('trace-open');
   if (download === null || open === null) return;
   download.disabled = open.disabled = read().length === 0;
   if (download.dataset.wired === 'yes') return;
@@ -27,7 +27,7 @@ function wireTrace() {
     const url = URL.createObjectURL(new Blob([read()], { type: 'application/json' }));
     const a = document.createElement('a');
     a.href = url;
-    a.download = 'vfio-sim-trace.json';
+    a.download = fileName;
     a.click();
     setTimeout(() => URL.revokeObjectURL(url), 10000);
   });
@@ -42,10 +42,37 @@ function wireTrace() {
       clearInterval(ping);
       clearTimeout(stop);
       window.removeEventListener('message', onMessage);
-      win.postMessage({ perfetto: { buffer, title: document.title, fileName: 'vfio-sim-trace.json' } }, origin);
+      win.postMessage({ perfetto: { buffer, title: document.title, fileName } }, origin);
     };
     window.addEventListener('message', onMessage);
   });
+}
+function wireTrace() {
+  wireTraceButtons(
+    document.getElementById('trace-download'),
+    document.getElementById('trace-open'),
+    () => document.getElementById('vfio-sim-trace')?.textContent ?? '',
+    'vfio-sim-trace.json',
+  );
+}
+`;
+
+/**
+ * `wireTraces()`: the run page's trace buttons, one pair per scenario: `data-trace-download` and
+ * `data-trace-open` name the id of the scenario's embedded trace (`vfio-sim-trace-<n>`), downloaded
+ * as `<that id>.json`. Needs {@link TRACE_BUTTONS_SCRIPT}.
+ */
+export const RUN_TRACE_BUTTONS_SCRIPT = `
+function wireTraces() {
+  for (const download of document.querySelectorAll('button[data-trace-download]')) {
+    const id = download.dataset.traceDownload;
+    wireTraceButtons(
+      download,
+      document.querySelector('button[data-trace-open="' + id + '"]'),
+      () => document.getElementById(id)?.textContent ?? '',
+      id + '.json',
+    );
+  }
 }
 `;
 

@@ -6,21 +6,39 @@ import type { ReportSection } from './report-sections.js';
 export interface PageParts {
   readonly title: string;
   readonly description: readonly string[];
-  readonly sections: readonly ReportSection[];
-  /** HTML between the header and the sections (the live view's controls). */
+  /** HTML between the header and the main content (the live view's controls). */
   readonly controls?: string;
-  /** The trace section's words. */
-  readonly traceNote: string;
+  /** The page's main content: one report's sections and its trace ({@link reportMain}), or a run's. */
+  readonly main: string;
   /** `<script type="application/json">` data blocks by element id (already escaped for a script). */
   readonly data: Readonly<Record<string, string>>;
   /** The inline script (plain JavaScript). */
   readonly script: string;
 }
 
-/** A section's markup: the verdict has no heading; every other has an h2 and a body the live view replaces. */
-export function sectionHtml(s: ReportSection): string {
-  const heading = s.id === 'verdict' ? '' : `<h2>${escapeHtml(s.heading)}</h2>`;
-  return `<section id="${s.id}">${heading}<div class="body">${s.html}</div></section>`;
+/**
+ * A section's markup: the verdict has no heading; every other has a heading (h2 on a report's own page)
+ * and a body the live view replaces. On a page of several migrations each section's id is prefixed
+ * (`m3-ram`) and `data-section` keeps its own name.
+ */
+export function sectionHtml(s: ReportSection, idPrefix = '', level = 2): string {
+  const heading = s.id === 'verdict' ? '' : `<h${level}>${escapeHtml(s.heading)}</h${level}>`;
+  const id = idPrefix === '' ? `id="${s.id}"` : `id="${idPrefix}${s.id}" data-section="${s.id}"`;
+  return `<section ${id}>${heading}<div class="body">${s.html}</div></section>`;
+}
+
+/** One report's main content: its sections, then the trace section with the page's two trace buttons. */
+export function reportMain(sections: readonly ReportSection[], traceNote: string): string {
+  return `${sections.map((s) => sectionHtml(s)).join('\n')}
+<section id="trace"><h2>The trace of this run</h2><div class="body">
+<p>${escapeHtml(traceNote)}</p>
+${traceButtons('id="trace-open"', 'id="trace-download"')}
+</div></section>`;
+}
+
+/** The two trace buttons, with the attributes that name them (ids, or data- attributes on a run page). */
+export function traceButtons(openAttrs: string, downloadAttrs: string): string {
+  return `<p class="controls"><button type="button" ${openAttrs}>Open in ui.perfetto.dev</button> <button type="button" ${downloadAttrs}>Download the trace (JSON)</button></p>`;
 }
 
 /**
@@ -47,11 +65,7 @@ ${parts.description.map((d) => `<p>${escapeHtml(d)}</p>`).join('\n')}
 ${parts.controls ?? ''}
 </header>
 <main>
-${parts.sections.map(sectionHtml).join('\n')}
-<section id="trace"><h2>The trace of this run</h2><div class="body">
-<p>${escapeHtml(parts.traceNote)}</p>
-<p class="controls"><button type="button" id="trace-open">Open in ui.perfetto.dev</button> <button type="button" id="trace-download">Download the trace (JSON)</button></p>
-</div></section>
+${parts.main}
 </main>
 <footer>vfio-sim · virtual time in µs · same seed, same page</footer>
 ${data}

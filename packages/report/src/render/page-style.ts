@@ -45,10 +45,20 @@ button, select { font: inherit; padding: 4px 12px; border-radius: 6px; border: 1
 button:disabled { opacity: 0.5; cursor: default; }
 .controls { display: flex; align-items: center; gap: 10px; margin: 10px 0; }
 footer { color: var(--muted); font-size: 0.8rem; padding-top: 24px; padding-bottom: 24px; }
+section.scenario { margin-top: 34px; }
+section.scenario > h2 { font-size: 1.25rem; display: flex; align-items: center; gap: 10px; }
+h2 .badge { font-size: 0.85rem; padding: 1px 10px; border-radius: 6px; color: #fff; background: var(--run); }
+h2 .badge.pass { background: var(--pass); }
+h2 .badge.fail { background: var(--fail); }
+article.migration { margin: 18px 0 30px; padding: 4px 0 0 14px; border-left: 3px solid var(--border); }
+article.migration h3 { font-size: 1.1rem; margin: 10px 0 4px; }
+article.migration h4 { font-size: 1rem; margin: 18px 0 6px; padding-bottom: 3px; border-bottom: 1px solid var(--border); }
+table.migrations td { white-space: normal; }
 @media print {
   :root { color-scheme: light; --bg: #fff; --fg: #000; --muted: #444; --card: #fff; --border: #999; }
   body { font-size: 11px; }
   .controls, #trace button { display: none; }
+  article.migration { break-before: page; }
   section, .chart, table { break-inside: avoid; }
   h2 { break-after: avoid; }
 }

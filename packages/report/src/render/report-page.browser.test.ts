@@ -5,7 +5,12 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromiumMissing, collectPageErrors, launchChromium, type Page } from '@vfio-sim/browser-test';
+import {
+  chromiumMissing,
+  collectPageErrors,
+  launchChromium,
+  plotPixelsPerUnit as pixelsPerUs,
+} from '@vfio-sim/browser-test';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reportInput } from '../__fixtures__/migration-run.js';
@@ -17,23 +22,6 @@ const missing = chromiumMissing();
 if (missing !== null) console.warn(missing);
 /** Screenshots and the PDF go here (git-ignored). */
 const OUT = join(import.meta.dirname, '../../test-output');
-
-/**
- * µs per pixel of a chart's x axis, from its tick labels' positions and values (`chartSel` selects the
- * chart's svg): how a reader reads a bar's length.
- */
-async function pixelsPerUs(page: Page, chartSel: string): Promise<number> {
-  return page.evaluate((sel) => {
-    const svg = document.querySelector(sel) as SVGSVGElement;
-    const ticks = [...svg.querySelectorAll('g[aria-label="x-axis tick label"] text')].map((t) => {
-      const r = t.getBoundingClientRect();
-      return { x: r.left + r.width / 2, v: Number((t.textContent ?? '').replaceAll(',', '')) };
-    });
-    const a = ticks[0]!;
-    const b = ticks[ticks.length - 1]!;
-    return (b.x - a.x) / (b.v - a.v);
-  }, chartSel);
-}
 
 describe.skipIf(missing !== null)(
   `the HTML report in chromium${missing !== null ? ` (${missing})` : ''}`,

@@ -1,8 +1,8 @@
 import { KernelError } from '@vfio-sim/platform';
-import { REPORT_MODEL_FORMAT, type ReportModel } from '../model/report-model.js';
+import { REPORT_MODEL_FORMAT, type ReportModel, type ReportView } from '../model/report-model.js';
 import { jsonForScript } from './format.js';
 import { TRACE_BUTTONS_SCRIPT } from './page-script.js';
-import { pageShell } from './page-shell.js';
+import { pageShell, reportMain } from './page-shell.js';
 import { reportSections } from './report-sections.js';
 
 /**
@@ -14,17 +14,12 @@ import { reportSections } from './report-sections.js';
  * @throws KernelError EINVAL for a model of another format version.
  */
 export function renderReportHtml(model: ReportModel): string {
-  if (model.format !== REPORT_MODEL_FORMAT)
-    throw new KernelError(
-      'EINVAL',
-      `report model format '${String(model.format)}', expected '${REPORT_MODEL_FORMAT}'`,
-    );
+  checkFormat(model);
   const { trace, ...data } = model;
   return pageShell({
     title: model.title,
     description: model.description,
-    sections: reportSections(model),
-    traceNote: traceNote(trace.traceEvents.length),
+    main: reportMain(reportSections(model), traceNote(trace.traceEvents.length)),
     data: { 'vfio-sim-report': jsonForScript(data), 'vfio-sim-trace': jsonForScript(trace) },
     script: `${TRACE_BUTTONS_SCRIPT}\nwireTrace();`,
   });
@@ -37,4 +32,13 @@ export function traceNote(events: number): string {
     `device-state read and phase, in µs of virtual time) is embedded in this page. Reading the page needs no ` +
     `network; opening Perfetto does.`
   );
+}
+
+/** @throws KernelError EINVAL for a model of another format version than this renderer's. */
+export function checkFormat(model: ReportView): void {
+  if (model.format !== REPORT_MODEL_FORMAT)
+    throw new KernelError(
+      'EINVAL',
+      `report model format '${String(model.format)}', expected '${REPORT_MODEL_FORMAT}'`,
+    );
 }

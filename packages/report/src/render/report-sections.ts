@@ -1,4 +1,4 @@
-import type { ReportModel } from '../model/report-model.js';
+import type { ReportView } from '../model/report-model.js';
 import { downtimeChart } from './charts/downtime-chart.js';
 import { jobsChart } from './charts/jobs-chart.js';
 import { ramConvergenceChart, ramRoundsChart, roundLabel } from './charts/ram-rounds-chart.js';
@@ -26,7 +26,7 @@ const chart = (svg: string, label: string) =>
  * the whole run as `layout`: the charts keep the whole run's rows, rounds and sections, so they fill
  * in as it plays instead of changing shape.
  */
-export function reportSections(model: ReportModel, layout: ReportModel = model): ReportSection[] {
+export function reportSections(model: ReportView, layout: ReportView = model): ReportSection[] {
   return SECTIONS.filter((s) => s.shown?.(model) ?? true).map((s) => ({
     id: s.id,
     heading: s.heading,
@@ -38,8 +38,8 @@ export function reportSections(model: ReportModel, layout: ReportModel = model):
 const SECTIONS: readonly {
   readonly id: string;
   readonly heading: string;
-  readonly render: (m: ReportModel, layout: ReportModel) => string;
-  readonly shown?: (m: ReportModel) => boolean;
+  readonly render: (m: ReportView, layout: ReportView) => string;
+  readonly shown?: (m: ReportView) => boolean;
 }[] = [
   { id: 'verdict', heading: 'Result', render: verdictHtml },
   { id: 'summary', heading: 'Key figures', render: summaryHtml },
@@ -62,7 +62,7 @@ export function standingSections(): { id: string; heading: string }[] {
 }
 
 /** The phase running at the model's cut (live view), or null. */
-function phaseAt(model: ReportModel): string | null {
+function phaseAt(model: ReportView): string | null {
   const at = model.at;
   if (at === null) return null;
   const phase = model.intervals.find((i) => i.kind === 'phase' && i.startUs <= at && i.endUs >= at);
@@ -70,7 +70,7 @@ function phaseAt(model: ReportModel): string | null {
   return at < model.migration.startUs ? 'before the migration' : 'after the migration';
 }
 
-function verdictHtml(m: ReportModel): string {
+function verdictHtml(m: ReportView): string {
   if (m.at !== null)
     return (
       `<div class="verdict running" data-result="RUNNING"><span class="badge">RUNNING</span> ` +
@@ -85,7 +85,7 @@ function verdictHtml(m: ReportModel): string {
   );
 }
 
-function summaryHtml(m: ReportModel): string {
+function summaryHtml(m: ReportView): string {
   const j = m.jobs;
   const rounds = m.ram?.rounds.filter((r) => !r.stopped).length ?? 0;
   const items: [string, string][] = [
@@ -121,7 +121,7 @@ function summaryHtml(m: ReportModel): string {
   return `<dl class="figures">${items.map(([k, v]) => `<div><dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd></div>`).join('')}</dl>`;
 }
 
-function timelineHtml(m: ReportModel): string {
+function timelineHtml(m: ReportView): string {
   return (
     p(
       `Each lane is one host's VM, the source QEMU's migration phases and RAM rounds, or one device's migration state ` +
@@ -131,7 +131,7 @@ function timelineHtml(m: ReportModel): string {
   );
 }
 
-function ramHtml(m: ReportModel, layout: ReportModel): string {
+function ramHtml(m: ReportView, layout: ReportView): string {
   const ram = m.ram;
   if (ram === null) return p(m.at !== null ? 'Not yet.' : 'The migration aborted before guest RAM moved.');
   if (ram.mode !== 'precopy')
@@ -176,7 +176,7 @@ function ramHtml(m: ReportModel, layout: ReportModel): string {
   );
 }
 
-function downtimeHtml(m: ReportModel): string {
+function downtimeHtml(m: ReportView): string {
   if (m.runs.length === 0) return p('Shown when the run has ended.');
   const me = m.runs.find((r) => r.thisRun);
   const lines = m.runs
@@ -194,7 +194,7 @@ function downtimeHtml(m: ReportModel): string {
   );
 }
 
-function streamHtml(m: ReportModel, layout: ReportModel): string {
+function streamHtml(m: ReportView, layout: ReportView): string {
   const s = m.stream;
   const total = s.sections.reduce((n, x) => n + x.sectionBytes, 0);
   const data = s.sections.reduce((n, x) => n + x.deviceBytes, 0);
@@ -234,7 +234,7 @@ function streamHtml(m: ReportModel, layout: ReportModel): string {
   );
 }
 
-function jobsHtml(m: ReportModel, layout: ReportModel): string {
+function jobsHtml(m: ReportView, layout: ReportView): string {
   const j = m.jobs;
   const rows: [string, string | number][] = [
     ['submitted', j.submitted],
@@ -271,7 +271,7 @@ function jobsHtml(m: ReportModel, layout: ReportModel): string {
   );
 }
 
-function faultsHtml(m: ReportModel): string {
+function faultsHtml(m: ReportView): string {
   const faults = htmlTable(
     ['fault', 'where', 'armed in', 'injected µs', 'cleared µs'],
     m.faults.map((f) => [

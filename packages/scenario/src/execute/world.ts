@@ -1,7 +1,7 @@
 import { IommufdClient, type IommufdCtx, openIommufd } from '@vfio-sim/iommufd';
 import { GuestMemory, KernelError, Process, type TraceSink, UserMemory } from '@vfio-sim/platform';
 import type { VfioDeviceHandle, VfioUserMapping } from '@vfio-sim/vfio-core';
-import { type Guest, type Host, IommufdBackend, Simulation } from '@vfio-sim/vmm';
+import { type Guest, type Host, IommufdBackend, type MigrateReport, Simulation } from '@vfio-sim/vmm';
 import type { DeviceRef, PlannedHost } from '../plan/plan.js';
 
 /**
@@ -41,6 +41,8 @@ export class ScenarioWorld {
   readonly sim: Simulation;
   readonly hosts = new Map<string, Host>();
   readonly guests = new Map<string, Guest>();
+  /** Every live migration a `migrate` step ran, in order: the guest's name and vmm's report. */
+  readonly migrations: { readonly guest: string; readonly report: MigrateReport }[] = [];
   readonly buffers = new Map<string, Uint8Array>();
   readonly mappings = new Map<string, VfioUserMapping>();
   readonly ioas = new Map<string, { readonly vmm: VmmProcess; readonly id: number }>();

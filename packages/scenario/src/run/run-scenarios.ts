@@ -1,7 +1,10 @@
-import type { TraceSink } from '@vfio-sim/platform';
+import { MemoryTraceSink, type TraceSink } from '@vfio-sim/platform';
+import type { Plan } from '../plan/plan.js';
 import { loadScenario } from './load-scenario.js';
+import { replayTrace } from './replay-trace.js';
 import { invalidResult, runPlan } from './run-scenario.js';
 import { scenarioFiles } from './scenario-files.js';
+import type { ScenarioMigration } from './scenario-migration.js';
 import { type RunSummary, type ScenarioResult, summarize } from './scenario-result.js';
 import { ScenarioTraceSink } from './scenario-trace-sink.js';
 
@@ -11,6 +14,13 @@ export interface RunScenariosOptions {
   readonly traceSink?: TraceSink;
   /** Called with each result as it is known (for progress output). */
   readonly onResult?: (result: ScenarioResult) => void;
+  /**
+   * Called after each `migrate` step with vmm's report and the scenario's own trace sink — its
+   * simulation from virtual time 0, its hosts and guests under their own names: what `@vfio-sim/report`
+   * builds a page from. The sink goes on recording until the scenario ends (then `onResult` is called),
+   * and is not touched after: `trace.events.length` now marks where this migration ended.
+   */
+  readonly onMigration?: (migration: ScenarioMigration, trace: MemoryTraceSink) => void;
 }
 
 /**
@@ -27,7 +37,7 @@ export function runScenarios(paths: readonly string[], options: RunScenariosOpti
     const result =
       loaded.plan === undefined
         ? invalidResult(file, loaded.errors)
-        : runPlan(loaded.plan, trace !== undefined ? { traceSink: trace.next(file) } : {});
+        : runTraced(loaded.plan, file, trace, options.onMigration);
     if (trace !== undefined) trace.advance(result.virtualUs);
     options.onResult?.(result);
     return result;
@@ -48,4 +58,26 @@ export function checkScenarios(paths: readonly string[]): RunSummary {
     return { ...invalidResult(file, []), name: loaded.plan.name, status: 'pass', steps };
   });
   return summarize(results, performance.now() - t0);
+}
+
+/**
+ * Run one planned scenario, traced into the combined trace when there is one. With `onMigration`, the
+ * scenario is traced into a sink of its own first (each migration's caller reads it), then replayed into
+ * the combined trace: the same events on the same tracks as without it.
+ */
+function runTraced(
+  plan: Plan,
+  file: string,
+  trace: ScenarioTraceSink | undefined,
+  onMigration: RunScenariosOptions['onMigration'],
+): ScenarioResult {
+  if (onMigration === undefined)
+    return runPlan(plan, trace !== undefined ? { traceSink: trace.next(file) } : {});
+  const own = new MemoryTraceSink();
+  const result = runPlan(plan, {
+    traceSink: own,
+    onMigration: (m) => onMigration(m, own),
+  });
+  if (trace !== undefined) replayTrace(own, trace.next(file));
+  return result;
 }

@@ -19,7 +19,9 @@ export class ScenarioTraceSink {
     const offset = this.offset;
     return {
       record: (event: TraceEvent) => inner.record({ ...event, ts: event.ts + offset }),
-      track: (process: string, thread: string): NamedTrack => inner.track(`${file}: ${process}`, thread),
+      // a tracer made from another one's track passes its (already prefixed) process name back
+      track: (process: string, thread: string): NamedTrack =>
+        inner.track(process.startsWith(`${file}: `) ? process : `${file}: ${process}`, thread),
     };
   }
 

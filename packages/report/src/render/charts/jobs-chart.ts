@@ -1,5 +1,5 @@
 import * as Plot from '@observablehq/plot';
-import type { JobSpan, ReportModel } from '../../model/report-model.js';
+import type { JobSpan, ReportView } from '../../model/report-model.js';
 import { JOB_COLORS } from '../palette.js';
 import { plotSvg } from '../plot-svg.js';
 import { downtimeMarks, nowMark, timeAxis, wholeRun } from './time-marks.js';
@@ -17,7 +17,7 @@ export function jobOutcome(j: JobSpan): keyof typeof JOB_COLORS {
  * when the source vCPUs stopped are outlined. The rows are those of `rows` (default the model's jobs):
  * the live view passes the whole run's, so rows do not move as jobs arrive. Bars: `g.job-bars rect`.
  */
-export function jobsChart(model: ReportModel, rows: readonly JobSpan[] = model.jobs.spans): string {
+export function jobsChart(model: ReportView, rows: readonly JobSpan[] = model.jobs.spans): string {
   const spans = model.jobs.spans;
   const rowOf = (j: JobSpan) => `${j.driver} #${j.jobId}`;
   const endOf = (j: JobSpan) => j.completedUs ?? model.at ?? model.span.endUs;

@@ -1,5 +1,5 @@
 import * as Plot from '@observablehq/plot';
-import type { ReportModel } from '../../model/report-model.js';
+import type { ReportView } from '../../model/report-model.js';
 import { DOWNTIME_COLOR } from '../palette.js';
 
 /** A range of virtual time (µs). */
@@ -9,13 +9,13 @@ export interface TimeDomain {
 }
 
 /** The whole run: from virtual time 0 to its last event. */
-export const wholeRun = (model: ReportModel): TimeDomain => model.span;
+export const wholeRun = (model: ReportView): TimeDomain => model.span;
 
 /**
  * The migration and what follows it: from a little before the migration's start (a twentieth of its
  * length) to the run's end, so that the phases and the downtime get the chart's width.
  */
-export function aroundMigration(model: ReportModel): TimeDomain {
+export function aroundMigration(model: ReportView): TimeDomain {
   const { startUs, endUs } = model.migration;
   const pad = Math.max(5, Math.round((endUs - startUs) / 20));
   return { startUs: Math.max(model.span.startUs, startUs - pad), endUs: model.span.endUs };
@@ -30,7 +30,7 @@ export function timeAxis(domain: TimeDomain): Plot.ScaleOptions {
  * The downtime window across the whole chart (`g.downtime-window rect`) and its label, on a time chart;
  * nothing before the guest stopped.
  */
-export function downtimeMarks(model: ReportModel): Plot.Markish[] {
+export function downtimeMarks(model: ReportView): Plot.Markish[] {
   const w = model.downtime;
   if (w === null) return [];
   return [
@@ -55,7 +55,7 @@ export function downtimeMarks(model: ReportModel): Plot.Markish[] {
 }
 
 /** The live view's "now" (`g.now line`): a dashed rule at the virtual time the model is cut at. */
-export function nowMark(model: ReportModel, domain: TimeDomain): Plot.Markish[] {
+export function nowMark(model: ReportView, domain: TimeDomain): Plot.Markish[] {
   if (model.at === null || model.at < domain.startUs) return [];
   return [Plot.ruleX([model.at], { stroke: 'currentColor', strokeDasharray: '4,3', className: 'now' })];
 }

@@ -1,6 +1,6 @@
 import * as Plot from '@observablehq/plot';
 import {
-  type ReportModel,
+  type ReportView,
   TIMELINE_CATEGORIES,
   type TimelineInterval,
   type TimelineMark,
@@ -33,7 +33,7 @@ const SYMBOLS: Readonly<Record<TimelineMark['kind'], string>> = {
  * Marks for tests and styling: bars `g.timeline-bars rect` (one per interval of the model),
  * marks `g.timeline-marks path`, the window `g.downtime-window rect`, the live cursor `g.now line`.
  */
-export function timelineChart(model: ReportModel): string {
+export function timelineChart(model: ReportView): string {
   const domain = aroundMigration(model);
   const intervals = model.intervals.map((i) => ({ ...i, startUs: Math.max(i.startUs, domain.startUs) }));
   const categories = TIMELINE_CATEGORIES.filter((c) => intervals.some((i) => i.category === c));

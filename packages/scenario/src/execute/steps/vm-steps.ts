@@ -81,6 +81,7 @@ export const VM_STEPS: StepRunners<
       ...(args.maxPrecopyIterations !== undefined ? { maxPrecopyIterations: args.maxPrecopyIterations } : {}),
       ...(args.jobsAfter !== undefined ? { jobsAfter: args.jobsAfter } : {}),
     });
+    world.migrations.push({ guest: args.guest, report });
     got.result = report.result;
     got.outcome = report.outcome;
     got.error = report.error ?? 'none';
