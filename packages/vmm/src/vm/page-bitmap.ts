@@ -120,26 +120,16 @@ export class PageBitmap {
     }
   }
 
-  /** Keep only the bits also set in `other`. @throws KernelError EINVAL if the sizes differ. */
-  and(other: PageBitmap): void {
-    this.checkSize(other);
-    for (let i = 0; i < this.keys.length; i++) {
-      const a = i * CHUNK_WORDS;
-      const o = other.baseOf(this.keys[i]!, false);
-      if (o < 0) this.words.fill(0, a, a + CHUNK_WORDS);
-      else for (let k = 0; k < CHUNK_WORDS; k++) this.words[a + k]! &= other.words[o + k]!;
-    }
-  }
-
   /**
    * OR in a little-endian byte bitmap whose bit 0 is page `firstPfn` (bit `b` is `bytes[b >>> 3] & (1 <<
-   * (b & 7))` — the uAPI layout of GET_DIRTY_BITMAP's `__u64` array). Only words with a bit set create
-   * a chunk; bits past {@link pages} are ignored.
-   * @throws KernelError EINVAL if `firstPfn` is not a multiple of 32.
+   * (b & 7))` — the uAPI layout of GET_DIRTY_BITMAP's `__u64` array), keeping only the bits also set in
+   * `mask` if given. Only words with a bit left create a chunk; bits past {@link pages} are ignored.
+   * @throws KernelError EINVAL if `firstPfn` is not a multiple of 32, or `mask` has another size.
    */
-  orBytes(bytes: Uint8Array, firstPfn = 0): void {
+  orBytes(bytes: Uint8Array, firstPfn = 0, mask?: PageBitmap): void {
     if (!Number.isSafeInteger(firstPfn) || firstPfn < 0 || firstPfn % 32 !== 0)
       throw new KernelError('EINVAL', `a byte bitmap must start on a 32-page boundary, got page ${firstPfn}`);
+    if (mask !== undefined) this.checkSize(mask);
     const firstWord = firstPfn / 32;
     const lastWord = Math.ceil(this.pages / 32) - 1;
     const tail = this.pages & 31;
@@ -152,7 +142,14 @@ export class PageBitmap {
       if (word === lastWord && tail !== 0) v &= (1 << tail) - 1;
       if (v === 0) continue;
       const low = word % CHUNK_WORDS;
-      const base = this.baseOf((word - low) / CHUNK_WORDS, true);
+      const chunk = (word - low) / CHUNK_WORDS;
+      if (mask !== undefined) {
+        const m = mask.baseOf(chunk, false);
+        if (m < 0) continue;
+        v &= mask.words[m + low]!;
+        if (v === 0) continue;
+      }
+      const base = this.baseOf(chunk, true);
       this.words[base + low]! |= v;
     }
   }

@@ -159,15 +159,11 @@ export class DirtySync {
     return this.options.vm.iommufd!;
   }
 
-  /**
-   * Every HWPT's dirty bits over the windows holding populated RAM, OR-ed into {@link dma}, then kept
-   * only where RAM is populated.
-   */
+  /** Every HWPT's dirty bits over the windows holding populated RAM, where RAM is populated, into {@link dma}. */
   private readIommus(flags: number): void {
     if (this.hwpts.length === 0) return;
     this.scanPopulated();
     for (const hwpt of this.hwpts) for (const w of this.windows) this.readWindow(hwpt, w, flags);
-    this.dma.and(this.populated);
   }
 
   /** {@link populated} and {@link windows} from guest RAM as it is now. */
@@ -187,7 +183,7 @@ export class DirtySync {
     });
   }
 
-  /** One GET_DIRTY_BITMAP of window `w` on `hwpt`, OR-ed into {@link dma}. */
+  /** One GET_DIRTY_BITMAP of window `w` on `hwpt`, its populated pages OR-ed into {@link dma}. */
   private readWindow(hwpt: VmHwpt, w: number, flags: number): void {
     const { client, iova, length } = this.backend();
     const mm = client.process.mm;
@@ -198,7 +194,7 @@ export class DirtySync {
     client.getDirtyBitmap(hwpt.id, iova + start, len, PAGE_SIZE, this.bitmapVa, flags);
     const out = this.bitmapBytes.subarray(0, bytes);
     mm.read(this.bitmapVa, out);
-    this.dma.orBytes(out, start / PAGE_SIZE);
+    this.dma.orBytes(out, start / PAGE_SIZE, this.populated);
   }
 }
 
