@@ -33,6 +33,13 @@ function rangeEqual(a: Uint8Array, b: Uint8Array): RangeEqual {
   };
 }
 
+/** The two 2 MiB buffers every comparison reads into (allocated once: a comparison allocates nothing big). */
+const scratch = (() => {
+  const pa = new Uint8Array(COMPARE_PAGES * PAGE_SIZE);
+  const pb = new Uint8Array(COMPARE_PAGES * PAGE_SIZE);
+  return { pa, pb, equal: rangeEqual(pa, pb) };
+})();
+
 /**
  * Compare two guest memories page by page over every page either of them touched (an untouched page
  * reads as zeros). The harness's proof that a migration moved guest RAM intact: called at the
@@ -48,9 +55,7 @@ export function compareGuestMemory(a: GuestMemory, b: GuestMemory): GuestMemoryC
   const touched = new PageBitmap(a.size / PAGE_SIZE);
   a.forEachPopulatedPage((pfn) => touched.set(pfn));
   b.forEachPopulatedPage((pfn) => touched.set(pfn));
-  const pa = new Uint8Array(COMPARE_PAGES * PAGE_SIZE);
-  const pb = new Uint8Array(COMPARE_PAGES * PAGE_SIZE);
-  const equal = rangeEqual(pa, pb);
+  const { pa, pb, equal } = scratch;
   const mismatchedPages: number[] = [];
   let pagesCompared = 0;
   touched.forEachRun((first, count) => {
