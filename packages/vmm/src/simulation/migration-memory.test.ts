@@ -1,6 +1,7 @@
 import type { UserHeapStats } from '@vfio-sim/platform';
 import { describe, expect, it } from 'vitest';
 import type { Vm } from '../vm/vm.js';
+import { MemoryToucher } from '../workload/memory-toucher.js';
 import { type MigrationProtocol, migrate } from './migrate.js';
 import { Simulation } from './simulation.js';
 
@@ -75,4 +76,24 @@ describe('what a migration takes, it gives back', () => {
       expect(guest.tally().verified).toBe(guest.tally().submitted);
     },
   );
+
+  it('a 1 TiB guest with 8 MiB touched migrates and comes back: each host holds what the guest touched', () => {
+    const sim = new Simulation({ seed: 6 });
+    const a = sim.createHost({ name: 'a', numVfs: 1 });
+    const b = sim.createHost({ name: 'b', numVfs: 1 });
+    const guest = sim.createGuest({ host: a, memory: 2 ** 40 });
+    guest.startWorkload({ jobs: 4, periodUs: 20, limit: 4 });
+    const toucher = new MemoryToucher({ base: 300 * 2 ** 30, bytes: 8 << 20, seed: 6 });
+    toucher.touch(guest.vm.memory);
+    for (const to of [b, a]) {
+      const from = guest.vm;
+      const touched = from.memory.touchedBytes();
+      const report = migrate(guest, { to, protocol: 'v2', jobsAfter: 1 });
+      expect(report.failures).toEqual([]);
+      expect(toucher.verify(guest.vm.memory)).toEqual([]);
+      const held = guest.vm.memory.hostBytes() + guest.vm.process.mm.heapStats().residentBytes;
+      expect(held).toBeLessThanOrEqual(1.5 * touched);
+      expect(from.memory.hostBytes()).toBe(0);
+    }
+  });
 });
