@@ -65,7 +65,12 @@ export {
   liveMigrateV2,
 } from './migration/live-migration-v2.js';
 export { MigrationPhases } from './migration/migration-phases.js';
-export { DirtySync, type DirtySyncOptions, type DirtySyncResult } from './migration/ram/dirty-sync.js';
+export {
+  DIRTY_READ_WINDOW,
+  DirtySync,
+  type DirtySyncOptions,
+  type DirtySyncResult,
+} from './migration/ram/dirty-sync.js';
 export { compareGuestMemory, type GuestMemoryComparison } from './migration/ram/guest-memory-compare.js';
 export { copyGuestMemory, type GuestMemoryCopy } from './migration/ram/guest-memory-copy.js';
 export { sendRamPages } from './migration/ram/ram-pages.js';
@@ -140,7 +145,7 @@ export {
 } from './simulation/verdict.js';
 // vm/: one QEMU/KVM instance.
 export { CpuDirtyLog } from './vm/cpu-dirty-log.js';
-export { PageBitmap } from './vm/page-bitmap.js';
+export { PAGE_BITMAP_CHUNK_PAGES, PageBitmap } from './vm/page-bitmap.js';
 export { type PendingIrq, type VcpuState, Vm, type VmOptions } from './vm/vm.js';
 // workload/: guest jobs and their proof.
 export { ACCEL_KINDS, accelJobs, createAccelWorkload } from './workload/accel-workload.js';
@@ -157,6 +162,13 @@ export {
   UPSTREAM_VMM_RESET,
 } from './workload/job-loss.js';
 export { type JobStream, type JobStreamOptions, startJobStream } from './workload/job-stream.js';
+export {
+  MemoryToucher,
+  type MemoryToucherOptions,
+  startTouchStream,
+  type TouchStream,
+  type TouchStreamOptions,
+} from './workload/memory-toucher.js';
 export { type SecJobsOptions, secJobs } from './workload/sec-jobs.js';
 export { startUartStream, type UartStream, type UartStreamOptions } from './workload/uart-stream.js';
 export { type Side, Workload, type WorkloadJobs, type WorkloadTally } from './workload/workload.js';

@@ -101,7 +101,8 @@ export function runMigrationDemo(options: MigrationDemoOptions): MigrationDemoRe
   });
   const source = sim.createHost({ name: 'source', kind, numVfs: 2, iommu });
   const destination = sim.createHost({ name: 'destination', kind, numVfs: 2, iommu });
-  const guest = sim.createGuest({ host: source, memory: DEMO_GUEST_RAM });
+  // 4 KiB IOMMU leaves (HUGE_PAGES = 0): DMA dirties are shown page by page (README, step 2)
+  const guest = sim.createGuest({ host: source, memory: DEMO_GUEST_RAM, iommuHugePages: false });
   guest.startWorkload({ jobs, periodUs: 0 });
   const completedBeforeMigration = sim.prng.int(0, Math.floor(jobs / 2));
   while (guest.completed < completedBeforeMigration && sim.clock.nextEventTime() !== undefined)

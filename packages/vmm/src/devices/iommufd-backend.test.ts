@@ -1,4 +1,4 @@
-import { IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR } from '@vfio-sim/iommufd';
+import { IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR, type IoPgtableFormatName } from '@vfio-sim/iommufd';
 import { errnoOf, VirtualClock } from '@vfio-sim/platform';
 import { describe, expect, it } from 'vitest';
 import { vfVm } from '../__fixtures__/vf-guest.js';
@@ -7,10 +7,15 @@ import { IOMMU_FORMATS } from '../host/host-iommu.js';
 import { realizeVfioPci } from './vfio-pci-device.js';
 
 describe('IommufdBackend (through realizeVfioPci)', () => {
-  it.each(IOMMU_FORMATS)('%s: the VF DMAs through a dirty-tracking HWPT at IOVA = GPA', (format) => {
+  it.each(
+    IOMMU_FORMATS.flatMap((format) => [
+      [format, false],
+      [format, true],
+    ]) as [IoPgtableFormatName, boolean][],
+  )('%s (huge IOMMU leaves: %s): the VF DMAs through a dirty-tracking HWPT at IOVA = GPA', (format, huge) => {
     const clock = new VirtualClock();
     const host = createHost({ name: 'h', clock, kind: 'zip', numVfs: 1, iommu: format });
-    const { vm, vf } = vfVm(host, 4 << 20);
+    const { vm, vf } = vfVm(host, 4 << 20, 'g', { iommuHugePages: huge });
     const backend = vm.iommufd!;
     const { client } = backend;
     expect(host.iommu.format.name).toBe(format);
@@ -38,7 +43,10 @@ describe('IommufdBackend (through realizeVfioPci)', () => {
     const dirty = [...bytes].flatMap((b, i) =>
       [0, 1, 2, 3, 4, 5, 6, 7].filter((k) => b & (1 << k)).map((k) => i * 8 + k),
     );
-    expect(dirty).toEqual([0x32]);
+    // 4 KiB leaves: the page written; 2 MiB leaves (HUGE_PAGES on): every page of the leaf, as the kernel
+    // records a dirty leaf whole (the page never written included)
+    expect(dirty).toEqual(huge ? Array.from({ length: 512 }, (_, i) => i) : [0x32]);
+    expect(vm.iommuHugePages).toBe(huge);
   });
 
   it('two VFs behind the same IOMMU share one HWPT; RAM is mapped once', () => {

@@ -18,20 +18,25 @@ export interface VmHwpt {
 
 /**
  * A VM's iommufd, as QEMU's iommufd backend and container hold it: `/dev/iommu` opened in the VM's QEMU
- * process, one IOAS with all of guest RAM mapped at IOVA = guest-physical address (huge IOPTEs off:
- * IOMMU_OPTION HUGE_PAGES = 0, so every leaf is 4 KiB and dirty pages are reported at 4 KiB), and one
- * paging HWPT per IOMMU instance — allocated with IOMMU_HWPT_ALLOC_DIRTY_TRACKING when
- * IOMMU_GET_HW_INFO says the IOMMU can track, and shared by every device behind that IOMMU.
+ * process, one IOAS with all of guest RAM mapped at IOVA = guest-physical address, and one paging HWPT
+ * per IOMMU instance — allocated with IOMMU_HWPT_ALLOC_DIRTY_TRACKING when IOMMU_GET_HW_INFO says the
+ * IOMMU can track, and shared by every device behind that IOMMU.
+ *
+ * Huge IOPTEs as QEMU leaves them: IOMMU_OPTION_HUGE_PAGES stays at the kernel's default (1), so each
+ * domain maps guest RAM with the largest leaves its page sizes and the alignment allow (1 GiB, 2 MiB;
+ * a 1 TiB guest is 1,024 leaves) and the kernel reports a dirty leaf as every page it maps. A VM
+ * created with `iommuHugePages: false` sets the option to 0 before mapping: 4 KiB leaves only.
  *
  * Kernel/VMM counterpart: QEMU `iommufd_backend_connect`, `iommufd_cdev_attach` →
  * `iommufd_cdev_autodomains_get` (a HWPT per compatible IOMMU, dirty tracking when capable), the
- * container's memory listener (`iommufd_cdev_map` of each RAM section).
+ * container's memory listener (`iommufd_cdev_map` of each RAM section); QEMU issues no IOMMU_OPTION
+ * (backends/iommufd.c), so HUGE_PAGES is the kernel's default.
  */
 export class IommufdBackend {
   /** The VMM's ioctl-shaped client on the `/dev/iommu` fd. */
   readonly client: IommufdClient;
   readonly ioasId: number;
-  /** The VMM's user address of guest RAM (its mmap of the RAM's backing). */
+  /** The VMM's user address of guest RAM ({@link Vm.ramVa}). */
   readonly ramVa: number;
   /** Guest RAM in the IOAS: IOVA and length. */
   readonly iova: number;
@@ -44,9 +49,9 @@ export class IommufdBackend {
   ) {
     const { process, memory } = vm;
     this.client = new IommufdClient(process, fd);
-    this.ramVa = process.mm.mmap(memory);
+    this.ramVa = vm.ramVa;
     this.ioasId = this.client.ioasAlloc();
-    this.client.setHugePages(this.ioasId, false);
+    if (!vm.iommuHugePages) this.client.setHugePages(this.ioasId, false);
     this.length = memory.size;
     this.iova = this.client.ioasMap(this.ioasId, this.ramVa, this.length, { iova: 0 });
   }

@@ -35,7 +35,8 @@ export class GuestMigration {
   private precopyRam: RamPrecopy | undefined;
 
   /**
-   * Start the incoming VM on `options.destination` (same name, RAM size and tracer as the source VM)
+   * Start the incoming VM on `options.destination` (same name, RAM size, tracer and IOMMU huge-page
+   * option as the source VM: the destination QEMU gets the same command line)
    * and realize, for each source device in order, the destination's first free device of its model.
    * @throws KernelError ENODEV if the destination has no free device of a model; from a realize (the
    *   incoming VM quits again, releasing what it claimed).
@@ -46,7 +47,13 @@ export class GuestMigration {
   ) {
     const vm = options.source;
     const host = options.destination;
-    const dstVm = Vm.incoming({ name: vm.name, host, memorySize: vm.memory.size, tracer: vm.tracer });
+    const dstVm = Vm.incoming({
+      name: vm.name,
+      host,
+      memorySize: vm.memory.size,
+      tracer: vm.tracer,
+      iommuHugePages: vm.iommuHugePages,
+    });
     try {
       for (const dev of vm.devices) {
         const free = host.freeDevice(dev.model);

@@ -201,6 +201,12 @@ export function liveMigrateV1(options: LiveMigrationV1Options): LiveMigrationV1R
       guest?.discardDestination();
     }
     throw e;
+  } finally {
+    // vfio_migration_exit: each client gives its region accessor's memory back
+    for (const dev of devs) {
+      dev.s.close();
+      dev.d.close();
+    }
   }
 }
 

@@ -280,6 +280,20 @@ export function liveMigrateV2(options: LiveMigrationV2Options): LiveMigrationV2R
   } catch (e) {
     if (!switchedOver) cancel(devs, vm, guest, stoppedAt !== undefined);
     throw e;
+  } finally {
+    // vfio_migration_exit: each client gives its buffers back (after cleanup, or after the cancel)
+    for (const dev of devs) closeClients(dev);
+  }
+}
+
+/** Close both clients of `dev` (errors swallowed: the migration's own outcome is the one reported). */
+function closeClients(dev: V2Device): void {
+  for (const client of [dev.s, dev.d]) {
+    try {
+      client.close();
+    } catch {
+      // a data fd already gone; the buffers are freed regardless
+    }
   }
 }
 

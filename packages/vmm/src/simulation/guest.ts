@@ -5,7 +5,7 @@ import { HISI_ACC_VF_MODEL } from '../devices/hisi-acc-vf.js';
 import { MTTY_MODEL } from '../devices/mtty.js';
 import { realizeVfioPci, type VfioPciDevice } from '../devices/vfio-pci-device.js';
 import type { Host } from '../host/host.js';
-import { Vm } from '../vm/vm.js';
+import { Vm, type VmOptions } from '../vm/vm.js';
 import { accelJobs } from '../workload/accel-workload.js';
 import { type JobLossCause, UPSTREAM_HOST_RESET } from '../workload/job-loss.js';
 import { type JobStream, startJobStream } from '../workload/job-stream.js';
@@ -26,6 +26,11 @@ export interface GuestOptions {
    * one accelerator VF: `['hisi-acc-vf']`).
    */
   readonly devices?: readonly string[];
+  /**
+   * Huge IOMMU leaves for guest RAM (default true, as QEMU with iommufd); false maps 4 KiB leaves
+   * ({@link VmOptions.iommuHugePages}). It follows the guest across migrations.
+   */
+  readonly iommuHugePages?: boolean;
 }
 
 /** A queue or device error one of the guest's drivers reported (qm-hw's `GuestDeviceError`). */
@@ -111,6 +116,7 @@ export class Guest {
       host,
       memorySize: memory,
       ...(tracer !== undefined ? { tracer } : {}),
+      ...(options.iommuHugePages !== undefined ? { iommuHugePages: options.iommuHugePages } : {}),
     });
     try {
       const devices = (options.devices ?? [HISI_ACC_VF_MODEL]).map((model) => {

@@ -27,7 +27,8 @@ export class CpuDirtyLog {
   /**
    * A log for `memory`; logging starts with {@link start}. The log is `memory`'s write observer only
    * while logging, so writes outside a migration (and every write into a memory that never logs, such
-   * as the incoming VM's) cost nothing.
+   * as the incoming VM's) cost nothing. The bitmap is sparse ({@link PageBitmap}): it holds a chunk per
+   * 2 MiB of guest RAM written while logging, not a bit per page of the guest.
    */
   constructor(readonly memory: GuestMemory) {
     this.bitmap = new PageBitmap(memory.size / PAGE_SIZE);
@@ -40,10 +41,10 @@ export class CpuDirtyLog {
 
   /**
    * Start logging with an empty log (`KVM_SET_USER_MEMORY_REGION` with KVM_MEM_LOG_DIRTY_PAGES).
-   * Idempotent: starting again clears the log.
+   * Idempotent: starting again empties the log (and gives its chunks back).
    */
   start(): void {
-    this.bitmap.clear();
+    this.bitmap.reset();
     this.logging = true;
     this.memory.setWriteObserver(this.observe);
   }
@@ -52,6 +53,12 @@ export class CpuDirtyLog {
   stop(): void {
     this.logging = false;
     this.memory.setWriteObserver(undefined);
+  }
+
+  /** Stop logging and give the log's memory back (the VM's QEMU exits). */
+  release(): void {
+    this.stop();
+    this.bitmap.reset();
   }
 
   /** A device DMA access begins: writes until {@link endDeviceDma} are not CPU writes. */
@@ -80,10 +87,10 @@ export class CpuDirtyLog {
   /** The write observer, installed while logging: marks the pages of a CPU write. */
   private readonly observe = (gpa: number, length: number): void => {
     if (this.dmaDepth !== 0 || length === 0) return;
-    const words = this.bitmap.words;
+    const bitmap = this.bitmap;
     const first = Math.floor(gpa / PAGE_BYTES);
     const last = Math.floor((gpa + length - 1) / PAGE_BYTES);
-    words[first >>> 5]! |= 1 << (first & 31);
-    for (let p = first + 1; p <= last; p++) words[p >>> 5]! |= 1 << (p & 31);
+    bitmap.set(first);
+    for (let p = first + 1; p <= last; p++) bitmap.set(p);
   };
 }

@@ -79,7 +79,14 @@ describe('Vm', () => {
     expect(vm.devices).toEqual([vf]);
     expect(h.assignable[0]!.owner).toBe('g');
     expect(vm.process.openFds().length).toBe(2); // /dev/iommu and the VF's cdev
+    expect(vm.process.mm.resolve(vm.ramVa, 1 << 20).memory).toBe(vm.memory); // RAM mapped in QEMU
+    vm.memory.fill(0x4000, 3 * 4096, 0x5a);
+    expect(vm.memory.hostBytes()).toBeGreaterThan(0);
     vm.quit();
+    // QEMU's exit gives guest RAM back: unmapped from the process, its host memory released
+    expect(errnoOf(() => vm.process.mm.resolve(vm.ramVa, 4096))).toBe('EFAULT');
+    expect(vm.process.mm.heapStats().mappings).toBe(0);
+    expect([vm.memory.hostBytes(), vm.memory.touchedBytes()]).toEqual([0, 0]);
     expect(vm.hasQuit).toBe(true);
     expect(vm.isRunning).toBe(false);
     expect(vm.devices).toEqual([]);
@@ -90,5 +97,21 @@ describe('Vm', () => {
     // the VF can be passed through again
     const again = vfVm(h, 1 << 20, 'again');
     expect(again.vf.handle.getInfo().numRegions).toBeGreaterThan(9);
+  });
+
+  it('maps guest RAM into the IOMMU with huge leaves by default, 4 KiB leaves when asked (HUGE_PAGES = 0)', () => {
+    const h = host();
+    const huge = vfVm(h, 64 << 20, 'huge');
+    expect(huge.vm.iommuHugePages).toBe(true);
+    const hwptLeaves = (vm: Vm) => {
+      const dev = vm.devices[0]!.host.dma!.iommu;
+      return dev.domain!.pgtable.leaves().map((l) => l.size);
+    };
+    expect(new Set(hwptLeaves(huge.vm))).toEqual(new Set([2 << 20])); // 32 leaves of 2 MiB
+    huge.vm.quit();
+    const small = vfVm(h, 64 << 20, 'small', { iommuHugePages: false });
+    expect(small.vm.iommuHugePages).toBe(false);
+    expect(hwptLeaves(small.vm)).toHaveLength(16384);
+    expect(new Set(hwptLeaves(small.vm))).toEqual(new Set([4096]));
   });
 });

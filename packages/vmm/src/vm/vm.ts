@@ -31,6 +31,15 @@ export interface VmOptions {
    * their own threads. A migrated VM passes it on to its destination VM.
    */
   readonly tracer?: Tracer;
+  /**
+   * IOMMU_OPTION_HUGE_PAGES of the VM's IOAS (default true: the kernel's default, which QEMU never
+   * changes): guest RAM is mapped into the IOMMU with the largest leaves each IOMMU allows (2 MiB /
+   * 1 GiB), and a DMA write dirties its whole leaf. false sets the option to 0 before RAM is mapped:
+   * 4 KiB leaves, so DMA dirties are reported per page — for small guests whose pre-copy would resend
+   * whole 2 MiB leaves (a 1 TiB guest cannot be mapped that way: 2^28 leaves). A migrated VM passes it
+   * on to its destination VM.
+   */
+  readonly iommuHugePages?: boolean;
 }
 
 /**
@@ -53,6 +62,10 @@ export class Vm {
   private readonly handlers: (((vector: number) => void) | undefined)[] = [];
   private readonly attached: VfioPciDevice[] = [];
   private quitted = false;
+  readonly name: string;
+  readonly host: Host;
+  /** Guest RAM (sparse: only touched pages cost memory; given back when the VM quits). */
+  readonly memory: GuestMemory;
   readonly clock: VirtualClock;
   /** The VM's QEMU process on {@link host}. */
   readonly process: Process;
@@ -62,24 +75,27 @@ export class Vm {
   readonly tracer: Tracer;
   /** The VM's `/dev/iommu` with its IOAS, once a DMA-capable device was realized. */
   iommufd: IommufdBackend | undefined = undefined;
+  /** The user address of guest RAM in {@link process} (QEMU's RAM block, mapped at start). */
+  readonly ramVa: number;
+  /** Whether the VM's IOAS maps guest RAM with huge leaves ({@link VmOptions.iommuHugePages}). */
+  readonly iommuHugePages: boolean;
 
-  private constructor(
-    readonly name: string,
-    readonly host: Host,
-    readonly memory: GuestMemory,
-    running: boolean,
-    tracer: Tracer | undefined,
-  ) {
-    this.clock = host.clock;
+  private constructor(options: VmOptions, running: boolean) {
+    this.name = options.name;
+    this.host = options.host;
+    this.memory = new GuestMemory(options.memorySize);
+    this.clock = this.host.clock;
     this.running = running;
-    this.process = new Process(new UserMemory(), `qemu-${name}@${host.name}`);
-    this.dirtyLog = new CpuDirtyLog(memory);
-    this.tracer = tracer ?? Tracer.disabled(this.clock);
+    this.process = new Process(new UserMemory(), `qemu-${this.name}@${this.host.name}`);
+    this.ramVa = this.process.mm.mmap(this.memory);
+    this.iommuHugePages = options.iommuHugePages ?? true;
+    this.dirtyLog = new CpuDirtyLog(this.memory);
+    this.tracer = options.tracer ?? Tracer.disabled(this.clock);
   }
 
   /** A VM booted on `options.host` with empty RAM, vCPUs running. */
   static create(options: VmOptions): Vm {
-    return new Vm(options.name, options.host, new GuestMemory(options.memorySize), true, options.tracer);
+    return new Vm(options, true);
   }
 
   /**
@@ -87,7 +103,7 @@ export class Vm {
    * stopped until the migration completes and {@link start} is called.
    */
   static incoming(options: VmOptions): Vm {
-    return new Vm(options.name, options.host, new GuestMemory(options.memorySize), false, options.tracer);
+    return new Vm(options, false);
   }
 
   /** Whether the vCPUs run. */
@@ -193,8 +209,9 @@ export class Vm {
 
   /**
    * QEMU exits: the vCPUs stop, every device is unrealized (its mappings dropped, its device fd closed,
-   * so the host device is free again), `/dev/iommu` is closed, and every other fd of the process.
-   * Idempotent. After a migration the source's QEMU quits this way.
+   * so the host device is free again), `/dev/iommu` is closed, and every other fd of the process; guest
+   * RAM is unmapped and its memory given back ({@link GuestMemory.release}: it reads as zeros
+   * afterwards), as is the dirty log's. Idempotent. After a migration the source's QEMU quits this way.
    */
   quit(): void {
     if (this.quitted) return;
@@ -203,6 +220,9 @@ export class Vm {
     this.iommufd?.close();
     this.iommufd = undefined;
     for (const fd of this.process.openFds()) this.process.close(fd);
+    this.process.mm.munmap(this.ramVa, this.memory.size);
+    this.dirtyLog.release();
+    this.memory.release();
     this.quitted = true;
   }
 }

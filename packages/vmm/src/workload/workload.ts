@@ -65,6 +65,8 @@ interface JobRecord {
   error: GuestJobError | undefined;
   /** A cause the VMM attached while it was outstanding (or as it was submitted to a lost device). */
   attributed: JobLossCause | undefined;
+  /** The expected output, once a tally computed it. */
+  expected?: Uint8Array;
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
@@ -202,9 +204,8 @@ export class Workload {
           side: rec.side,
           cause: completionStatusCause(first.status, first.completedAt),
         });
-      const expected = this.jobs.expected(rec.job);
       const bad = rec.results.some(
-        ({ result }) => result.status !== QM_SQE_STATUS_OK || !sameBytes(expected, result.output),
+        ({ result }) => result.status !== QM_SQE_STATUS_OK || !sameBytes(this.expectedOf(rec), result.output),
       );
       if (bad) corrupt.push(id);
       if (rec.results.length === 1 && !bad) verified++;
@@ -223,6 +224,12 @@ export class Workload {
       corrupt,
       unknown: [...this.strays.keys()],
     };
+  }
+
+  /** The job's expected output, computed once (a tally runs after every migration). */
+  private expectedOf(rec: JobRecord): Uint8Array {
+    rec.expected ??= this.jobs.expected(rec.job);
+    return rec.expected;
   }
 
   private record(result: GuestJobResult, side: Side): void {

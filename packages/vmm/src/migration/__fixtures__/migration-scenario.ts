@@ -28,6 +28,13 @@ export interface ScenarioOptions {
   readonly dst?: QmKind;
   /** Both hosts' IOMMU format (default the hosts' default). */
   readonly iommu?: IoPgtableFormatName;
+  /**
+   * Huge IOMMU leaves for the guest's RAM (default false here, unlike a VM's default): these scenarios
+   * time jobs in flight against a pre-copy that converges, which needs DMA dirties reported per 4 KiB
+   * page — with huge leaves a 64 MiB guest resends the populated pages of every dirty 2 MiB leaf each
+   * round (see the huge-leaf tests).
+   */
+  readonly iommuHugePages?: boolean;
 }
 
 /**
@@ -40,7 +47,12 @@ export function migrationScenario(o: ScenarioOptions) {
   const kind = o.kind ?? 'zip';
   const src = createHost({ name: 'source', clock, kind, numVfs: 2, iommu });
   const dst = createHost({ name: 'destination', clock, kind: o.dst ?? kind, numVfs: 2, iommu });
-  const vm = Vm.create({ name: 'guest', host: src, memorySize: 64 << 20 });
+  const vm = Vm.create({
+    name: 'guest',
+    host: src,
+    memorySize: 64 << 20,
+    iommuHugePages: o.iommuHugePages ?? false,
+  });
   const vf = realizeVfioPci(vm, src.assignable[0]!);
   const driver = hisiAccVfModel.probeGuest(vf);
   const workload = createAccelWorkload(kind, o.seed);

@@ -8,7 +8,8 @@ export interface GuestMemoryCopy {
 
 /**
  * Copy every page of `src` the guest (or a device, by DMA) ever touched into `dst`: the whole guest
- * memory, sent while the VM is stopped. Untouched pages are zero on both sides and are not sent.
+ * memory, sent while the VM is stopped, in bulk ({@link GuestMemory.copyFrom}: runs of pages, one copy
+ * each). Untouched pages are zero on both sides and are not sent (`dst` drops any it held).
  * There is no dirty tracking yet, so nothing is sent while the guest runs.
  *
  * VMM counterpart: QEMU's RAM migration with no pre-copy rounds (every page sent in the
@@ -19,11 +20,7 @@ export function copyGuestMemory(src: GuestMemory, dst: GuestMemory): GuestMemory
   if (src.size !== dst.size) {
     throw new KernelError('EINVAL', `guest RAM sizes differ: ${src.size} → ${dst.size}`);
   }
-  const page = new Uint8Array(PAGE_SIZE);
-  const pages = src.touchedPages();
-  for (const pfn of pages) {
-    src.read(pfn * PAGE_SIZE, page);
-    dst.write(pfn * PAGE_SIZE, page);
-  }
-  return { pages: pages.length, bytes: pages.length * PAGE_SIZE };
+  dst.copyFrom(src, 0, src.size);
+  const bytes = src.touchedBytes();
+  return { pages: bytes / PAGE_SIZE, bytes };
 }

@@ -130,6 +130,11 @@ export class RamPrecopy {
     return this.bytesBeforeStop;
   }
 
+  /** Bytes of bitmap the pending set holds (sparse: by what guest RAM holds, not by its size). */
+  get pendingBitmapBytes(): number {
+    return this.pending.byteLength;
+  }
+
   /** Bytes of the dirty pages not sent yet (QEMU's `ram_bytes_remaining`). */
   get remainingBytes(): number {
     return this.pending.count() * PAGE_SIZE;
@@ -138,8 +143,9 @@ export class RamPrecopy {
   /** Start dirty tracking; mark every touched page pending. @throws KernelError from the ioctls. */
   setup(): void {
     this.dirty.start();
-    this.pending.clear();
-    for (const pfn of this.src.memory.touchedPages()) this.pending.set(pfn);
+    const pending = this.pending;
+    pending.reset();
+    this.src.memory.forEachPopulatedPage((pfn) => pending.set(pfn));
   }
 
   /**
@@ -180,7 +186,8 @@ export class RamPrecopy {
   }
 
   /**
-   * With the VM and its device stopped: the final sync, then every page still dirty; tracking stops.
+   * With the VM and its device stopped: the final sync, then every page still dirty; tracking stops
+   * and the dirty sync gives back its memory ({@link DirtySync.close}), as does the pending bitmap.
    * Returns the pages sent while stopped.
    * @throws KernelError from the sync or the ioctls.
    */
@@ -189,18 +196,32 @@ export class RamPrecopy {
     const startUs = clock.now();
     const found = this.dirty.sync(this.pending);
     const sent = this.sendPending();
-    this.dirty.stop();
-    this.record(this.roundsDone.length, true, startUs, clock, sent, found);
+    try {
+      this.dirty.stop();
+      this.record(this.roundsDone.length, true, startUs, clock, sent, found);
+    } finally {
+      this.release();
+    }
     return sent;
   }
 
-  /** Stop tracking after a failed migration (errors ignored: the first error is the one reported). */
+  /**
+   * Stop tracking after a failed migration and give the memory back (errors ignored: the first error
+   * is the one reported).
+   */
   abort(): void {
     try {
       this.dirty.stop();
     } catch {
       // the migration's own error is reported
     }
+    this.release();
+  }
+
+  /** The dirty sync's heap bitmap and the bitmaps' chunks go back (QEMU's `ram_save_cleanup`). */
+  private release(): void {
+    this.dirty.close();
+    this.pending.reset();
   }
 
   private sendPending(): number {
