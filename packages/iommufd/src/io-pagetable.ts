@@ -83,6 +83,7 @@ export class Ioas {
       }
       const head = cut - a.iova;
       const i = this.areas.indexOf(a);
+      this.phys.pin(a.memory); // two areas hold the pages now
       this.areas.splice(
         i,
         1,
@@ -171,7 +172,7 @@ export class Ioas {
     if (this.overlaps(at, length)) {
       throw new KernelError('EEXIST', `[0x${at.toString(16)}, +0x${length.toString(16)}) overlaps a mapping`);
     }
-    const pa = this.phys.baseOf(memory) + offset;
+    const pa = this.phys.pin(memory) + offset;
     const area: IoptArea = {
       iova: at,
       length,
@@ -188,6 +189,7 @@ export class Ioas {
       }
     } catch (e) {
       for (const d of done) d.unmap(at, length);
+      this.phys.unpin(memory);
       throw e;
     }
     this.areas.splice(this.insertionPoint(at), 0, area);
@@ -215,6 +217,7 @@ export class Ioas {
     for (const a of victims) {
       for (const d of this.domains) d.unmap(a.iova, a.length);
       this.areas.splice(this.areas.indexOf(a), 1);
+      this.phys.unpin(a.memory);
       unmapped += a.length;
     }
     return unmapped;

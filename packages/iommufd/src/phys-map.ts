@@ -27,40 +27,65 @@ export interface PhysRange {
  */
 export class PhysMap {
   private readonly byMemory = new WeakMap<GuestMemory, number>();
-  /** Ranges by base; a memory no longer referenced elsewhere drops out (weakly held). */
-  private readonly ranges: { base: number; size: number; memory: WeakRef<GuestMemory> }[] = [];
+  /**
+   * Ranges by base. A pinned memory is held strongly until its last unpin frees its range; one only
+   * looked up ({@link baseOf}) is held through a `WeakRef` and drops out once collected. Pinning
+   * creates no `WeakRef`: V8 keeps a `WeakRef`'s target alive until the current job ends, which would
+   * keep every unmapped guest RAM of a synchronous loop.
+   */
+  private readonly ranges: PhysSlot[] = [];
+  /** Pin counts: the mappings holding each memory's pages. */
+  private readonly pins = new Map<GuestMemory, number>();
   private next = PHYS_BASE;
   private last: PhysRange | undefined = undefined;
 
   /**
-   * The physical base of `memory` (allocated on first use; the range of a memory that was garbage
-   * collected is reused). @throws KernelError ENOMEM past 2^48.
+   * The physical base of `memory` (allocated on first use; the range of a memory that was unpinned or
+   * garbage collected is reused). @throws KernelError ENOMEM past 2^48.
    */
   baseOf(memory: GuestMemory): number {
     const known = this.byMemory.get(memory);
     if (known !== undefined) return known;
-    const span = Math.ceil(memory.size / PHYS_ALIGN) * PHYS_ALIGN;
-    let base = this.reuse(span);
-    if (base === undefined) {
-      base = this.next;
-      if (base + memory.size > PHYS_LIMIT) {
-        throw new KernelError('ENOMEM', 'host-physical address space full');
-      }
-      this.next = base + span;
-      this.ranges.push({ base, size: span, memory: new WeakRef(memory) });
-    } else {
-      const slot = this.ranges.find((r) => r.base === base)!;
-      slot.memory = new WeakRef(memory);
-    }
-    this.byMemory.set(memory, base);
-    this.last = undefined;
+    return this.place(memory, { weak: new WeakRef(memory) });
+  }
+
+  /**
+   * Pin `memory` for one more mapping and return its physical base (`pin_user_pages` for an area:
+   * the pages stay where they are until the matching {@link unpin}).
+   * @throws KernelError ENOMEM past 2^48.
+   */
+  pin(memory: GuestMemory): number {
+    const known = this.byMemory.get(memory);
+    const base = known ?? this.place(memory, { held: memory });
+    if (known !== undefined) this.slotAt(base)!.held = memory;
+    this.pins.set(memory, (this.pins.get(memory) ?? 0) + 1);
     return base;
   }
 
-  /** A freed range at least `span` bytes long (its memory was collected), or undefined. */
-  private reuse(span: number): number | undefined {
-    for (const r of this.ranges) if (r.size >= span && r.memory.deref() === undefined) return r.base;
-    return undefined;
+  /**
+   * Drop one pin of `memory` (`unpin_user_pages`); the last one frees its range at once, for the next
+   * memory to take — a VMM that maps and unmaps guest RAM in a loop reuses the same ranges.
+   * @throws KernelError EINVAL for a memory with no pin (nothing changes).
+   */
+  unpin(memory: GuestMemory): void {
+    const n = this.pins.get(memory);
+    if (n === undefined) throw new KernelError('EINVAL', 'unpin of a memory that is not pinned');
+    if (n > 1) {
+      this.pins.set(memory, n - 1);
+      return;
+    }
+    this.pins.delete(memory);
+    const base = this.byMemory.get(memory)!;
+    this.byMemory.delete(memory);
+    const slot = this.slotAt(base)!;
+    slot.held = undefined;
+    slot.weak = undefined;
+    this.last = undefined;
+  }
+
+  /** Pins held on `memory` (0 if none). */
+  pinCount(memory: GuestMemory): number {
+    return this.pins.get(memory) ?? 0;
   }
 
   /**
@@ -71,14 +96,53 @@ export class PhysMap {
     const l = this.last;
     if (l !== undefined && pa >= l.base && pa < l.base + l.size) return l;
     for (const r of this.ranges) {
-      const memory = r.memory.deref();
-      if (memory !== undefined && pa >= r.base && pa < r.base + memory.size) {
+      if (pa < r.base || pa >= r.base + r.size) continue;
+      const memory = memoryOf(r);
+      if (memory !== undefined && pa < r.base + memory.size) {
         this.last = { base: r.base, size: memory.size, memory };
         return this.last;
       }
     }
     throw new KernelError('EFAULT', `no memory at physical address 0x${pa.toString(16)}`);
   }
+
+  /** Give `memory` a range (a free one if one is long enough) holding it as `hold` says. */
+  private place(memory: GuestMemory, hold: Partial<Pick<PhysSlot, 'held' | 'weak'>>): number {
+    const span = Math.ceil(memory.size / PHYS_ALIGN) * PHYS_ALIGN;
+    let slot = this.ranges.find((r) => r.size >= span && memoryOf(r) === undefined);
+    if (slot === undefined) {
+      const base = this.next;
+      if (base + memory.size > PHYS_LIMIT)
+        throw new KernelError('ENOMEM', 'host-physical address space full');
+      this.next = base + span;
+      slot = { base, size: span, held: undefined, weak: undefined };
+      this.ranges.push(slot);
+    }
+    slot.held = hold.held;
+    slot.weak = hold.weak;
+    this.byMemory.set(memory, slot.base);
+    this.last = undefined;
+    return slot.base;
+  }
+
+  private slotAt(base: number): PhysSlot | undefined {
+    return this.ranges.find((r) => r.base === base);
+  }
+}
+
+/** One range of the host-physical space and what holds its memory (nothing: the range is free). */
+interface PhysSlot {
+  readonly base: number;
+  readonly size: number;
+  /** The memory, while pinned. */
+  held: GuestMemory | undefined;
+  /** The memory, weakly, when only looked up. */
+  weak: WeakRef<GuestMemory> | undefined;
+}
+
+/** The memory a slot holds, if any. */
+function memoryOf(slot: PhysSlot): GuestMemory | undefined {
+  return slot.held ?? slot.weak?.deref();
 }
 
 /** The host's physical address space, shared by every IOMMU in the process. */
