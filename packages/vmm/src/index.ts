@@ -128,6 +128,7 @@ export {
   migrateVerdict,
   type VerdictInput,
 } from './simulation/verdict.js';
+export { verdictProblems } from './simulation/verdict-proof.js';
 // vm/: one QEMU/KVM instance.
 export { CpuDirtyLog } from './vm/cpu-dirty-log.js';
 export { PageBitmap } from './vm/page-bitmap.js';
@@ -147,6 +148,7 @@ export {
   UPSTREAM_VMM_RESET,
 } from './workload/job-loss.js';
 export { type JobStream, type JobStreamOptions, startJobStream } from './workload/job-stream.js';
+export { PLANTED_BUGS, type PlantedBug, plantBug, plantedBug } from './workload/planted-bug.js';
 export { type SecJobsOptions, secJobs } from './workload/sec-jobs.js';
 export { startUartStream, type UartStream, type UartStreamOptions } from './workload/uart-stream.js';
 export { type Side, Workload, type WorkloadJobs, type WorkloadTally } from './workload/workload.js';
