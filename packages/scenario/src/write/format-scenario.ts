@@ -15,7 +15,7 @@ export interface FormatScenarioOptions {
  * `loadScenario` reads it back to the same document.
  */
 export function formatScenario(doc: ScenarioDocument, options: FormatScenarioOptions = {}): string {
-  const d = new Document(doc);
+  const d = new Document(doc, { aliasDuplicateObjects: false });
   const steps = d.get('steps', true);
   if (isSeq(steps))
     for (const step of steps.items)
