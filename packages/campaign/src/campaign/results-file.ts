@@ -1,6 +1,6 @@
 import { KernelError } from '@vfio-sim/platform';
 import type { CaseResult } from '../judge/judge-case.js';
-import { formatShard, parseShard, type Shard } from './shard.js';
+import { formatShard, type Shard, WHOLE } from './shard.js';
 import { CampaignTally, type PlannedCases } from './summary.js';
 
 /** The first line of a results file: which campaign, which shard, how many cases it planned. */
@@ -68,7 +68,8 @@ export function parseResults(name: string, text: string): ResultsFile {
 
 /**
  * Merge the results files of a campaign's shards (any order; a case that appears twice counts once)
- * into one tally, with the cases the shards planned (none for campaigns bounded by time).
+ * into one tally, with the cases the campaign planned — all of them, so a shard whose file is missing
+ * shows as missing cases (none for campaigns bounded by time).
  * @throws KernelError EINVAL for files of different campaigns (seed, or number of cases) or no file.
  */
 export function mergeResults(files: readonly ResultsFile[]): {
@@ -94,6 +95,7 @@ export function mergeResults(files: readonly ResultsFile[]): {
   const cases = first.header.cases;
   return {
     tally,
-    planned: cases === null ? undefined : { cases, shards: files.map((f) => parseShard(f.header.shard)) },
+    // every case of the campaign: a shard whose file is missing shows as missing cases
+    planned: cases === null ? undefined : { cases, shards: [WHOLE] },
   };
 }

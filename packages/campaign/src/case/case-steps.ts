@@ -54,7 +54,9 @@ export function caseSteps(c: CampaignCase): CaseSteps {
   };
   if (c.kind === 'uapi') {
     const steps: CaseStep[] = [{ role: 'setup', step: { open: { host: 'host', vf: 0, as: 'h' } } }];
-    c.steps.forEach((s, i) => steps.push(...hostileSteps(s, i, 'h', c.protocol, undefined)));
+    c.steps.forEach((s, i) => {
+      steps.push(...hostileSteps(s, i, 'h', c.protocol, undefined));
+    });
     return { hosts: { host }, steps };
   }
   const steps: CaseStep[] = [
@@ -75,7 +77,9 @@ export function caseSteps(c: CampaignCase): CaseSteps {
       step: { 'write-ram': { guest: 'g', pages: c.touchedPages, seed: c.workloadSeed } },
     });
   if (c.runUs > 0) steps.push({ role: 'setup', step: { run: c.runUs } });
-  c.hostile.forEach((s, i) => steps.push(...hostileSteps(s, i, 'g/0', c.protocol, 'destination')));
+  c.hostile.forEach((s, i) => {
+    steps.push(...hostileSteps(s, i, 'g/0', c.protocol, 'destination'));
+  });
   steps.push({ role: 'migrate', step: { migrate: migrateArgs(c) } });
   return { hosts: { source: host, destination: host }, steps };
 }
