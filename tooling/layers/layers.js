@@ -36,5 +36,10 @@ export const LAYERS = [
   { name: 'vmm', dir: 'packages/vmm', mayImport: DRIVER_STACK },
   { name: 'report', dir: 'packages/report', mayImport: ['vmm', ...DRIVER_STACK] },
   { name: 'scenario', dir: 'packages/scenario', mayImport: ['vmm', ...DRIVER_STACK] },
-  { name: 'harness', dir: 'apps/harness', mayImport: ['scenario', 'report', 'vmm', ...DRIVER_STACK] },
+  { name: 'campaign', dir: 'packages/campaign', mayImport: ['scenario', 'vmm', ...DRIVER_STACK] },
+  {
+    name: 'harness',
+    dir: 'apps/harness',
+    mayImport: ['campaign', 'scenario', 'report', 'vmm', ...DRIVER_STACK],
+  },
 ];

@@ -13,6 +13,7 @@ import {
 import { formatDemoReport, runDemoRuns, summarizeDemo } from '../demo/demo.js';
 import { demoTraceInfo } from '../demo/demo-report-input.js';
 import { MAX_DEMO_JOBS } from '../demo/migration-demo.js';
+import { campaignCommand } from './campaign-command.js';
 import { checkCommand } from './check-command.js';
 import { type CliIo, cliAction, PROCESS_IO } from './exit-codes.js';
 import {
@@ -138,6 +139,7 @@ export function createProgram(io: CliIo = PROCESS_IO): Command {
 
   program.addCommand(runCommand(io));
   program.addCommand(checkCommand(io));
+  program.addCommand(campaignCommand(io));
 
   return program as unknown as Command;
 }
