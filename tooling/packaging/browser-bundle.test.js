@@ -1,6 +1,6 @@
 // @ts-check
 import { describe, expect, it } from 'vitest';
-import { bundleForBrowser } from './browser-bundle.js';
+import { bundleForBrowser, nodeGlobalMarker, nodeGlobalsIn } from './browser-bundle.js';
 import { publishedPackages } from './workspace.js';
 
 describe.each(publishedPackages())('$name bundles for a browser', ({ name, dir }) => {
@@ -11,5 +11,19 @@ describe.each(publishedPackages())('$name bundles for a browser', ({ name, dir }
     expect(r.nodeGlobals).toEqual([]);
     const own = name.replace('@vfio-sim/', '');
     expect(r.inputs.some((f) => f.includes(`${own}/dist/`))).toBe(true);
+  });
+});
+
+describe('nodeGlobalsIn', () => {
+  const B = nodeGlobalMarker('Buffer');
+  const P = nodeGlobalMarker('process');
+  it('finds a Node global used unguarded, and lets a use guarded by its own typeof test pass', () => {
+    expect(nodeGlobalsIn(`const x = ${B}.from([1]);`)).toEqual(['Buffer']);
+    expect(nodeGlobalsIn(`var f = typeof ${B} !== "undefined" ? ${B}.isBuffer : void 0;`)).toEqual([]);
+    expect(
+      nodeGlobalsIn(
+        `var f = typeof ${B} !== "undefined" ? ${B}.isBuffer : void 0; ${P}.env.X; ${B}.alloc(1);`,
+      ),
+    ).toEqual(['process', 'Buffer']);
   });
 });

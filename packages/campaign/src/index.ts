@@ -41,6 +41,7 @@ export {
 } from './campaign/summary.js';
 export {
   type CampaignCase,
+  type CaseBase,
   type CaseFault,
   caseDevices,
   expectsMultipleDevicesBlocker,

@@ -65,7 +65,7 @@ export type CaseFault =
     };
 
 /** What every case has: the hosts' accelerator and IOMMU, and the protocol its devices speak. */
-interface CaseBase {
+export interface CaseBase {
   readonly accel: QmKind;
   readonly iommu: Exclude<IoPgtableFormatName, 'iommufd-mock'>;
   readonly protocol: MigrationProtocol;
