@@ -5,7 +5,9 @@ import { type CaseBatch, runCaseBatch } from './case-batch.js';
 export interface CasePool {
   /** Worker threads (always 0 here). */
   readonly threads: number;
+  /** Run and judge a batch of cases; the results in the batch's order. */
   run(batch: CaseBatch): Promise<CaseResult[]>;
+  /** Stop the worker threads (after the batches given have finished). */
   destroy(): Promise<void>;
 }
 
