@@ -1,6 +1,7 @@
 import { migrate, Simulation } from '@vfio-sim/vmm';
 import { afterAll, bench, describe } from 'vitest';
-import type { MigrationCase, UapiCase } from '../case/campaign-case.js';
+import { FOUR_REFUSED_REQUESTS, smallMigrationCase } from '../__fixtures__/small-case.js';
+import type { UapiCase } from '../case/campaign-case.js';
 import { generateCase } from '../case/generate-case.js';
 import { runCase } from '../judge/run-case.js';
 import { createCasePool } from '../pool/case-pool.js';
@@ -12,41 +13,8 @@ import { createCasePool } from '../pool/case-pool.js';
  * judgment takes around each one.
  */
 
-/** A full live-migration case: a small guest (9 MiB), one ZIP VF, 2 jobs and a stream of 2, no fault. */
-const SMALL: MigrationCase = {
-  kind: 'migration',
-  accel: 'zip',
-  iommu: 'arm-smmuv3-s1',
-  protocol: 'v2',
-  hisiVfs: 1,
-  mttys: 0,
-  extraMiB: 0,
-  touchedPages: 0,
-  jobs: 2,
-  periodUs: 20,
-  limit: 2,
-  workloadSeed: 1,
-  runUs: 50,
-  precopy: true,
-  bytesPerUs: 1250,
-  fault: null,
-  hostile: [],
-  jobsAfter: 1,
-};
-
-/** A uAPI-only case: an open VF and four hostile requests, each refused. */
-const UAPI: UapiCase = {
-  kind: 'uapi',
-  accel: 'zip',
-  iommu: 'arm-smmuv3-s1',
-  protocol: 'v2',
-  steps: [
-    { op: 'v2-arc', state: 0 },
-    { op: 'feature', feature: 2, access: 'set', argsz: 9 },
-    { op: 'region', access: 'read', region: 2, offset: 0x8000 },
-    { op: 'region', access: 'info', region: 33, offset: 0 },
-  ],
-};
+const SMALL = smallMigrationCase();
+const UAPI = FOUR_REFUSED_REQUESTS;
 
 describe('one core: a full live-migration case (small guest, a few jobs)', () => {
   bench('baseline: the bare vmm migration of the same guest', () => {

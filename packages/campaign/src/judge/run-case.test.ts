@@ -1,32 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { smallMigrationCase } from '../__fixtures__/small-case.js';
 import type { MigrationCase, UapiCase } from '../case/campaign-case.js';
 import { judgeCase, judgeGivenCase } from './judge-case.js';
 import { runCase } from './run-case.js';
 
-/** A small migration case, with fields overridden. */
-function migration(over: Partial<MigrationCase> = {}): MigrationCase {
-  return {
-    kind: 'migration',
-    accel: 'zip',
-    iommu: 'arm-smmuv3-s1',
-    protocol: 'v2',
-    hisiVfs: 1,
-    mttys: 0,
-    extraMiB: 1,
-    touchedPages: 8,
-    jobs: 2,
-    periodUs: 20,
-    limit: 2,
-    workloadSeed: 1,
-    runUs: 30,
-    precopy: true,
-    bytesPerUs: 1250,
-    fault: null,
-    hostile: [],
-    jobsAfter: 1,
-    ...over,
-  };
-}
+/** A small migration case (one VF, 1 MiB beyond the driver's, 8 pages written), fields overridden. */
+const migration = (over: Partial<MigrationCase> = {}) =>
+  smallMigrationCase({ extraMiB: 1, touchedPages: 8, runUs: 30, ...over });
 
 describe('runCase: the invariants', () => {
   it('a plain migration passes every invariant', () => {
