@@ -56,6 +56,15 @@ describe('runCase: the invariants', () => {
     expect(run.migration?.verdict).toBe('pass');
   });
 
+  it("a refused request is judged on its own device: a running guest's jobs on another VF may go on meanwhile", () => {
+    // case 3:13: a corrupted stream written into the destination's free VF fails with EFAULT while the
+    // source guest's queue advances (virtual time passes in the write): not the request's doing
+    const { result, run } = judgeCase(3, 13);
+    expect(result.violations).toEqual([]);
+    const refused = run.observations.filter((o, i) => run.steps[i]?.role === 'hostile' && o.errno !== 'ok');
+    expect(refused.map((o) => [o.errno, o.unchanged])).toContainEqual(['EFAULT', true]);
+  });
+
   it('a uAPI-only case opens a VF and judges each request', () => {
     const c: UapiCase = {
       kind: 'uapi',

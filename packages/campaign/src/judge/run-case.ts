@@ -1,5 +1,6 @@
 import { KernelError, MemoryTraceSink } from '@vfio-sim/platform';
 import {
+  deviceSnapshot,
   OBSERVABLE,
   type Observation,
   type ObservedMigration,
@@ -7,6 +8,7 @@ import {
   planDocument,
   type ScenarioDocument,
   ScenarioExecutor,
+  snapshotDiff,
 } from '@vfio-sim/scenario';
 import { verdictProblems } from '@vfio-sim/vmm';
 import { type CampaignCase, expectsMultipleDevicesBlocker } from '../case/campaign-case.js';
@@ -95,14 +97,20 @@ export function runCase(c: CampaignCase, options: RunCaseOptions = {}): CaseRun 
   for (const [i, step] of planned.plan.steps.entries()) {
     const role = steps[i]?.role;
     let seen: Observation;
+    let unchanged: true | string | undefined;
     try {
+      // a hostile step's own device (and its VMM process) must not change if the step fails; the
+      // rest of the world may (a guest's jobs go on while the step lets virtual time pass)
+      const before = role === 'hostile' ? subjectSnapshot(executor, step) : undefined;
       seen = executor.run(step as PlannedStep);
+      if (before !== undefined && seen.errno !== 'ok')
+        unchanged = snapshotDiff(before, subjectSnapshot(executor, step)) ?? true;
     } catch (e) {
       observations.push({ errno: 'crash' });
       broke('kernel-error', i, `${step.action} threw ${describeThrown(e)}`);
       break;
     }
-    const observation = observe(seen, role === 'hostile');
+    const observation = observe(seen, role === 'hostile', unchanged);
     observations.push(observation);
     if (role === 'setup' && seen.errno !== 'ok') {
       broke('setup', i, `${step.action} failed: ${seen.message ?? seen.errno}`);
@@ -138,21 +146,30 @@ export function runCase(c: CampaignCase, options: RunCaseOptions = {}): CaseRun 
   };
 }
 
-/** A step with what it must observe for the judgment: a hostile one snapshots around it and reads the state after it. */
+/** The hostile step's device and VMM process, as the scenario's snapshot has them (none if it has no device yet). */
+function subjectSnapshot(executor: ScenarioExecutor, step: PlannedStep): Record<string, unknown> | undefined {
+  if (step.subject === undefined) return undefined;
+  try {
+    return deviceSnapshot(executor.world.device(step.subject));
+  } catch (e) {
+    if (e instanceof KernelError) return undefined; // not opened (yet), or its guest is gone
+    throw e;
+  }
+}
+
+/** A step with what it must observe for the judgment: a hostile one reads the device state after it. */
 function withObservations(step: ScenarioStep, hostile: boolean, protocol: 'v1' | 'v2'): ScenarioStep {
   if (!hostile) return step;
   const action = Object.keys(step).find((k) => k !== 'expect' && k !== 'label') as keyof typeof OBSERVABLE;
   const can = OBSERVABLE[action];
   const expect: Record<string, unknown> = {};
-  if (can.includes('unchanged')) expect.unchanged = true;
   if (can.includes('state') && protocol === 'v2') expect.state = 'ERROR';
   if (can.includes('v1State') && protocol === 'v1') expect['v1-state'] = 'error';
   return Object.keys(expect).length === 0 ? step : ({ ...step, expect } as ScenarioStep);
 }
 
-function observe(seen: Observation, hostile: boolean): StepObservation {
+function observe(seen: Observation, hostile: boolean, unchanged: true | string | undefined): StepObservation {
   if (!hostile || seen.errno === 'ok') return { errno: seen.errno };
-  const unchanged = seen.got.unchanged as true | string | undefined;
   const inError =
     seen.got.state === VFIO_DEVICE_STATE_ERROR ||
     (typeof seen.got.v1State === 'number' && (seen.got.v1State & 7) === V1_ERROR);

@@ -18,6 +18,18 @@ export function snapshot(world: ScenarioWorld): Record<string, unknown> {
   return out;
 }
 
+/**
+ * The part of {@link snapshot} one device is in: its state and its VMM process's (fds, data files,
+ * iommufd objects) — what a call on that device must leave as it was, whatever else runs meanwhile (a
+ * guest's jobs on another device, when the call lets virtual time pass).
+ */
+export function deviceSnapshot(entry: DeviceEntry): Record<string, unknown> {
+  return {
+    [`${entry.host.name} ${entry.pciName}`]: deviceState(entry),
+    [entry.vmm.process.name]: processState(entry.vmm),
+  };
+}
+
 function deviceState(entry: DeviceEntry): unknown {
   const vdev = entry.host.pci.get(entry.pciName).drvdata;
   const hisi = vdev instanceof HisiAccVfCoreDevice ? vdev : undefined;
