@@ -23,7 +23,7 @@ import {
 } from '@vfio-sim/campaign';
 import { KernelError } from '@vfio-sim/platform';
 import { PLANTED_BUGS, type PlantedBug, plantBug } from '@vfio-sim/vmm';
-import { progressView } from './campaign-progress.js';
+import { formatDuration, progressView } from './campaign-progress.js';
 import { type ActionVerdict, type CliIo, CliUsageError, cliAction, PROCESS_IO } from './exit-codes.js';
 import { openOutputFile } from './write-file.js';
 
@@ -318,7 +318,7 @@ export function campaignCommand(io: CliIo, environment: CampaignEnvironment = pr
         write(formatHeader(opts.seed, shard, opts.cases ?? null));
         const view = progressView({ tty: environment.tty, timeMs: opts.time }, io.stderr);
         io.stderr(
-          `campaign ${opts.seed}${shard.count > 1 ? `, shard ${formatShard(shard)}` : ''}: ${opts.cases !== undefined ? `${opts.cases} cases` : `for ${opts.time} ms`} on ${workers === 0 ? 'this thread' : `${workers} worker thread(s)`}${bug !== undefined ? ` — planted bug ${bug}` : ''}\n`,
+          `campaign ${opts.seed}${shard.count > 1 ? `, shard ${formatShard(shard)}` : ''}: ${opts.cases !== undefined ? `${opts.cases} cases` : `for ${formatDuration(opts.time as number)}`} on ${workers === 0 ? 'this thread' : `${workers} worker thread(s)`}${bug !== undefined ? ` — planted bug ${bug}` : ''}\n`,
         );
         let run: Awaited<ReturnType<typeof runCampaign>>;
         try {
@@ -340,7 +340,7 @@ export function campaignCommand(io: CliIo, environment: CampaignEnvironment = pr
         write(`${JSON.stringify({ type: 'summary', ...run.summary })}\n`);
         if (out !== undefined) closeSync(out);
         io.stderr(
-          `campaign: ${run.summary.cases} cases in ${(run.elapsedMs / 1000).toFixed(1)} s (${((run.summary.cases * 1000) / Math.max(1, run.elapsedMs)).toFixed(0)} cases/s on ${run.workers === 0 ? 'this thread' : `${run.workers} workers`})\n`,
+          `campaign: ${run.summary.cases} cases in ${(run.elapsedMs / 1000).toFixed(1)} s (${((run.summary.cases * 1000) / Math.max(1, run.elapsedMs)).toFixed(0)} cases/s on ${run.workers === 0 ? 'this thread' : `${run.workers} worker thread(s)`})\n`,
         );
         printSummary(io, run.summary, opts.json === true);
         writeFailures(io, opts.seed, run.summary.failures, opts, bug);
