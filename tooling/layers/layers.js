@@ -36,6 +36,11 @@ export const LAYERS = [
   { name: 'vmm', dir: 'packages/vmm', mayImport: DRIVER_STACK },
   { name: 'report', dir: 'packages/report', mayImport: ['vmm', ...DRIVER_STACK] },
   { name: 'scenario', dir: 'packages/scenario', mayImport: ['vmm', ...DRIVER_STACK] },
-  { name: 'cli', dir: 'packages/cli', mayImport: ['scenario', 'report', 'vmm', ...DRIVER_STACK] },
+  { name: 'campaign', dir: 'packages/campaign', mayImport: ['scenario', 'vmm', ...DRIVER_STACK] },
+  {
+    name: 'cli',
+    dir: 'packages/cli',
+    mayImport: ['campaign', 'scenario', 'report', 'vmm', ...DRIVER_STACK],
+  },
   { name: 'harness', dir: 'apps/harness', mayImport: ['cli'] },
 ];

@@ -16,6 +16,12 @@ const MARK = '__NODE_GLOBAL__';
 const MARKED = new RegExp(`${MARK}(\\w+)`, 'g');
 
 /**
+ * A use guarded by its own `typeof` test — `typeof Buffer !== "undefined" ? Buffer.isBuffer : void 0`, as
+ * fast-check does — runs in a browser: both markers of it are dropped before the search.
+ */
+const GUARDED = new RegExp(`typeof ${MARK}(\\w+) !== "undefined" \\? ${MARK}\\1\\b`, 'g');
+
+/**
  * Bundle a package for the browser as an app that imports it would: esbuild, `platform: 'browser'`
  * (so the `browser` export condition applies), everything it imports inlined. The package is named by
  * its own name from inside its directory (a self-reference through its `exports`), so the built `dist`
@@ -59,6 +65,25 @@ export async function bundleForBrowser(name, dir) {
     };
   }
   const text = result.outputFiles?.[0]?.text ?? '';
-  const nodeGlobals = [...new Set([...text.matchAll(MARKED)].map((m) => m[1] ?? ''))];
-  return { errors: [], nodeImports, nodeGlobals, inputs: Object.keys(result.metafile.inputs) };
+  return {
+    errors: [],
+    nodeImports,
+    nodeGlobals: nodeGlobalsIn(text),
+    inputs: Object.keys(result.metafile.inputs),
+  };
+}
+
+/**
+ * The Node-only globals a bundle (with each one replaced by its marker) uses unguarded.
+ * @param {string} text
+ * @returns {string[]}
+ */
+export function nodeGlobalsIn(text) {
+  const unguarded = text.replace(GUARDED, 'guarded');
+  return [...new Set([...unguarded.matchAll(MARKED)].map((m) => m[1] ?? ''))];
+}
+
+/** The marker esbuild's `define` puts for the Node global `name` (for tests). */
+export function nodeGlobalMarker(/** @type {string} */ name) {
+  return `${MARK}${name}`;
 }

@@ -1,6 +1,6 @@
 // @ts-check
 import { describe, expect, it } from 'vitest';
-import { bundleForBrowser } from './browser-bundle.js';
+import { bundleForBrowser, nodeGlobalMarker, nodeGlobalsIn } from './browser-bundle.js';
 import { publishedPackages } from './workspace.js';
 
 /** A package with a `bin` is a command-line program: Node only, not a library for a browser. */
@@ -25,5 +25,19 @@ describe.each(publishedPackages().filter(isProgram))('$name is a Node program', 
     expect(JSON.stringify(manifest.exports)).not.toContain('"browser"');
     expect(manifest.browser).toBeUndefined();
     expect(manifest.engines?.node).toBe('>=20.19');
+  });
+});
+
+describe('nodeGlobalsIn', () => {
+  const B = nodeGlobalMarker('Buffer');
+  const P = nodeGlobalMarker('process');
+  it('finds a Node global used unguarded, and lets a use guarded by its own typeof test pass', () => {
+    expect(nodeGlobalsIn(`const x = ${B}.from([1]);`)).toEqual(['Buffer']);
+    expect(nodeGlobalsIn(`var f = typeof ${B} !== "undefined" ? ${B}.isBuffer : void 0;`)).toEqual([]);
+    expect(
+      nodeGlobalsIn(
+        `var f = typeof ${B} !== "undefined" ? ${B}.isBuffer : void 0; ${P}.env.X; ${B}.alloc(1);`,
+      ),
+    ).toEqual(['process', 'Buffer']);
   });
 });

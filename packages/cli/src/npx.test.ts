@@ -57,6 +57,7 @@ describe('the published @vfio-sim/cli, installed with npm', () => {
     const ours = registry.packages.filter((p) => p.startsWith('@vfio-sim/'));
     expect(ours.map((p) => p.replace(/@[^@]+$/, '')).sort()).toEqual(
       [
+        'campaign',
         'cli',
         'hisi-acc-vfio-pci',
         'iommufd',
@@ -72,6 +73,8 @@ describe('the published @vfio-sim/cli, installed with npm', () => {
       ].map((n) => `@vfio-sim/${n}`),
     );
     expect(registry.packages).toEqual(expect.arrayContaining(['commander@14.0.3', 'zod@4.6.7']));
+    expect(registry.packages.some((p) => p.startsWith('tinypool@'))).toBe(true);
+    expect(registry.packages.some((p) => p.startsWith('cli-progress@'))).toBe(true);
   });
 
   it('npx vfio-sim --version prints the installed package’s version', async () => {
@@ -88,5 +91,16 @@ describe('the published @vfio-sim/cli, installed with npm', () => {
     });
     expect(stdout).toMatch(/^vfio-sim demo \(seed 3\): v1 live migration/);
     expect(stdout).toMatch(/^PASS: every job completed exactly once/m);
+  });
+
+  it('npx vfio-sim campaign runs cases on two worker threads from the installed bundle', async () => {
+    const { stdout } = await run(
+      'npx',
+      ['--offline', 'vfio-sim', 'campaign', '--cases', '6', '--seed', '4', '--workers', '2', '--json'],
+      { cwd: app, maxBuffer: 1 << 24 },
+    );
+    const summary = JSON.parse(stdout);
+    expect(summary).toMatchObject({ schemaVersion: 1, seed: 4, cases: 6, failed: 0 });
+    expect(summary.passed).toBe(6);
   });
 });

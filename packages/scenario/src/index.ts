@@ -13,7 +13,8 @@
 export { compareStep, hex, type Mismatch, runs } from './compare/compare-step.js';
 export { ScenarioExecutor } from './execute/executor.js';
 export type { Observation } from './execute/observation.js';
-export { type DeviceEntry, ScenarioWorld, type VmmProcess } from './execute/world.js';
+export { deviceSnapshot, snapshot, snapshotDiff } from './execute/snapshot.js';
+export { type DeviceEntry, type ObservedMigration, ScenarioWorld, type VmmProcess } from './execute/world.js';
 export { parseScenarioSource, positionOf, type ScenarioSource } from './parse/scenario-source.js';
 export type {
   Action,
@@ -28,6 +29,7 @@ export type {
   RegionRef,
   StepArgs,
 } from './plan/plan.js';
+export { planDocument } from './plan/plan-document.js';
 export { OBSERVABLE } from './plan/plan-expectation.js';
 export { DEFAULT_SCENARIO_RAM, planScenario } from './plan/plan-scenario.js';
 export { formatJsonReport, type JsonRunReport, jsonReport } from './report/json-report.js';
@@ -44,3 +46,4 @@ export { type ScenarioDocument, scenarioSchema } from './schema/scenario.js';
 export { ACTION_NAMES, ACTIONS, type ActionName } from './schema/steps.js';
 export { formatScenarioError, type ScenarioError, type SourcePosition } from './validate/scenario-error.js';
 export { validateScenario } from './validate/validate-scenario.js';
+export { type FormatScenarioOptions, formatScenario } from './write/format-scenario.js';

@@ -143,6 +143,7 @@ export {
   migrateVerdict,
   type VerdictInput,
 } from './simulation/verdict.js';
+export { verdictProblems } from './simulation/verdict-proof.js';
 // vm/: one QEMU/KVM instance.
 export { CpuDirtyLog } from './vm/cpu-dirty-log.js';
 export { PAGE_BITMAP_CHUNK_PAGES, PageBitmap } from './vm/page-bitmap.js';
@@ -169,6 +170,7 @@ export {
   type TouchStream,
   type TouchStreamOptions,
 } from './workload/memory-toucher.js';
+export { PLANTED_BUGS, type PlantedBug, plantBug, plantedBug } from './workload/planted-bug.js';
 export { type SecJobsOptions, secJobs } from './workload/sec-jobs.js';
 export { startUartStream, type UartStream, type UartStreamOptions } from './workload/uart-stream.js';
 export { type Side, Workload, type WorkloadJobs, type WorkloadTally } from './workload/workload.js';

@@ -1,4 +1,5 @@
 import { Command } from '@commander-js/extra-typings';
+import { campaignCommand } from './campaign-command.js';
 import { checkCommand } from './check-command.js';
 import { demoCommand } from './demo-command.js';
 import { type CliIo, PROCESS_IO } from './exit-codes.js';
@@ -20,7 +21,7 @@ export function createProgram(io: CliIo = PROCESS_IO): Command {
     .version(CLI_VERSION, '-V, --version', 'print the version of @vfio-sim/cli')
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
 
-  for (const command of [demoCommand(io), runCommand(io), checkCommand(io)]) {
+  for (const command of [demoCommand(io), runCommand(io), checkCommand(io), campaignCommand(io)]) {
     // a command made on its own inherits nothing: it writes where the program writes
     command.copyInheritedSettings(program);
     program.addCommand(command);

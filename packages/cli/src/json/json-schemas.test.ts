@@ -2,12 +2,14 @@ import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { CampaignSummary } from '@vfio-sim/campaign';
 import type { JsonRunReport } from '@vfio-sim/scenario';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import type { z } from 'zod';
 import { runCli } from '../cli/__fixtures__/run-cli.js';
 import type { DemoReport } from '../demo/demo.js';
+import type { campaignSummarySchema } from './campaign-summary-schema.js';
 import type { demoReportSchema } from './demo-report-schema.js';
 import { CLI_JSON_SCHEMAS, type CliJsonSchemaPath, cliJsonSchemaText } from './json-schemas.js';
 import type { runReportSchema } from './run-report-schema.js';
@@ -46,6 +48,22 @@ describe('the published JSON Schemas', () => {
     expectTypeOf<Json<z.output<typeof runReportSchema>>>().toEqualTypeOf<
       Json<{ schemaVersion: 1 } & JsonRunReport>
     >();
+    expectTypeOf<Json<z.output<typeof campaignSummarySchema>>>().toEqualTypeOf<
+      Json<{ schemaVersion: 1 } & CampaignSummary>
+    >();
+  });
+
+  it('a real `campaign --json` validates against schema/campaign-summary.schema.json', async () => {
+    const r = await runCli(['campaign', '--cases', '12', '--seed', '3', '--workers', '0', '--json']);
+    expect(r.exitCode).toBe(0);
+    const summary = JSON.parse(r.stdout);
+    const validate = validator('schema/campaign-summary.schema.json');
+    expect(validate(summary), JSON.stringify(validate.errors)).toBe(true);
+    expect(summary).toMatchObject({ schemaVersion: 1, seed: 3, cases: 12 });
+    expect(validate({ ...summary, schemaVersion: 2 })).toBe(false);
+    expect(validate({ ...summary, violations: { 'no-such-invariant': 1 } })).toBe(false);
+    const { failures: _failures, ...missing } = summary;
+    expect(validate(missing)).toBe(false);
   });
 
   it('a real `demo --json` validates against schema/demo-report.schema.json (v1 and v2, both RAM modes)', async () => {

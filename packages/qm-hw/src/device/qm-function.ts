@@ -458,18 +458,19 @@ export class QmFunction {
   private effectiveQueueState(qn: number): QmQueueState {
     const q = this.queueFor(qn);
     if (q !== undefined && (q.hasSqc || q.hasCqc)) return q.state();
+    // no base tables: what a blank queue reports, without allocating one per queue number
+    if (this.dma === undefined || this.sqcBt === 0 || this.cqcBt === 0)
+      return { qn, stopped: false, sqc: null, cqc: null, sqcRaw: null, cqcRaw: null };
     const tmp = new QmQueue(-1);
     tmp.qn = qn;
     const buf = new Uint8Array(32);
-    if (this.dma !== undefined && this.sqcBt !== 0 && this.cqcBt !== 0) {
-      try {
-        this.dma.read(this.sqcBt + qn * 32, buf);
-        tmp.loadSqc(buf, this.device.version);
-        this.dma.read(this.cqcBt + qn * 32, buf);
-        tmp.loadCqc(buf, this.device.version);
-      } catch {
-        // unreadable base table: report what could be read
-      }
+    try {
+      this.dma.read(this.sqcBt + qn * 32, buf);
+      tmp.loadSqc(buf, this.device.version);
+      this.dma.read(this.cqcBt + qn * 32, buf);
+      tmp.loadCqc(buf, this.device.version);
+    } catch {
+      // unreadable base table: report what could be read
     }
     return tmp.state();
   }

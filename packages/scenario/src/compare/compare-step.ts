@@ -70,6 +70,12 @@ function compareField(field: ExpectField, want: unknown, got: unknown): Mismatch
       return compareError(want as Expectation['error'], got);
     case 'jobs':
       return compareJobs(want as ExpectedJobs, got as Record<string, unknown> | undefined);
+    case 'verdict': {
+      const any = want as readonly string[];
+      return typeof got === 'string' && any.includes(got)
+        ? []
+        : miss(any.length === 1 ? (any[0] as string) : `one of ${any.join(', ')}`, show(got));
+    }
     case 'sourceStates':
     case 'destinationStates':
       return Array.isArray(got) && sameList(got, want as string[])
@@ -102,6 +108,10 @@ function compareJobs(want: ExpectedJobs, got: Record<string, unknown> | undefine
     if (w === undefined) continue;
     const field = `jobs.${kebab(key)}`;
     const g = got?.[key];
+    if (key === 'losses') {
+      out.push(...compareLosses(w as NonNullable<ExpectedJobs['losses']>, got?.losses));
+      continue;
+    }
     if (key === 'verified' && w === 'all') {
       if (got === undefined || g !== got.submitted)
         out.push({ field, want: `all (${show(got?.submitted)})`, got: show(g) });
@@ -119,6 +129,30 @@ function compareJobs(want: ExpectedJobs, got: Record<string, unknown> | undefine
       continue;
     }
     if (g !== w) out.push({ field, want: show(w), got: show(g) });
+  }
+  return out;
+}
+
+/** `jobs.losses`: the total, or every cause kind with its jobs (a kind not named must not occur). */
+function compareLosses(want: NonNullable<ExpectedJobs['losses']>, got: unknown): Mismatch[] {
+  const losses = Array.isArray(got) ? (got as { jobId: number; cause: { kind: string } }[]) : [];
+  if (typeof want === 'number')
+    return losses.length === want
+      ? []
+      : [{ field: 'jobs.losses', want: `${want} job(s)`, got: `${losses.length} job(s)` }];
+  const byKind = new Map<string, number[]>();
+  for (const l of losses) byKind.set(l.cause.kind, [...(byKind.get(l.cause.kind) ?? []), l.jobId]);
+  const out: Mismatch[] = [];
+  for (const kind of new Set([...Object.keys(want), ...byKind.keys()])) {
+    const w = want[kind];
+    const g = byKind.get(kind) ?? [];
+    const ok = w === undefined ? g.length === 0 : Array.isArray(w) ? sameList(g, w) : g.length === w;
+    if (!ok)
+      out.push({
+        field: `jobs.losses.${kind}`,
+        want: w === undefined ? 'none' : Array.isArray(w) ? `[${w.join(', ')}]` : `${w} job(s)`,
+        got: `[${g.join(', ')}]`,
+      });
   }
   return out;
 }

@@ -7,7 +7,7 @@ import { IOMMU_STEPS } from './steps/iommu-steps.js';
 import { V1_STEPS, v1DeviceState } from './steps/v1-steps.js';
 import { V2_STEPS } from './steps/v2-steps.js';
 import { VM_STEPS } from './steps/vm-steps.js';
-import { ScenarioWorld } from './world.js';
+import { type ObservedMigration, ScenarioWorld } from './world.js';
 
 /** Every action's runner. */
 const RUNNERS: { readonly [A in Action]: StepRunner<A> } = {
@@ -32,8 +32,17 @@ export class ScenarioExecutor {
   readonly world: ScenarioWorld;
   private readonly tracer: Tracer;
 
-  constructor(plan: Pick<Plan, 'seed' | 'hosts' | 'name'>, options: { readonly traceSink?: TraceSink } = {}) {
+  /**
+   * @param options.traceSink where the model's trace events go; `onMigrate` is told of every migration
+   *   a `migrate` step runs (vmm's whole report, the guest and the hosts), e.g. to judge more than the
+   *   step's expectation does.
+   */
+  constructor(
+    plan: Pick<Plan, 'seed' | 'hosts' | 'name'>,
+    options: { readonly traceSink?: TraceSink; readonly onMigrate?: (m: ObservedMigration) => void } = {},
+  ) {
     this.world = new ScenarioWorld(plan.seed, plan.hosts, options.traceSink);
+    this.world.migrationObserver = options.onMigrate;
     this.tracer =
       options.traceSink !== undefined
         ? Tracer.create(this.world.sim.clock, options.traceSink, 'scenario', plan.name)

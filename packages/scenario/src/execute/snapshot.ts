@@ -18,6 +18,18 @@ export function snapshot(world: ScenarioWorld): Record<string, unknown> {
   return out;
 }
 
+/**
+ * The part of {@link snapshot} one device is in: its state and its VMM process's (fds, data files,
+ * iommufd objects) — what a call on that device must leave as it was, whatever else runs meanwhile (a
+ * guest's jobs on another device, when the call lets virtual time pass).
+ */
+export function deviceSnapshot(entry: DeviceEntry): Record<string, unknown> {
+  return {
+    [`${entry.host.name} ${entry.pciName}`]: deviceState(entry),
+    [entry.vmm.process.name]: processState(entry.vmm),
+  };
+}
+
 function deviceState(entry: DeviceEntry): unknown {
   const vdev = entry.host.pci.get(entry.pciName).drvdata;
   const hisi = vdev instanceof HisiAccVfCoreDevice ? vdev : undefined;
@@ -82,13 +94,20 @@ export function snapshotDiff(before: unknown, after: unknown, path = ''): string
   if (Object.is(before, after)) return undefined;
   if (typeof before !== 'object' || typeof after !== 'object' || before === null || after === null)
     return `${path}: ${show(before)} → ${show(after)}`;
-  for (const k of new Set([...Object.keys(before), ...Object.keys(after)])) {
-    const here = Array.isArray(before) ? `${path}[${k}]` : path === '' ? k : `${path} ${k}`;
-    const diff = snapshotDiff(
-      (before as Record<string, unknown>)[k],
-      (after as Record<string, unknown>)[k],
-      here,
-    );
+  const b = before as Record<string, unknown>;
+  const a = after as Record<string, unknown>;
+  // the path of a key is built only where the values differ (snapshots are mostly equal)
+  const at = (k: string): string | undefined =>
+    Object.is(b[k], a[k])
+      ? undefined
+      : snapshotDiff(b[k], a[k], Array.isArray(before) ? `${path}[${k}]` : path === '' ? k : `${path} ${k}`);
+  for (const k of Object.keys(b)) {
+    const diff = at(k);
+    if (diff !== undefined) return diff;
+  }
+  for (const k of Object.keys(a)) {
+    if (Object.hasOwn(b, k)) continue;
+    const diff = at(k);
     if (diff !== undefined) return diff;
   }
   return undefined;

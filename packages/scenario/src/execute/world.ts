@@ -1,7 +1,14 @@
 import { IommufdClient, type IommufdCtx, openIommufd } from '@vfio-sim/iommufd';
 import { GuestMemory, KernelError, Process, type TraceSink, UserMemory } from '@vfio-sim/platform';
 import type { VfioDeviceHandle, VfioUserMapping } from '@vfio-sim/vfio-core';
-import { type Guest, type Host, IommufdBackend, type MigrateReport, Simulation } from '@vfio-sim/vmm';
+import {
+  type Guest,
+  type Host,
+  IommufdBackend,
+  type MigrateReport,
+  mttyDevices,
+  Simulation,
+} from '@vfio-sim/vmm';
 import type { DeviceRef, PlannedHost } from '../plan/plan.js';
 
 /**
@@ -32,6 +39,14 @@ export interface DeviceEntry {
   devId: number | undefined;
 }
 
+/** A migration a `migrate` step ran: vmm's whole report, the guest, and the two hosts. */
+export interface ObservedMigration {
+  readonly report: MigrateReport;
+  readonly guest: Guest;
+  readonly source: Host;
+  readonly destination: Host;
+}
+
 /**
  * Everything a running scenario has made: the simulation with its hosts, the VMM processes, the devices
  * opened and the guests booted, and the named IOAS / HWPT / mappings / buffers. Steps look things up
@@ -51,6 +66,8 @@ export class ScenarioWorld {
   private readonly guestEntries = new Map<string, DeviceEntry>();
   private readonly vmms = new Map<string, VmmProcess>();
   private readonly ramOf = new Map<string, number>();
+  /** Told of every migration a `migrate` step runs (before it is judged). */
+  migrationObserver: ((m: ObservedMigration) => void) | undefined = undefined;
 
   constructor(seed: number, hosts: readonly PlannedHost[], traceSink?: TraceSink) {
     this.sim = new Simulation({ seed, ...(traceSink !== undefined ? { traceSink } : {}) });
@@ -64,6 +81,7 @@ export class ScenarioWorld {
           iommu: h.iommu,
           iommuDirtyTracking: h.iommuDirtyTracking,
           opsStyle: h.opsStyle,
+          ...(h.mtty !== undefined ? { devices: [mttyDevices(h.mtty)] } : {}),
         }),
       );
       this.ramOf.set(h.name, h.ram);

@@ -55,6 +55,7 @@ export const OBSERVABLE: Readonly<Record<Action, readonly ExpectField[]>> = {
   migrate: [
     'result',
     'outcome',
+    'verdict',
     'error',
     'guestOn',
     'jobs',
@@ -65,6 +66,7 @@ export const OBSERVABLE: Readonly<Record<Action, readonly ExpectField[]>> = {
     'bytes',
   ],
   tally: ['jobs', 'guestOn'],
+  'write-ram': [],
 };
 
 /** The kebab-case key of a field, as the scenario spells it. */
@@ -116,6 +118,8 @@ function planField(action: Action, field: ExpectField, value: unknown): unknown 
     case 'sourceStates':
     case 'destinationStates':
       return (value as readonly (string | number)[]).map(String);
+    case 'verdict':
+      return typeof value === 'string' ? [value] : value;
     default:
       return value;
   }

@@ -28,6 +28,7 @@ export function planScenario(
     iommuDirtyTracking: h['iommu-dirty-tracking'] ?? true,
     opsStyle: h['ops-style'] ?? 'explicit',
     ram: h.ram ?? DEFAULT_SCENARIO_RAM,
+    mtty: h.mtty === undefined ? undefined : { type: h.mtty.type ?? 'mtty-2', count: h.mtty.count },
   }));
   const scope = new PlanScope(hosts.map((h) => h.name));
   const errors: ScenarioError[] = [];

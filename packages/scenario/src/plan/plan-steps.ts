@@ -5,7 +5,7 @@ import {
   VFIO_DEVICE_FEATURE_PROBE,
   VFIO_DEVICE_FEATURE_SET,
 } from '@vfio-sim/vfio-core';
-import type { FaultSpec } from '@vfio-sim/vmm';
+import type { FaultSpec, LinkFault } from '@vfio-sim/vmm';
 import type { z } from 'zod';
 import type { ACTIONS } from '../schema/steps.js';
 import { FEATURES, REGIONS, V1_STATE_NAMES, V2_STATE_NAMES } from '../schema/values.js';
@@ -395,6 +395,8 @@ export const PLAN_STEPS: { [A in Action]: (scope: PlanScope, args: In<A>) => Ste
       protocol: args.protocol ?? 'v2',
       precopy: args.precopy,
       bytesPerUs: args.link?.['bytes-per-us'],
+      sectionCrc: args.link?.['section-crc'],
+      linkFaults: (args.link?.faults ?? []).map(linkFaultOf),
       ram:
         ram === undefined
           ? undefined
@@ -422,7 +424,30 @@ export const PLAN_STEPS: { [A in Action]: (scope: PlanScope, args: In<A>) => Ste
     };
   },
   tally: (scope, args) => ({ guest: guestOf(scope, args) }),
+  'write-ram': (scope, args) => ({
+    guest: withField(['guest'], () => scope.guest(args.guest)),
+    pages: args.pages,
+    seed: args.seed ?? 1,
+  }),
 };
+
+/** A link fault as written → vmm's LinkFault (optional fields left out when not given). */
+function linkFaultOf(
+  f:
+    | { kind: 'flip'; section: number; phase?: string | undefined; byte: number; mask?: number | undefined }
+    | { kind: 'cut'; section: number; phase?: string | undefined; keep: number },
+): LinkFault {
+  const phase = f.phase !== undefined ? { phase: f.phase as NonNullable<LinkFault['phase']> } : {};
+  return f.kind === 'flip'
+    ? {
+        kind: 'flip',
+        section: f.section,
+        byte: f.byte,
+        ...phase,
+        ...(f.mask !== undefined ? { mask: f.mask } : {}),
+      }
+    : { kind: 'cut', section: f.section, keep: f.keep, ...phase };
+}
 
 function guestOf(scope: PlanScope, args: unknown): string {
   const name = typeof args === 'string' ? args : form<{ guest: string }>(args).guest;

@@ -1,6 +1,6 @@
 import type { ErrnoName } from '@vfio-sim/platform';
 import type { QmFault } from '@vfio-sim/qm-hw';
-import type { FaultSpec, MigrationProtocol } from '@vfio-sim/vmm';
+import type { FaultSpec, LinkFault, MigrateVerdictKind, MigrationProtocol } from '@vfio-sim/vmm';
 import type { SourcePosition } from '../validate/scenario-error.js';
 
 /*
@@ -27,6 +27,8 @@ export interface PlannedHost {
   readonly opsStyle: 'explicit' | 'fallback' | 'merged';
   /** RAM the host's scenario VMM process maps for IOAS_MAP. */
   readonly ram: number;
+  /** The kernel's sample mtty devices on the host (vmm's `mttyDevices`), if any. */
+  readonly mtty: { readonly type: 'mtty-1' | 'mtty-2'; readonly count: number } | undefined;
 }
 
 /** A byte change before a write: flip bits (`xor`) or replace (`value`). */
@@ -116,6 +118,8 @@ export interface StepArgs {
     protocol: MigrationProtocol;
     precopy: boolean | undefined;
     bytesPerUs: number | undefined;
+    sectionCrc: boolean | undefined;
+    linkFaults: readonly LinkFault[];
     ram: { downtimeLimitUs?: number; maxRounds?: number } | undefined;
     switchoverAck: boolean | undefined;
     maxPrecopyIterations: number | undefined;
@@ -123,6 +127,7 @@ export interface StepArgs {
     faults: readonly FaultSpec[];
   };
   tally: { guest: string };
+  'write-ram': { guest: string; pages: number; seed: number };
 }
 
 /** An action's name. */
@@ -136,6 +141,9 @@ export interface ExpectedJobs {
   readonly submitted?: number;
   readonly verified?: number | 'all';
   readonly lost?: readonly number[] | number;
+  readonly unattributed?: readonly number[] | number;
+  /** How many jobs were lost with a cause, or by cause kind (every kind that occurred). */
+  readonly losses?: number | Readonly<Record<string, readonly number[] | number>>;
   readonly duplicated?: readonly number[] | number;
   readonly corrupt?: readonly number[] | number;
   readonly unknown?: readonly number[] | number;
@@ -170,6 +178,8 @@ export interface Expectation {
   readonly unchanged?: true;
   readonly result?: 'PASS' | 'FAIL';
   readonly outcome?: 'migrated' | 'aborted';
+  /** Any one of these verdicts. */
+  readonly verdict?: readonly MigrateVerdictKind[];
   readonly error?: 'none' | { readonly errno: string; readonly phase?: string; readonly message?: string };
   readonly guestOn?: string;
   readonly jobs?: ExpectedJobs;

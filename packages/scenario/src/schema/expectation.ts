@@ -3,6 +3,8 @@ import {
   bitmapRuns,
   errnoOrOk,
   hexBytes,
+  JOB_LOSS_KINDS,
+  MIGRATE_VERDICTS,
   MIGRATION_FLAGS,
   migrationPhase,
   REGION_FLAGS,
@@ -23,12 +25,31 @@ const jobIds = z
   .union([z.array(uint), uint])
   .meta({ description: 'the job ids, ascending ([] for none), or just how many' });
 
+/** Lost jobs by cause: how many in all, or every cause kind that occurred with its jobs (`{}`: none). */
+const lossesExpectation = z
+  .union([
+    uint,
+    z.partialRecord(z.enum(JOB_LOSS_KINDS), jobIds).meta({
+      description:
+        'each cause kind that occurred, with its job ids or how many; a kind not named did not occur',
+    }),
+  ])
+  .meta({
+    id: 'losses-expectation',
+    description:
+      'the jobs lost with a cause: how many, or by cause kind (hardware-error, device-reset-by-vmm, device-reset-by-host, loaded-not-started)',
+  });
+
 /** The exactly-once tally of a guest's jobs (vmm's `WorkloadTally`); `verified: all` = every job submitted. */
 export const jobsExpectation = z
   .strictObject({
     submitted: uint.optional(),
     verified: z.union([z.literal('all'), uint]).optional(),
     lost: jobIds.optional(),
+    unattributed: jobIds
+      .optional()
+      .meta({ description: 'jobs never completed with no cause: lost silently (a bug)' }),
+    losses: lossesExpectation.optional(),
     duplicated: jobIds.optional(),
     corrupt: jobIds.optional(),
     unknown: jobIds.optional(),
@@ -100,6 +121,13 @@ export const expectationObject = z
     // VM level
     result: z.enum(['PASS', 'FAIL']).optional(),
     outcome: z.enum(['migrated', 'aborted']).optional(),
+    verdict: z
+      .union([z.enum(MIGRATE_VERDICTS), z.array(z.enum(MIGRATE_VERDICTS)).min(1)])
+      .optional()
+      .meta({
+        description:
+          "the migration's verdict (pass, aborted, attributed-loss, silent), or a list: any one of them",
+      }),
     error: migrationErrorExpectation.optional(),
     'guest-on': z.string().optional().meta({ description: 'the host the guest runs on after the step' }),
     jobs: jobsExpectation.optional(),

@@ -61,3 +61,26 @@ export const migrationFault = faultUnion({
     .optional()
     .meta({ description: 'cleared as this phase begins (default: at the end)' }),
 });
+
+/** A link fault of a `migrate` step (vmm's `LinkFault`): a byte of a vfio section flipped, or the section cut. */
+export const linkFault = z
+  .discriminatedUnion('kind', [
+    z
+      .strictObject({
+        kind: z.literal('flip'),
+        section: uint.meta({ description: 'the n-th vfio section (from 0), of the phase if given' }),
+        phase: migrationPhase.optional(),
+        byte: uint.meta({ description: "the byte of the section's QEMU bytes" }),
+        mask: z.int().min(1).max(0xff).optional().meta({ description: 'XOR-ed into it (default 0xff)' }),
+      })
+      .meta({ description: 'flip: one byte of a section XOR-ed on the way' }),
+    z
+      .strictObject({
+        kind: z.literal('cut'),
+        section: uint,
+        phase: migrationPhase.optional(),
+        keep: uint.meta({ description: 'bytes that arrive; the rest is lost' }),
+      })
+      .meta({ description: 'cut: only the first keep bytes of the section arrive' }),
+  ])
+  .meta({ id: 'link-fault', description: 'corruption of the migration stream in flight' });

@@ -22,6 +22,16 @@ export const hostSchema = z
     'ops-style': opsStyle.optional().meta({
       description: "how the variant driver's ops table is completed: explicit (default), fallback or merged",
     }),
+    mtty: z
+      .strictObject({
+        type: z
+          .enum(['mtty-1', 'mtty-2'])
+          .optional()
+          .meta({ description: 'ports per device (default mtty-2)' }),
+        count: z.int().min(1).max(8).meta({ description: 'devices created' }),
+      })
+      .optional()
+      .meta({ description: "the kernel's sample mtty devices on the host (modprobe mtty, mdev create)" }),
     ram: uint.optional().meta({
       description: "bytes of RAM the host's scenario VMM process maps for IOMMU_IOAS_MAP (default 1 MiB)",
     }),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { expectation } from './expectation.js';
-import { FAULT_KIND_NAMES, faultTarget, injectedFault, migrationFault } from './faults.js';
+import { FAULT_KIND_NAMES, faultTarget, injectedFault, linkFault, migrationFault } from './faults.js';
 import {
   deviceRef,
   featureName,
@@ -320,7 +320,15 @@ export const ACTIONS = {
       to: z.string(),
       protocol: z.enum(['v1', 'v2']).optional(),
       precopy: z.boolean().optional(),
-      link: z.strictObject({ 'bytes-per-us': z.number().positive() }).optional(),
+      link: z
+        .strictObject({
+          'bytes-per-us': z.number().positive().optional(),
+          'section-crc': z.boolean().optional().meta({
+            description: 'vfio sections framed with length + CRC-32C (default true; beyond upstream)',
+          }),
+          faults: z.array(linkFault).optional(),
+        })
+        .optional(),
       ram: z.strictObject({ 'downtime-limit-us': uint.optional(), 'max-rounds': uint.optional() }).optional(),
       'switchover-ack': z.boolean().optional(),
       'max-precopy-iterations': uint.optional(),
@@ -329,6 +337,14 @@ export const ACTIONS = {
     }),
   },
   tally: { doc: 'the exactly-once tally of the guest’s jobs (and where it runs)', args: guestOnly },
+  'write-ram': {
+    doc: 'the guest’s applications write pages of their RAM (above their drivers’ memory) with seeded bytes',
+    args: z.strictObject({
+      guest: localName.optional(),
+      pages: uint,
+      seed: u32.optional().meta({ description: 'the bytes’ seed (default 1)' }),
+    }),
+  },
 } as const;
 
 /** An action's name. */

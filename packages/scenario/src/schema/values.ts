@@ -184,3 +184,12 @@ export const iommuFormat = z.enum(names(IOMMU_FORMATS));
 export const opsStyle = z.enum(['explicit', 'fallback', 'merged']);
 /** Phases of a migration (vmm's `MIGRATION_PHASES`). */
 export const migrationPhase = z.enum(names(MIGRATION_PHASES));
+/** A migration's verdict (vmm's `MigrateVerdictKind`). */
+export const MIGRATE_VERDICTS = ['pass', 'aborted', 'attributed-loss', 'silent'] as const;
+/** The causes of a lost job (vmm's `JobLossKind`). */
+export const JOB_LOSS_KINDS = [
+  'hardware-error',
+  'device-reset-by-vmm',
+  'device-reset-by-host',
+  'loaded-not-started',
+] as const;

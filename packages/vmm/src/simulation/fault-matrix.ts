@@ -8,6 +8,7 @@ import type { Guest } from './guest.js';
 import { type MigrateReport, type MigrationProtocol, migrate } from './migrate.js';
 import { Simulation } from './simulation.js';
 import type { MigrateVerdictKind } from './verdict.js';
+import { verdictProblems } from './verdict-proof.js';
 
 /** Every qm-hw fault kind; `dma-fault` is aimed at the target's queue memory. */
 export const MATRIX_QM_FAULTS: readonly QmFaultKind[] = [
@@ -116,7 +117,7 @@ export function runFaultMatrixCell(cell: FaultMatrixCell, seed = 3): FaultMatrix
   return {
     cell,
     verdict: report.verdict,
-    problems: proofProblems(report, guest, source, destination),
+    problems: verdictProblems(report, guest, source, destination),
     error: report.error === null ? null : report.error.message,
   };
 }
@@ -152,30 +153,6 @@ function queueMemoryFault(target: 'vf' | 'pf', guest: Guest, host: Host): QmFaul
   const layout = guest.accelDriver(0)?.layout;
   if (layout === undefined) throw new KernelError('ENODEV', 'the guest has no accelerator VF driver');
   return { kind: 'dma-fault', iova: layout.qdma.dma, length: layout.slots - layout.qdma.dma };
-}
-
-/** What the cell's verdict claims and its report does not prove. */
-function proofProblems(r: MigrateReport, guest: Guest, source: Host, destination: Host): string[] {
-  const t = r.proof.jobs;
-  const problems = [...r.silent];
-  if (r.verdict === 'pass') {
-    if (t.verified !== t.submitted) problems.push(`pass with ${t.verified} of ${t.submitted} jobs verified`);
-    if (!(r.proof.ram?.identical ?? false)) problems.push('pass without identical RAM');
-    if (guest.host !== destination) problems.push('pass, but the guest is not on the destination');
-  }
-  if (r.verdict === 'aborted') {
-    if (guest.host !== source || !guest.vm.isRunning)
-      problems.push('aborted, but the guest does not run at the source');
-    if (t.verified !== t.submitted || t.submittedOnDestination !== 0)
-      problems.push(`aborted with ${t.verified} of ${t.submitted} jobs verified`);
-    if (r.error === null) problems.push('aborted without an error');
-  }
-  if (r.verdict === 'attributed-loss') {
-    for (const l of t.losses)
-      if (l.cause.upstream === '') problems.push(`job ${l.jobId}: a loss without its upstream reference`);
-    if (t.unattributed.length > 0) problems.push(`unattributed: ${t.unattributed.join(', ')}`);
-  }
-  return problems;
 }
 
 /** The matrix's counts and its one-line summary. */

@@ -1,7 +1,7 @@
 import { type GuestUart, MttyLoopbackWorkload, type MttyPortTally } from '@vfio-sim/mtty';
-import { KernelError, type Prng, type Tracer } from '@vfio-sim/platform';
+import { KernelError, PAGE_SIZE, Prng, type Tracer } from '@vfio-sim/platform';
 import type { GuestDeviceError, GuestVfDriver, PfResetRecord } from '@vfio-sim/qm-hw';
-import { HISI_ACC_VF_MODEL } from '../devices/hisi-acc-vf.js';
+import { GUEST_VF_DRIVER_RAM, HISI_ACC_VF_MODEL } from '../devices/hisi-acc-vf.js';
 import { MTTY_MODEL } from '../devices/mtty.js';
 import { realizeVfioPci, type VfioPciDevice } from '../devices/vfio-pci-device.js';
 import type { Host } from '../host/host.js';
@@ -303,6 +303,40 @@ export class Guest {
     return this.uarts.flatMap((u) =>
       u.workload.verify().map((t, port) => ({ device: u.device, port, ...t })),
     );
+  }
+
+  /**
+   * Where the guest's applications' RAM begins: above what the guest kernel gives its device drivers
+   * (1 MiB, then {@link GUEST_VF_DRIVER_RAM} per device line).
+   */
+  get appRamBase(): number {
+    return (1 << 20) + this.current.devices.length * GUEST_VF_DRIVER_RAM;
+  }
+
+  /** Pages of RAM the guest's applications have above {@link appRamBase}. */
+  get appRamPages(): number {
+    return Math.max(0, Math.floor((this.current.memory.size - this.appRamBase) / PAGE_SIZE));
+  }
+
+  /**
+   * The guest's applications write `pages` whole pages of their RAM (from {@link appRamBase} up) with
+   * bytes drawn from `seed`: CPU stores, which KVM's dirty log sees while a migration tracks them. No
+   * driver's rings or buffers are touched.
+   *
+   * Kernel counterpart: user space in the guest dirtying its memory.
+   * @throws KernelError EINVAL for a count that is not a non-negative integer or exceeds
+   *   {@link appRamPages} (nothing written).
+   */
+  writeRam(pages: number, seed: number): void {
+    if (!Number.isInteger(pages) || pages < 0 || pages > this.appRamPages)
+      throw new KernelError(
+        'EINVAL',
+        `${this.name}: ${pages} pages to write, ${this.appRamPages} above the drivers' RAM`,
+      );
+    const prng = new Prng(seed >>> 0);
+    const page = new Uint8Array(PAGE_SIZE);
+    const base = this.appRamBase;
+    for (let i = 0; i < pages; i++) this.current.memory.write(base + i * PAGE_SIZE, prng.fill(page));
   }
 
   /**

@@ -8,6 +8,7 @@ import {
   type QmJob,
 } from '@vfio-sim/qm-hw';
 import { completionStatusCause, hardwareErrorCause, type JobLoss, type JobLossCause } from './job-loss.js';
+import { plantedBug } from './planted-bug.js';
 
 /** Which side of a migration a guest driver runs on. */
 export type Side = 'source' | 'destination';
@@ -98,6 +99,8 @@ export class Workload {
   readonly deviceErrors: { readonly side: Side; readonly error: GuestDeviceError }[] = [];
   /** Set once the device under the current driver lost its queues: later jobs there hang too. */
   private lostDevice: JobLossCause | undefined;
+  /** The planted bug `drop-destination-completion` dropped its completion (see planted-bug.ts). */
+  private dropped = false;
 
   constructor(
     seed: number,
@@ -233,6 +236,10 @@ export class Workload {
   }
 
   private record(result: GuestJobResult, side: Side): void {
+    if (side === 'destination' && !this.dropped && plantedBug() === 'drop-destination-completion') {
+      this.dropped = true;
+      return;
+    }
     const rec = this.records.get(result.jobId);
     if (rec === undefined) this.strays.set(result.jobId, (this.strays.get(result.jobId) ?? 0) + 1);
     else rec.results.push({ result, side });

@@ -29,6 +29,7 @@ export const VM_STEPS: StepRunners<
   | 'tally'
   | 'inject-fault'
   | 'clear-fault'
+  | 'write-ram'
 > = {
   boot(world, args, got) {
     const guest = world.sim.createGuest({
@@ -75,15 +76,26 @@ export const VM_STEPS: StepRunners<
       protocol: args.protocol,
       faults: args.faults,
       ...(args.precopy !== undefined ? { precopy: args.precopy } : {}),
-      ...(args.bytesPerUs !== undefined ? { link: { bytesPerUs: args.bytesPerUs } } : {}),
+      link: {
+        ...(args.bytesPerUs !== undefined ? { bytesPerUs: args.bytesPerUs } : {}),
+        ...(args.sectionCrc !== undefined ? { sectionCrc: args.sectionCrc } : {}),
+        faults: args.linkFaults,
+      },
       ...(args.ram !== undefined ? { ram: args.ram } : {}),
       ...(args.switchoverAck !== undefined ? { switchoverAck: args.switchoverAck } : {}),
       ...(args.maxPrecopyIterations !== undefined ? { maxPrecopyIterations: args.maxPrecopyIterations } : {}),
       ...(args.jobsAfter !== undefined ? { jobsAfter: args.jobsAfter } : {}),
     });
     world.migrations.push({ guest: args.guest, report });
+    world.migrationObserver?.({
+      report,
+      guest,
+      source: world.host(report.from),
+      destination: world.host(report.to),
+    });
     got.result = report.result;
     got.outcome = report.outcome;
+    got.verdict = report.verdict;
     got.error = report.error ?? 'none';
     got.jobs = { ...report.proof.jobs, outstanding: guest.outstanding };
     got.guestOn = guest.host.name;
@@ -95,6 +107,9 @@ export const VM_STEPS: StepRunners<
   },
   tally(world, args, got) {
     recordJobs(world.guest(args.guest), got);
+  },
+  'write-ram'(world, args) {
+    world.guest(args.guest).writeRam(args.pages, args.seed);
   },
   'inject-fault'(world, args) {
     qmFunction(world.host(args.host), args.target).faults.inject(args.fault);

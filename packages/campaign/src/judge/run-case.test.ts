@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest';
+import { smallMigrationCase } from '../__fixtures__/small-case.js';
+import type { MigrationCase, UapiCase } from '../case/campaign-case.js';
+import { judgeCase, judgeGivenCase } from './judge-case.js';
+import { runCase } from './run-case.js';
+
+/** A small migration case (one VF, 1 MiB beyond the driver's, 8 pages written), fields overridden. */
+const migration = (over: Partial<MigrationCase> = {}) =>
+  smallMigrationCase({ extraMiB: 1, touchedPages: 8, runUs: 30, ...over });
+
+describe('runCase: the invariants', () => {
+  it('a plain migration passes every invariant', () => {
+    const run = runCase(migration());
+    expect(run.violations).toEqual([]);
+    expect(run.migration).toMatchObject({ verdict: 'pass', outcome: 'migrated', errno: null });
+    expect(run.steps.map((s) => s.role)).toEqual(['setup', 'setup', 'setup', 'setup', 'migrate']);
+  });
+
+  it("v2 with two VFs meets QEMU's multiple-devices blocker (EOPNOTSUPP at setup, the guest served at the source); two mttys migrate", () => {
+    const blocked = runCase(migration({ hisiVfs: 2 }));
+    expect(blocked.violations).toEqual([]);
+    expect(blocked.migration).toMatchObject({ verdict: 'aborted', errno: 'EOPNOTSUPP', phase: 'setup' });
+    const mttys = runCase(migration({ hisiVfs: 0, mttys: 2 }));
+    expect(mttys.violations).toEqual([]);
+    expect(mttys.migration?.verdict).toBe('pass');
+    // over v1 two VFs move: no blocker there
+    expect(runCase(migration({ hisiVfs: 2, protocol: 'v1' })).migration?.verdict).toBe('pass');
+  });
+
+  it('hostile requests are refused with an errno and change nothing; a corrupted stream may leave the VF in ERROR until the reset', () => {
+    const run = runCase(
+      migration({
+        hostile: [
+          { op: 'v2-arc', state: 0 },
+          { op: 'feature', feature: 2, access: 'set', argsz: 9 },
+          { op: 'region', access: 'read', region: 2, offset: 0x8000 },
+          { op: 'data-fd', misuse: ['write', 'precopy-info'] },
+          { op: 'stream', flips: [{ at: 0, xor: 0xff }], keep: null },
+        ],
+      }),
+    );
+    expect(run.violations).toEqual([]);
+    const refused = run.observations.filter((o, i) => run.steps[i]?.role === 'hostile' && o.errno !== 'ok');
+    // ERROR as a target; a SET too short; BAR2's migration half; a write to the read-only saving fd, a
+    // short PRECOPY_INFO; the corrupted stream refused as it is written (bad magic), then the load of nothing
+    expect(refused.map((o) => o.errno)).toEqual([
+      'EINVAL',
+      'EINVAL',
+      'EINVAL',
+      'EBADF',
+      'EINVAL',
+      'EFAULT',
+      'EINVAL',
+    ]);
+    for (const o of refused) expect(o.unchanged === true || o.inError === true).toBe(true);
+    expect(run.migration?.verdict).toBe('pass');
+  });
+
+  it("a refused request is judged on its own device: a running guest's jobs on another VF may go on meanwhile", () => {
+    // case 3:13: a corrupted stream written into the destination's free VF fails with EFAULT while the
+    // source guest's queue advances (virtual time passes in the write): not the request's doing
+    const { result, run } = judgeCase(3, 13);
+    expect(result.violations).toEqual([]);
+    const refused = run.observations.filter((o, i) => run.steps[i]?.role === 'hostile' && o.errno !== 'ok');
+    expect(refused.map((o) => [o.errno, o.unchanged])).toContainEqual(['EFAULT', true]);
+  });
+
+  it('a uAPI-only case opens a VF and judges each request', () => {
+    const c: UapiCase = {
+      kind: 'uapi',
+      accel: 'sec',
+      iommu: 'vtd-ss',
+      protocol: 'v1',
+      steps: [
+        { op: 'v1-arc', state: 5, raw: false },
+        { op: 'stream', flips: [], keep: 17 },
+        { op: 'region', access: 'info', region: 33, offset: 0 },
+      ],
+    };
+    const run = runCase(c);
+    expect(run.violations).toEqual([]);
+    expect(run.migration).toBeNull();
+    expect(run.steps[0]?.step).toEqual({ open: { host: 'host', vf: 0, as: 'h' } });
+  });
+
+  it('determinism: the same case twice, the same trace', () => {
+    const { result } = judgeCase(2, 5, { determinism: true });
+    expect(result.deterministic).toBe(true);
+    expect(result.violations).toEqual([]);
+    const a = runCase(migration(), { trace: true });
+    const b = runCase(migration(), { trace: true });
+    expect(a.trace).toBe(b.trace);
+    expect(a.trace!.length).toBeGreaterThan(1000);
+    expect(runCase(migration({ workloadSeed: 2 }), { trace: true }).trace).not.toBe(a.trace);
+  });
+
+  it('the planted bug breaks "no-silent-loss" at the migration, and only while it is planted', () => {
+    const c = migration();
+    const bad = judgeGivenCase(0, c, { plantBug: 'drop-destination-completion' });
+    expect(bad.result.violations.map((v) => v.invariant)).toContain('no-silent-loss');
+    expect(bad.result.violations[0]?.step).toBe(4);
+    expect(judgeGivenCase(0, c).result.violations).toEqual([]);
+  });
+});

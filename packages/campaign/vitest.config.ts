@@ -1,0 +1,1 @@
+export { default } from '@vfio-sim/vitest-config';

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { loadScenario } from '../run/load-scenario.js';
+import { ScenarioExecutor } from './executor.js';
+import { deviceSnapshot, snapshot, snapshotDiff } from './snapshot.js';
+
+describe('snapshotDiff', () => {
+  it('equal snapshots: none; else the first difference with its path', () => {
+    const a = {
+      dev: {
+        v2State: 2,
+        queues: [
+          { qn: 0, head: 1 },
+          { qn: 1, head: 0 },
+        ],
+      },
+      fds: [3, 4],
+    };
+    expect(snapshotDiff(a, structuredClone(a))).toBeUndefined();
+    const b = structuredClone(a);
+    b.dev.queues[1]!.head = 5;
+    expect(snapshotDiff(a, b)).toBe('dev queues[1] head: 0 → 5');
+    expect(snapshotDiff(a, { ...a, fds: [3] })).toBe('fds[1]: 4 → none');
+    expect(snapshotDiff({ x: 1 }, { x: 1, y: 'new' })).toBe('y: none → new');
+    expect(snapshotDiff({ x: null }, { x: { y: 1 } })).toBe('x: null → {"y":1}');
+  });
+});
+
+describe('deviceSnapshot', () => {
+  it("a device's part of the world snapshot: another device changing does not show in it", () => {
+    const { plan } = loadScenario(
+      'two.yaml',
+      'name: two\nhosts: { a: {} }\nsteps:\n  - open: { vf: 0, as: x }\n  - open: { vf: 1, as: y }\n  - set-state: { device: y, state: STOP }\n',
+    );
+    const ex = new ScenarioExecutor(plan!);
+    ex.run(plan!.steps[0]!);
+    ex.run(plan!.steps[1]!);
+    const x = ex.world.device({ kind: 'opened', name: 'x' });
+    const beforeX = deviceSnapshot(x);
+    const beforeWorld = snapshot(ex.world);
+    expect(Object.keys(beforeX)).toEqual(['a 0000:75:00.1', 'scenario@a']);
+    ex.run(plan!.steps[2]!);
+    expect(snapshotDiff(beforeX, deviceSnapshot(x))).toBeUndefined();
+    expect(snapshotDiff(beforeWorld, snapshot(ex.world))).toMatch(/^a 0000:75:00\.2 v2State: 2 → 1$/);
+  });
+});
