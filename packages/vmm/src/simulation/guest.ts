@@ -353,7 +353,7 @@ export class Guest {
    * of that host's PF which ended after it wiped the restored queues — the reset covers every VF of
    * the accelerator, not only the one whose error caused it — and no guest driver could take its
    * QM_PF_SRST_PREPARE: the device's jobs are lost with it (`device-reset-by-host`). A reset ending
-   * later is judged as it ends ({@link watchHostResets}).
+   * later is judged as it ends, like any reset on the host the guest runs on.
    */
   movedTo(vm: Vm, startedAt: readonly (number | undefined)[] = []): void {
     this.current = vm;
