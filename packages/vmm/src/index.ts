@@ -160,6 +160,7 @@ export {
   UPSTREAM_HOST_RESET,
   UPSTREAM_HW_ERROR,
   UPSTREAM_NOT_STARTED,
+  UPSTREAM_VCPUS_AFTER_DEVICES,
   UPSTREAM_VMM_RESET,
 } from './workload/job-loss.js';
 export { type JobStream, type JobStreamOptions, startJobStream } from './workload/job-stream.js';

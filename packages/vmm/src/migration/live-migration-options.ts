@@ -50,6 +50,13 @@ export interface LiveMigrationOptions {
    * `guest`), before its vCPUs start.
    */
   readonly onGuestResumed?: (vm: Vm) => void;
+  /**
+   * Called on the destination just before device `device` (its index in the VM) starts — where its
+   * variant driver writes the loaded state into the hardware (v1: RESUMING → RUNNING; v2: the first
+   * vm_state_notify handler of the device, RESUMING → STOP → RUNNING(_P2P)) — with the guest's drivers
+   * resumed there and the vCPUs still stopped.
+   */
+  readonly onDeviceStart?: (device: number) => void;
   /** Called as each phase begins (before any of its work): where a test or a scenario arms a fault. */
   readonly onPhase?: (phase: MigrationPhaseName) => void;
   /**

@@ -160,7 +160,8 @@ export function liveMigrateV1(options: LiveMigrationV1Options): LiveMigrationV1R
     phases.begin('resume');
     if (options.checkDeviceBytes === true) for (const dev of devs) dev.stats.checkAnnounced(dev.name);
     const destinationVm = guest.resume(() => {
-      for (const dev of devs) {
+      for (const [i, dev] of devs.entries()) {
+        options.onDeviceStart?.(i);
         dev.d.vmStart();
         dev.step('destination', 'vm_start');
       }

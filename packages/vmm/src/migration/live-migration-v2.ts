@@ -228,12 +228,14 @@ export function liveMigrateV2(options: LiveMigrationV2Options): LiveMigrationV2R
     }
     const destinationVm = guest.resume(() => {
       // vm_state_notify on start: every prepare handler (P2P devices), then every main one, in order
-      for (const dev of devs) {
+      for (const [i, dev] of devs.entries()) {
         if (!dev.d.hasP2p) continue;
+        options.onDeviceStart?.(i);
         dev.d.vmStateChangePrepare();
         dev.step('destination', 'vm_start prepare');
       }
-      for (const dev of devs) {
+      for (const [i, dev] of devs.entries()) {
+        if (!dev.d.hasP2p) options.onDeviceStart?.(i);
         dev.d.vmStateChange(true);
         dev.step('destination', 'vm_start');
       }

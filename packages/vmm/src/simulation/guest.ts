@@ -7,7 +7,11 @@ import { realizeVfioPci, type VfioPciDevice } from '../devices/vfio-pci-device.j
 import type { Host } from '../host/host.js';
 import { Vm, type VmOptions } from '../vm/vm.js';
 import { accelJobs } from '../workload/accel-workload.js';
-import { type JobLossCause, UPSTREAM_HOST_RESET } from '../workload/job-loss.js';
+import {
+  type JobLossCause,
+  UPSTREAM_HOST_RESET,
+  UPSTREAM_VCPUS_AFTER_DEVICES,
+} from '../workload/job-loss.js';
 import { type JobStream, startJobStream } from '../workload/job-stream.js';
 import { startUartStream } from '../workload/uart-stream.js';
 import { type Side, Workload, type WorkloadTally } from '../workload/workload.js';
@@ -271,7 +275,7 @@ export class Guest {
         const told = w.workload.deviceErrors.some(
           (e) => e.error.kind === 'device-reset' && e.error.at >= record.startedAt,
         );
-        if (!told) w.workload.deviceLost(hostResetCause(record));
+        if (!told) w.workload.deviceLost(hostResetCause(record, 'while the guest ran there'));
       }
     });
   }
@@ -355,14 +359,32 @@ export class Guest {
   /**
    * The guest now runs in `vm` (a migration's destination): its workloads watch the resumed drivers as
    * the destination side.
+   *
+   * `startedAt[i]` is when device `i` began its start there (its variant driver writing the loaded
+   * state into the hardware), with the vCPUs stopped until every device has started. A controller reset
+   * of that host's PF which ended after it wiped the restored queues — the reset covers every VF of
+   * the accelerator, not only the one whose error caused it — and no guest driver could take its
+   * QM_PF_SRST_PREPARE: the device's jobs are lost with it (`device-reset-by-host`). A reset ending
+   * later is judged as it ends, like any reset on the host the guest runs on.
    */
-  movedTo(vm: Vm): void {
+  movedTo(vm: Vm, startedAt: readonly (number | undefined)[] = []): void {
     this.current = vm;
     this.moved = true;
     this.watchHostResets(vm.host);
+    const resets = vm.host.pfDriver?.resets ?? [];
     for (const w of this.works) {
       const driver = this.accelDriver(w.device);
       if (driver !== undefined) w.workload.watch(driver, 'destination');
+      const at = startedAt[w.device];
+      const wiped = at === undefined ? undefined : resets.find((r) => r.endedAt > at);
+      if (wiped !== undefined)
+        w.workload.deviceLost(
+          hostResetCause(
+            wiped,
+            `after ${vm.host.name} began to start the VF, before the vCPUs started there`,
+            `${UPSTREAM_HOST_RESET}; ${UPSTREAM_VCPUS_AFTER_DEVICES}`,
+          ),
+        );
     }
   }
 }
@@ -395,16 +417,17 @@ export function mergeTallies(parts: readonly { device: number; tally: WorkloadTa
 }
 
 /**
- * The cause of the jobs lost when the host's PF driver reset the controller under a guest driver that
- * was never told (it reported no device reset since the reset began).
+ * The cause of the jobs lost when the host's PF driver reset the controller (`when`, in words) under a
+ * guest driver that was never told (it reported no device reset since the reset began, or its vCPUs
+ * had not started yet).
  */
-function hostResetCause(record: PfResetRecord): JobLossCause {
+function hostResetCause(record: PfResetRecord, when: string, upstream = UPSTREAM_HOST_RESET): JobLossCause {
   return {
     kind: 'device-reset-by-host',
-    detail: `the PF driver's controller reset (${record.startedAt}–${record.endedAt} µs) wiped the VF's queues; the guest's driver never took QM_PF_SRST_PREPARE`,
+    detail: `the PF driver's controller reset (${record.startedAt}–${record.endedAt} µs, ${when}) wiped the VF's queues; the guest's driver never took QM_PF_SRST_PREPARE`,
     errno: null,
     atUs: record.endedAt,
-    upstream: UPSTREAM_HOST_RESET,
+    upstream,
   };
 }
 

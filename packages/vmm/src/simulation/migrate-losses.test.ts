@@ -1,6 +1,11 @@
 import type { QmFault } from '@vfio-sim/qm-hw';
 import { describe, expect, it } from 'vitest';
-import { UPSTREAM_HOST_RESET, UPSTREAM_NOT_STARTED, UPSTREAM_VMM_RESET } from '../workload/job-loss.js';
+import {
+  UPSTREAM_HOST_RESET,
+  UPSTREAM_NOT_STARTED,
+  UPSTREAM_VCPUS_AFTER_DEVICES,
+  UPSTREAM_VMM_RESET,
+} from '../workload/job-loss.js';
 import { migrateCampaignWorld } from './byte-flip-campaign.js';
 import { migrate } from './migrate.js';
 import { Simulation } from './simulation.js';
@@ -176,4 +181,88 @@ describe('migrate: nothing lost silently', () => {
     expect(r.verdict).toBe('silent');
     expect(r.silent).toContainEqual(expect.stringMatching(/^the guest's run ended: EDEADLK: event storm/));
   });
+});
+
+/**
+ * A guest with `vfs` accelerator VFs on a four-VF source, a short job stream, and a four-VF destination
+ * (the campaign's shape); `faultOn`: the guest device whose driver RAM (rings, contexts) the destination
+ * VF's DMA fault covers.
+ */
+function multiVfWorld(vfs: number, faultOn: number) {
+  const sim = new Simulation({ seed: 9 });
+  const source = sim.createHost({ name: 'source', numVfs: 4 });
+  const destination = sim.createHost({ name: 'destination', numVfs: 4 });
+  const guest = sim.createGuest({
+    host: source,
+    memory: (1 << 20) + vfs * (8 << 20),
+    devices: Array<string>(vfs).fill('hisi-acc-vf'),
+  });
+  guest.startWorkload({ jobs: 4, periodUs: 15, limit: 8 });
+  sim.run(100);
+  const fault: QmFault = { kind: 'dma-fault', iova: (1 << 20) + faultOn * (8 << 20), length: 4 << 20 };
+  const faults = [{ fault, side: 'destination', target: 'vf', device: faultOn, at: 'setup' }] as const;
+  return { source, destination, guest, faults };
+}
+
+describe('migrate: a DMA fault on a destination VF as the devices start (the controller reset it causes)', () => {
+  it('v1, two VFs, the fault on VF 0: the reset wipes both VFs before the vCPUs start; every lost job is attributed', () => {
+    const { destination, guest, faults } = multiVfWorld(2, 0);
+    const r = migrate(guest, { to: destination, protocol: 'v1', faults, jobsAfter: 2 });
+    expect(r).toMatchObject({ outcome: 'migrated', verdict: 'attributed-loss', silent: [] });
+    expect(guest.host).toBe(destination);
+    expect(destination.pfDriver!.resets).toHaveLength(1);
+    // no guest driver was told: the reset came and went while the destination vCPUs were stopped
+    expect(r.deviceErrors).toEqual([]);
+    const t = r.proof.jobs;
+    expect(t.unattributed).toEqual([]);
+    // the jobs after the switch-over, on VF 0 (ids n) and on VF 1 (ids 1,000,000 + n): all hang
+    expect(t.lost).toEqual([13, 14, 1_000_013, 1_000_014]);
+    expect(t.losses.map((l) => l.jobId)).toEqual(t.lost);
+    for (const l of t.losses)
+      expect(l.cause).toMatchObject({
+        kind: 'device-reset-by-host',
+        errno: null,
+        upstream: `${UPSTREAM_HOST_RESET}; ${UPSTREAM_VCPUS_AFTER_DEVICES}`,
+        detail: expect.stringMatching(/began to start the VF, before the vCPUs started there\) wiped/),
+      });
+    expect(t.verified + t.losses.length).toBe(t.submitted);
+    expect(t.verified).toBe(t.submittedOnSource);
+  });
+
+  it('v1, two VFs, the fault on VF 1 (started last): both drivers take the reset and every job completes', () => {
+    const { destination, guest, faults } = multiVfWorld(2, 1);
+    const r = migrate(guest, { to: destination, protocol: 'v1', faults, jobsAfter: 2 });
+    expect(r).toMatchObject({ outcome: 'migrated', verdict: 'pass', result: 'PASS' });
+    expect(destination.pfDriver!.resets).toHaveLength(1);
+    expect(r.deviceErrors.map((e) => [e.device, e.side, e.error.kind])).toEqual([
+      [0, 'destination', 'device-reset'],
+      [1, 'destination', 'device-reset'],
+    ]);
+    expect(r.proof.jobs.verified).toBe(r.proof.jobs.submitted);
+  });
+
+  it.each(['v1', 'v2'] as const)(
+    '%s, one VF: its start is the last, so its driver takes the reset and every job completes',
+    (protocol) => {
+      const { destination, guest, faults } = multiVfWorld(1, 0);
+      const r = migrate(guest, { to: destination, protocol, faults, jobsAfter: 2 });
+      expect(r).toMatchObject({ outcome: 'migrated', verdict: 'pass', result: 'PASS' });
+      expect(destination.pfDriver!.resets).toHaveLength(1);
+      expect(r.deviceErrors.map((e) => e.error.kind)).toEqual(['device-reset']);
+      expect(r.proof.jobs.verified).toBe(r.proof.jobs.submitted);
+    },
+  );
+
+  it.each([0, 1])(
+    "v2, two VFs, the fault on VF %i: QEMU's multiple-devices blocker refuses first (EOPNOTSUPP), nothing reset",
+    (faultOn) => {
+      const { source, destination, guest, faults } = multiVfWorld(2, faultOn);
+      const r = migrate(guest, { to: destination, protocol: 'v2', faults, jobsAfter: 2 });
+      expect(r).toMatchObject({ outcome: 'aborted', verdict: 'aborted', silent: [] });
+      expect(r.error).toMatchObject({ errno: 'EOPNOTSUPP', phase: 'setup' });
+      expect(guest.host).toBe(source);
+      expect(destination.pfDriver!.resets).toEqual([]);
+      expect(r.proof.jobs.verified).toBe(r.proof.jobs.submitted);
+    },
+  );
 });

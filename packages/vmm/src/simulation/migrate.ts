@@ -153,6 +153,8 @@ export function migrate(guest: Guest, options: MigrateOptions): MigrateReport {
   let inFlightAtStop: number | null = null;
   let phase: MigrationPhaseName = 'setup';
   let switchedOver = false;
+  /** When each destination device began its start (vm_start), by device index. */
+  const startedAt: number[] = [];
   const common: LiveMigrationOptions = {
     source: vm,
     destination: to,
@@ -164,9 +166,12 @@ export function migrate(guest: Guest, options: MigrateOptions): MigrateReport {
       inFlightAtStop = guest.outstanding;
     },
     // before the destination vCPUs start: the interrupts queued at the stop complete jobs there
+    onDeviceStart: (device) => {
+      startedAt[device] = clock.now();
+    },
     onGuestResumed: (dstVm) => {
       switchedOver = true;
-      guest.movedTo(dstVm);
+      guest.movedTo(dstVm, startedAt);
     },
     onPhase: (p) => {
       phase = p;

@@ -57,6 +57,13 @@ export const UPSTREAM_VMM_RESET =
 export const UPSTREAM_HOST_RESET =
   'drivers/crypto/hisilicon/qm.c: qm_controller_reset_prepare(): "Whether VFs stop successfully, soft reset will continue" (qm_try_stop_vfs() → \'failed to send cmd to all VFs before PF reset!\'); after the reset qm_try_start_vfs() cannot reach the VF either';
 
+/**
+ * Why a destination's guest cannot take the PF's reset message while its devices start: QEMU starts
+ * every device before any vCPU runs.
+ */
+export const UPSTREAM_VCPUS_AFTER_DEVICES =
+  "qemu system/cpus.c: vm_start() → vm_prepare_start() runs vm_state_notify(1, RUN_STATE_RUNNING) — each device's VM-state handler, hw/vfio/migration.c vfio_vmstate_change() — before resume_all_vcpus()";
+
 /** Where hisi_acc_vfio_pci loads a VF as "guest driver not started". */
 export const UPSTREAM_NOT_STARTED =
   'drivers/vfio/pci/hisilicon/hisi_acc_vfio_pci.c: vf_qm_state_save() sends match data only (QM_NOT_READY) when qm_wait_dev_not_ready() times out; vf_qm_load_data() restores nothing for it, hisi_acc_vf_start_device() starts nothing';
