@@ -11,6 +11,7 @@
  * against got) → report/ (text, JSON, JUnit).
  */
 export { compareStep, hex, type Mismatch, runs } from './compare/compare-step.js';
+export { DeviceFingerprint } from './execute/device-fingerprint.js';
 export { ScenarioExecutor } from './execute/executor.js';
 export type { Observation } from './execute/observation.js';
 export { deviceSnapshot, snapshot, snapshotDiff } from './execute/snapshot.js';

@@ -1,6 +1,6 @@
 import { KernelError, MemoryTraceSink } from '@vfio-sim/platform';
 import {
-  deviceSnapshot,
+  DeviceFingerprint,
   OBSERVABLE,
   type Observation,
   type ObservedMigration,
@@ -8,7 +8,6 @@ import {
   planDocument,
   type ScenarioDocument,
   ScenarioExecutor,
-  snapshotDiff,
 } from '@vfio-sim/scenario';
 import { verdictProblems } from '@vfio-sim/vmm';
 import { type CampaignCase, expectsMultipleDevicesBlocker } from '../case/campaign-case.js';
@@ -101,10 +100,12 @@ export function runCase(c: CampaignCase, options: RunCaseOptions = {}): CaseRun 
     try {
       // a hostile step's own device (and its VMM process) must not change if the step fails; the
       // rest of the world may (a guest's jobs go on while the step lets virtual time pass)
-      const before = role === 'hostile' ? subjectSnapshot(executor, step) : undefined;
+      const before = role === 'hostile' ? subjectFingerprint(executor, step, BEFORE) : undefined;
       seen = executor.run(step as PlannedStep);
-      if (before !== undefined && seen.errno !== 'ok')
-        unchanged = snapshotDiff(before, subjectSnapshot(executor, step)) ?? true;
+      if (before !== undefined && seen.errno !== 'ok') {
+        const after = subjectFingerprint(executor, step, AFTER);
+        unchanged = after === undefined ? 'the device: open → gone' : (after.diff(before) ?? true);
+      }
     } catch (e) {
       observations.push({ errno: 'crash' });
       broke('kernel-error', i, `${step.action} threw ${describeThrown(e)}`);
@@ -146,11 +147,22 @@ export function runCase(c: CampaignCase, options: RunCaseOptions = {}): CaseRun 
   };
 }
 
-/** The hostile step's device and VMM process, as the scenario's snapshot has them (none if it has no device yet). */
-function subjectSnapshot(executor: ScenarioExecutor, step: PlannedStep): Record<string, unknown> | undefined {
+/** The fingerprints a hostile step is judged by, reused from one step (and case) to the next. */
+const BEFORE = new DeviceFingerprint();
+const AFTER = new DeviceFingerprint();
+
+/**
+ * The hostile step's device and VMM process read into `into` (scenario's fingerprint of what its
+ * `deviceSnapshot` holds); undefined if the step has no device yet.
+ */
+function subjectFingerprint(
+  executor: ScenarioExecutor,
+  step: PlannedStep,
+  into: DeviceFingerprint,
+): DeviceFingerprint | undefined {
   if (step.subject === undefined) return undefined;
   try {
-    return deviceSnapshot(executor.world.device(step.subject));
+    return into.take(executor.world.device(step.subject));
   } catch (e) {
     if (e instanceof KernelError) return undefined; // not opened (yet), or its guest is gone
     throw e;

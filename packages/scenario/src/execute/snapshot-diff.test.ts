@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadScenario } from '../run/load-scenario.js';
+import { DeviceFingerprint } from './device-fingerprint.js';
 import { ScenarioExecutor } from './executor.js';
 import { deviceSnapshot, snapshot, snapshotDiff } from './snapshot.js';
 
@@ -41,5 +42,32 @@ describe('deviceSnapshot', () => {
     ex.run(plan!.steps[2]!);
     expect(snapshotDiff(beforeX, deviceSnapshot(x))).toBeUndefined();
     expect(snapshotDiff(beforeWorld, snapshot(ex.world))).toMatch(/^a 0000:75:00\.2 v2State: 2 → 1$/);
+  });
+});
+
+describe('DeviceFingerprint', () => {
+  it('differs where the device snapshot does: its state, its hardware; not another device', () => {
+    const { plan } = loadScenario(
+      'two.yaml',
+      'name: two\nhosts: { a: {} }\nsteps:\n  - open: { vf: 0, as: x }\n  - open: { vf: 1, as: y }\n  - set-state: { device: y, state: STOP }\n  - set-state: { device: x, state: STOP }\n',
+    );
+    const ex = new ScenarioExecutor(plan!);
+    ex.run(plan!.steps[0]!);
+    ex.run(plan!.steps[1]!);
+    const x = ex.world.device({ kind: 'opened', name: 'x' });
+    const before = new DeviceFingerprint().take(x);
+    const after = new DeviceFingerprint();
+    const snap = deviceSnapshot(x);
+    ex.run(plan!.steps[2]!);
+    expect(after.take(x).diff(before)).toBeUndefined();
+    expect(snapshotDiff(snap, deviceSnapshot(x))).toBeUndefined();
+    ex.run(plan!.steps[3]!);
+    expect(after.take(x).diff(before)).toBe('a 0000:75:00.1 v2State: 2 → 1');
+    expect(snapshotDiff(snap, deviceSnapshot(x))).toBe('a 0000:75:00.1 v2State: 2 → 1');
+    const fresh = new DeviceFingerprint().take(x);
+    const snapNow = deviceSnapshot(x);
+    x.host.qmFunction(x.pciName).bar2.writel(0x34, 0x10); // QM_PAGE_SIZE
+    expect(after.take(x).diff(fresh)).toBe('a 0000:75:00.1 hardware regs pageSize: 0x0 → 0x10');
+    expect(snapshotDiff(snapNow, deviceSnapshot(x))).toBe('a 0000:75:00.1 hardware regs pageSize: 0 → 16');
   });
 });
