@@ -117,6 +117,40 @@ describe('runCase: the invariants', () => {
     expect(runCase(FOUR_REFUSED_REQUESTS).violations).toEqual([]);
   });
 
+  it('a uAPI case runs on the hosts a previous one left as built, and is judged there as on new hosts', () => {
+    const c: UapiCase = { ...FOUR_REFUSED_REQUESTS, accel: 'hpre' };
+    runCase(c);
+    const kept = runCase(c);
+    const fresh = runCase(c, { reuseHosts: false });
+    expect([kept.reusedHosts, fresh.reusedHosts]).toEqual([true, false]);
+    expect(kept.observations).toEqual(fresh.observations);
+    expect(kept.violations).toEqual([]);
+    // with the determinism check, the judgment on kept hosts is compared with the one on new hosts
+    expect(judgeGivenCase(0, c, { determinism: true }).result.deterministic).toBe(true);
+  });
+
+  it('a case that leaves its host changed does not hand it on: the next case builds new hosts', () => {
+    const c: UapiCase = { ...FOUR_REFUSED_REQUESTS, accel: 'hpre', iommu: 'vtd-ss' };
+    runCase(c);
+    expect(runCase(c).reusedHosts).toBe(true);
+    const run = ScenarioExecutor.prototype.run;
+    const spy = vi.spyOn(ScenarioExecutor.prototype, 'run').mockImplementation(function (
+      this: ScenarioExecutor,
+      step,
+    ) {
+      const seen = run.call(this, step);
+      this.world.host('host').device.pf.bar2.writel(0x34, 0x1000); // the PF's QM_PAGE_SIZE: not the subject's
+      return seen;
+    });
+    try {
+      expect(runCase(c).reusedHosts).toBe(true);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(runCase(c).reusedHosts).toBe(false);
+    expect(runCase(c).reusedHosts).toBe(true);
+  });
+
   it('determinism: the same case twice, the same trace', () => {
     const { result } = judgeCase(2, 5, { determinism: true });
     expect(result.deterministic).toBe(true);

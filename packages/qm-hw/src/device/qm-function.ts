@@ -501,14 +501,13 @@ export class QmFunction {
     const base = this.device.vft.qpBase(this.fun);
     const number = this.device.vft.qpNum(this.fun);
     const fromTables = this.dma !== undefined && this.sqcBt !== 0 && this.cqcBt !== 0;
+    // without base tables a queue without contexts is all zeros: one fill for them all
+    if (!fromTables) words.fill(0, at, at + number * QM_STATE_QUEUE_WORDS);
     let i = at;
     for (let qn = 0; qn < number; qn++, i += QM_STATE_QUEUE_WORDS) {
       let q = this.device.existingQueue(base + qn);
       if (q === undefined || !(q.hasSqc || q.hasCqc)) {
-        if (!fromTables) {
-          words.fill(0, i, i + QM_STATE_QUEUE_WORDS);
-          continue;
-        }
+        if (!fromTables) continue;
         q = SCRATCH_QUEUE;
         q.reset();
         this.readBaseTables(qn, q);
