@@ -66,6 +66,8 @@ interface JobRecord {
   error: GuestJobError | undefined;
   /** A cause the VMM attached while it was outstanding (or as it was submitted to a lost device). */
   attributed: JobLossCause | undefined;
+  /** The reference output, computed by the first tally that needs it (a job's input does not change). */
+  expected: Uint8Array | undefined;
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
@@ -150,7 +152,14 @@ export class Workload {
     for (let i = 0; i < count; i++) {
       const job = this.jobs.next(this.prng);
       const id = driver.submit(job);
-      this.records.set(id, { job, side, results: [], error: undefined, attributed: this.lostDevice });
+      this.records.set(id, {
+        job,
+        side,
+        results: [],
+        error: undefined,
+        attributed: this.lostDevice,
+        expected: undefined,
+      });
       ids.push(id);
     }
     return ids;
@@ -205,9 +214,8 @@ export class Workload {
           side: rec.side,
           cause: completionStatusCause(first.status, first.completedAt),
         });
-      const expected = this.jobs.expected(rec.job);
       const bad = rec.results.some(
-        ({ result }) => result.status !== QM_SQE_STATUS_OK || !sameBytes(expected, result.output),
+        ({ result }) => result.status !== QM_SQE_STATUS_OK || !sameBytes(this.expected(rec), result.output),
       );
       if (bad) corrupt.push(id);
       if (rec.results.length === 1 && !bad) verified++;
@@ -226,6 +234,12 @@ export class Workload {
       corrupt,
       unknown: [...this.strays.keys()],
     };
+  }
+
+  /** A job's reference output: computed once per job, and only for a job with an output to compare. */
+  private expected(rec: JobRecord): Uint8Array {
+    if (rec.expected === undefined) rec.expected = this.jobs.expected(rec.job);
+    return rec.expected;
   }
 
   private record(result: GuestJobResult, side: Side): void {
