@@ -488,38 +488,39 @@ export class QmFunction {
   }
 
   /**
-   * The contexts the hardware would use for each queue of this function's VFT range (what
-   * {@link snapshot} reports in `state.queues`), as {@link QM_STATE_QUEUE_WORDS} words per queue
-   * written into `words` from word `at`: the queue's flags (QM_STATE_QUEUE_STOPPED,
-   * QM_STATE_QUEUE_HAS_SQC, QM_STATE_QUEUE_HAS_CQC), then the raw SQC and CQC (8 words each) — the
-   * on-chip copies, else what the base tables in memory hold (read without side effects), with the live
-   * head/tail/phase folded in; zeros where there is none. `bytes` views the same buffer as `words`.
-   * Allocates nothing, creates no queue.
+   * The contexts the hardware would use for the queues of this function's VFT range that have any (what
+   * {@link snapshot} reports in `state.queues`; a queue without is all zeros there and left out here),
+   * as {@link QM_STATE_QUEUE_WORDS} words per queue written into `words` from word `at`: the queue number,
+   * its flags (QM_STATE_QUEUE_STOPPED, QM_STATE_QUEUE_HAS_SQC, QM_STATE_QUEUE_HAS_CQC), then the raw SQC
+   * and CQC (8 words each) — the on-chip copies, else what the base tables in memory hold (read without
+   * side effects), with the live head/tail/phase folded in; zeros for a context it lacks. `bytes` views the
+   * same buffer as `words`, which must hold every queue of the range. Allocates nothing, creates no queue.
    * @returns the word after the last one written.
    */
   readQueueWords(words: Uint32Array, bytes: Uint8Array, at: number): number {
     const base = this.device.vft.qpBase(this.fun);
     const number = this.device.vft.qpNum(this.fun);
     const fromTables = this.dma !== undefined && this.sqcBt !== 0 && this.cqcBt !== 0;
-    // without base tables a queue without contexts is all zeros: one fill for them all
-    if (!fromTables) words.fill(0, at, at + number * QM_STATE_QUEUE_WORDS);
     let i = at;
-    for (let qn = 0; qn < number; qn++, i += QM_STATE_QUEUE_WORDS) {
+    for (let qn = 0; qn < number; qn++) {
       let q = this.device.existingQueue(base + qn);
       if (q === undefined || !(q.hasSqc || q.hasCqc)) {
         if (!fromTables) continue;
         q = SCRATCH_QUEUE;
         q.reset();
         this.readBaseTables(qn, q);
+        if (!(q.hasSqc || q.hasCqc)) continue;
       }
-      words[i] =
+      words[i] = qn;
+      words[i + 1] =
         (q.stopped ? QM_STATE_QUEUE_STOPPED : 0) |
         (q.hasSqc ? QM_STATE_QUEUE_HAS_SQC : 0) |
         (q.hasCqc ? QM_STATE_QUEUE_HAS_CQC : 0);
-      if (q.hasSqc) bytes.set(q.currentSqc(), (i + 1) * 4);
-      else words.fill(0, i + 1, i + 9);
-      if (q.hasCqc) bytes.set(q.currentCqc(), (i + 9) * 4);
-      else words.fill(0, i + 9, i + 17);
+      if (q.hasSqc) bytes.set(q.currentSqc(), (i + 2) * 4);
+      else words.fill(0, i + 2, i + 10);
+      if (q.hasCqc) bytes.set(q.currentCqc(), (i + 10) * 4);
+      else words.fill(0, i + 10, i + 18);
+      i += QM_STATE_QUEUE_WORDS;
     }
     return i;
   }

@@ -19,7 +19,7 @@ describe('QmStateWords', () => {
     const vf = vfs[0]!;
     const a = new QmStateWords().read(vf);
     const b = new QmStateWords().read(vf);
-    expect(a.length).toBe(QM_STATE_HEADER_WORDS + 4 * QM_STATE_QUEUE_WORDS);
+    expect(a.length).toBe(QM_STATE_HEADER_WORDS); // no queue has a context yet
     expect(b.diff(a)).toBeUndefined();
     expect(a.equals(b)).toBe(true);
     for (let abs = 0; abs < dev.maxQpNum; abs++) expect(dev.existingQueue(abs)).toBeUndefined();
@@ -41,8 +41,11 @@ describe('QmStateWords', () => {
     ringSq(vf.bar2, 1, 3);
     expect(after.read(vf).diff(before)).toBe('paused: 0x0 → 0x1');
     vf.paused = false;
-    expect(after.read(vf).diff(before)).toBe('queues[1] sqc[0]: 0x0 → 0x30000');
-    expect(QmStateWords.wordName(QM_STATE_HEADER_WORDS + QM_STATE_QUEUE_WORDS + 16)).toBe('queues[1] cqc[7]');
+    expect(after.read(vf).diff(before)).toBe('queue 1 sqc[0]: 0x0 → 0x30000');
+    // started: with base tables every queue has contexts (on chip or in the tables): all four listed
+    expect(after.length).toBe(QM_STATE_HEADER_WORDS + 4 * QM_STATE_QUEUE_WORDS);
+    expect(after.wordName(QM_STATE_HEADER_WORDS + QM_STATE_QUEUE_WORDS + 17)).toBe('queue 1 cqc[7]');
+    expect(after.wordName(QM_STATE_HEADER_WORDS + QM_STATE_QUEUE_WORDS)).toBe('queue list[1] qn');
   });
 
   test.prop(

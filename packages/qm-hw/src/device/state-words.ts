@@ -24,8 +24,8 @@ const HEADER = [
 
 /** Header words (the function's registers) before the queues. */
 export const QM_STATE_HEADER_WORDS = HEADER.length;
-/** Words per queue: its flags, then the SQC and the CQC (8 words each). */
-export const QM_STATE_QUEUE_WORDS = 17;
+/** Words per queue listed: its number, its flags, then the SQC and the CQC (8 words each). */
+export const QM_STATE_QUEUE_WORDS = 18;
 
 /** Queue flags word: STOP_QP received. */
 export const QM_STATE_QUEUE_STOPPED = 1;
@@ -37,8 +37,10 @@ export const QM_STATE_QUEUE_HAS_CQC = 4;
 /**
  * What {@link QmFunction.snapshot}'s `state` (and `transient.paused`) holds, as 32-bit words in a buffer
  * kept from one reading to the next: the registers a migration carries, the EQC/AEQC images, the base
- * tables, and per queue of the function's VFT range its flags and the SQC/CQC the hardware would use
- * (the on-chip copy, else the base table's, with the live head/tail/phase folded in). Reading a
+ * tables, and for each queue of the function's VFT range that has a context (on chip, or in a base
+ * table) its number, flags and the SQC/CQC the hardware would use (the on-chip copy, else the base
+ * table's, with the live head/tail/phase folded in) — a queue without is all zeros in the snapshot, and
+ * left out here, so a function nobody started reads as a few dozen words. Reading a
  * function allocates nothing once the buffer is large enough, so a check that a request changed nothing
  * costs two readings and a word comparison instead of two object snapshots.
  *
@@ -53,12 +55,12 @@ export class QmStateWords {
   /** The same buffer as bytes (the queues' contexts are copied in as bytes). */
   private bytes = new Uint8Array(this.words.buffer);
 
-  /** Read `fn` into this buffer (grown if its queues do not fit). */
+  /** Read `fn` into this buffer (grown if every queue of its range would not fit). */
   read(fn: QmFunction): this {
     const qpNum = fn.device.vft.qpNum(fn.fun);
-    const length = QM_STATE_HEADER_WORDS + qpNum * QM_STATE_QUEUE_WORDS;
-    if (this.words.length < length) {
-      this.words = new Uint32Array(length);
+    const most = QM_STATE_HEADER_WORDS + qpNum * QM_STATE_QUEUE_WORDS;
+    if (this.words.length < most) {
+      this.words = new Uint32Array(most);
       this.bytes = new Uint8Array(this.words.buffer);
     }
     const w = this.words;
@@ -103,21 +105,28 @@ export class QmStateWords {
   }
 
   /**
-   * The first difference from `before` (this being after), as `where: before → after` (e.g. `queues[3]
+   * The first difference from `before` (this being after), as `where: before → after` (e.g. `queue 3
    * sqc[0]: 0x0 → 0x10000`), or undefined when equal.
    */
   diff(before: QmStateWords): string | undefined {
     const i = before.firstDifference(this);
     if (i < 0) return undefined;
     const show = (s: QmStateWords) => (i < s.length ? `0x${s.words[i]!.toString(16)}` : 'none');
-    return `${QmStateWords.wordName(i)}: ${show(before)} → ${show(this)}`;
+    return `${this.wordName(i)}: ${show(before)} → ${show(this)}`;
   }
 
-  /** What word `i` of a reading holds: `regs pageSize`, `queues[3] flags`, `queues[3] cqc[6]`. */
-  static wordName(i: number): string {
+  /**
+   * What word `i` of this reading holds: `regs pageSize`, `queue 3 flags`, `queue 3 cqc[6]` (`queue
+   * list[2] qn` for the number of the third queue listed).
+   */
+  wordName(i: number): string {
     if (i < QM_STATE_HEADER_WORDS) return HEADER[i]!;
-    const q = Math.floor((i - QM_STATE_HEADER_WORDS) / QM_STATE_QUEUE_WORDS);
-    const k = (i - QM_STATE_HEADER_WORDS) % QM_STATE_QUEUE_WORDS;
-    return `queues[${q}] ${k === 0 ? 'flags' : k <= 8 ? `sqc[${k - 1}]` : `cqc[${k - 9}]`}`;
+    const entry =
+      QM_STATE_HEADER_WORDS +
+      Math.floor((i - QM_STATE_HEADER_WORDS) / QM_STATE_QUEUE_WORDS) * QM_STATE_QUEUE_WORDS;
+    const k = i - entry;
+    if (k === 0 || entry >= this.length)
+      return `queue list[${(entry - QM_STATE_HEADER_WORDS) / QM_STATE_QUEUE_WORDS}] qn`;
+    return `queue ${this.words[entry]} ${k === 1 ? 'flags' : k <= 9 ? `sqc[${k - 2}]` : `cqc[${k - 10}]`}`;
   }
 }

@@ -26,7 +26,7 @@ export class DeviceFingerprint {
 
   /**
    * The first difference from `before` (this being after), as `where: before → after` in the terms of
-   * {@link snapshotDiff} (`host 0000:75:00.1 hardware queues[3] sqc[0]: 0x0 → 0x30000`), or undefined.
+   * {@link snapshotDiff} (`host 0000:75:00.1 hardware queue 3 sqc[0]: 0x0 → 0x30000`), or undefined.
    */
   diff(before: DeviceFingerprint): string | undefined {
     const rest = snapshotDiff(before.rest, this.rest);
