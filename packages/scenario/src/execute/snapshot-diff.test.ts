@@ -26,20 +26,30 @@ describe('snapshotDiff', () => {
   });
 });
 
+/**
+ * Two VFs of host `a` opened as `x` and `y` (the first two steps run); then `y` goes to STOP, then `x`.
+ * @returns the executor, `x`'s entry, and a runner of the next step
+ */
+function twoOpened() {
+  const { plan } = loadScenario(
+    'two.yaml',
+    'name: two\nhosts: { a: {} }\nsteps:\n  - open: { vf: 0, as: x }\n  - open: { vf: 1, as: y }\n  - set-state: { device: y, state: STOP }\n  - set-state: { device: x, state: STOP }\n',
+  );
+  const ex = new ScenarioExecutor(plan!);
+  const steps = plan!.steps.values();
+  const next = () => ex.run(steps.next().value!);
+  next();
+  next();
+  return { ex, x: ex.world.device({ kind: 'opened', name: 'x' }), next };
+}
+
 describe('deviceSnapshot', () => {
   it("a device's part of the world snapshot: another device changing does not show in it", () => {
-    const { plan } = loadScenario(
-      'two.yaml',
-      'name: two\nhosts: { a: {} }\nsteps:\n  - open: { vf: 0, as: x }\n  - open: { vf: 1, as: y }\n  - set-state: { device: y, state: STOP }\n',
-    );
-    const ex = new ScenarioExecutor(plan!);
-    ex.run(plan!.steps[0]!);
-    ex.run(plan!.steps[1]!);
-    const x = ex.world.device({ kind: 'opened', name: 'x' });
+    const { ex, x, next } = twoOpened();
     const beforeX = deviceSnapshot(x);
     const beforeWorld = snapshot(ex.world);
     expect(Object.keys(beforeX)).toEqual(['a 0000:75:00.1', 'scenario@a']);
-    ex.run(plan!.steps[2]!);
+    next();
     expect(snapshotDiff(beforeX, deviceSnapshot(x))).toBeUndefined();
     expect(snapshotDiff(beforeWorld, snapshot(ex.world))).toMatch(/^a 0000:75:00\.2 v2State: 2 → 1$/);
   });
@@ -47,21 +57,14 @@ describe('deviceSnapshot', () => {
 
 describe('DeviceFingerprint', () => {
   it('differs where the device snapshot does: its state, its hardware; not another device', () => {
-    const { plan } = loadScenario(
-      'two.yaml',
-      'name: two\nhosts: { a: {} }\nsteps:\n  - open: { vf: 0, as: x }\n  - open: { vf: 1, as: y }\n  - set-state: { device: y, state: STOP }\n  - set-state: { device: x, state: STOP }\n',
-    );
-    const ex = new ScenarioExecutor(plan!);
-    ex.run(plan!.steps[0]!);
-    ex.run(plan!.steps[1]!);
-    const x = ex.world.device({ kind: 'opened', name: 'x' });
+    const { x, next } = twoOpened();
     const before = new DeviceFingerprint().take(x);
     const after = new DeviceFingerprint();
     const snap = deviceSnapshot(x);
-    ex.run(plan!.steps[2]!);
+    next();
     expect(after.take(x).diff(before)).toBeUndefined();
     expect(snapshotDiff(snap, deviceSnapshot(x))).toBeUndefined();
-    ex.run(plan!.steps[3]!);
+    next();
     expect(after.take(x).diff(before)).toBe('a 0000:75:00.1 v2State: 2 → 1');
     expect(snapshotDiff(snap, deviceSnapshot(x))).toBe('a 0000:75:00.1 v2State: 2 → 1');
     const fresh = new DeviceFingerprint().take(x);
