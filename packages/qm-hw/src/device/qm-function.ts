@@ -40,8 +40,10 @@ const SCRATCH4_VIEW = new DataView(SCRATCH4.buffer);
 /** An SQC/CQC read from a base table on a doorbell (the queue's loaders copy it). */
 const SCRATCH_QC = new Uint8Array(32);
 const SCRATCH_QC2 = new Uint8Array(32);
-/** A queue the contexts of a base table are loaded into to be read ({@link QmFunction.readQueueContexts}). */
+/** A queue the contexts of a base table are loaded into to be read ({@link QmFunction.readQueueWords}). */
 const SCRATCH_QUEUE = new QmQueue(-1);
+/** Both base tables of a function, read whole by {@link QmFunction.readQueueWords} (grown as needed). */
+let TABLES = { sqc: new Uint8Array(0), cqc: new Uint8Array(0) };
 
 /**
  * One PCI function of the QM (the PF is function 0, VF i is function i + 1): its BAR2 register file,
@@ -501,6 +503,9 @@ export class QmFunction {
     const base = this.device.vft.qpBase(this.fun);
     const number = this.device.vft.qpNum(this.fun);
     const fromTables = this.dma !== undefined && this.sqcBt !== 0 && this.cqcBt !== 0;
+    // both base tables at once (two DMA reads, not two per queue); if either is not wholly readable,
+    // queue by queue as far as they can be read
+    const whole = fromTables && this.readWholeBaseTables(number);
     let i = at;
     for (let qn = 0; qn < number; qn++) {
       let q = this.device.existingQueue(base + qn);
@@ -508,7 +513,10 @@ export class QmFunction {
         if (!fromTables) continue;
         q = SCRATCH_QUEUE;
         q.reset();
-        this.readBaseTables(qn, q);
+        if (whole) {
+          q.loadSqc(TABLES.sqc, this.device.version, qn * 32);
+          q.loadCqc(TABLES.cqc, this.device.version, qn * 32);
+        } else this.readBaseTables(qn, q);
         if (!(q.hasSqc || q.hasCqc)) continue;
       }
       words[i] = qn;
@@ -523,6 +531,19 @@ export class QmFunction {
       i += QM_STATE_QUEUE_WORDS;
     }
     return i;
+  }
+
+  /** Read the first `number` entries of both base tables into {@link TABLES}; false if not wholly readable. */
+  private readWholeBaseTables(number: number): boolean {
+    const bytes = number * 32;
+    if (TABLES.sqc.length < bytes) TABLES = { sqc: new Uint8Array(bytes), cqc: new Uint8Array(bytes) };
+    try {
+      this.dma?.read(this.sqcBt, TABLES.sqc.subarray(0, bytes));
+      this.dma?.read(this.cqcBt, TABLES.cqc.subarray(0, bytes));
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /** Load `q` with queue `qn`'s contexts from the base tables, as far as they can be read (no side effects). */

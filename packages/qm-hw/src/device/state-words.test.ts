@@ -1,7 +1,8 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import { QM_PAGE_SIZE } from '../regs/registers.js';
-import { makeDevice, ringSq, startFunction } from './__fixtures__/qm-setup.js';
+import { layout, makeDevice, ringSq, startFunction } from './__fixtures__/qm-setup.js';
+import { bytesToHex } from './bytes-hex.js';
 import type { QmFunction } from './qm-function.js';
 import { QM_STATE_HEADER_WORDS, QM_STATE_QUEUE_WORDS, QmStateWords } from './state-words.js';
 
@@ -32,6 +33,14 @@ describe('QmStateWords', () => {
     const { clock, mem, vfs } = makeDevice('zip', 2, 4);
     const vf = vfs[0]!;
     startFunction(clock, mem, vf, VF0, 2);
+    // contexts of queues 2 and 3 in the base tables (as a write-back leaves them): read from there
+    const table = (at: number) =>
+      mem.write(
+        at,
+        new Uint8Array(64).map((_, b) => (b * 7 + at) & 0xff),
+      );
+    table(layout(VF0).sqcBt + 2 * 32);
+    table(layout(VF0).cqcBt + 2 * 32);
     const before = new QmStateWords().read(vf);
     ringSq(vf.bar2, 1, 0); // the tail it has: nothing moves
     clock.runUntilIdle();
@@ -46,6 +55,13 @@ describe('QmStateWords', () => {
     expect(after.length).toBe(QM_STATE_HEADER_WORDS + 4 * QM_STATE_QUEUE_WORDS);
     expect(after.wordName(QM_STATE_HEADER_WORDS + QM_STATE_QUEUE_WORDS + 17)).toBe('queue 1 cqc[7]');
     expect(after.wordName(QM_STATE_HEADER_WORDS + QM_STATE_QUEUE_WORDS)).toBe('queue list[1] qn');
+    // each listed queue's contexts are the snapshot's raw ones (queues 2 and 3 from the base tables)
+    const raw = (at: number) => bytesToHex(new Uint8Array(after.words.slice(at, at + 8).buffer));
+    vf.snapshot().state.queues.forEach((q, k) => {
+      const entry = QM_STATE_HEADER_WORDS + k * QM_STATE_QUEUE_WORDS;
+      expect([after.words[entry], raw(entry + 2), raw(entry + 10)]).toEqual([q.qn, q.sqcRaw, q.cqcRaw]);
+    });
+    expect(vf.snapshot().transient.onChipQueues).toEqual([0, 1]);
   });
 
   test.prop(
