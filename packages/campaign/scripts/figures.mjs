@@ -2,7 +2,8 @@
 // cases per second on one core for a small full live-migration case and a uAPI-only case, each beside
 // its baseline measured in the same run, and 1 → 2 worker threads beside the same scaling of a pure
 // JavaScript loop (what the machine gives two threads right now). Interleaved, best of three rounds:
-// the machine is shared.
+// the machine is shared. uAPI cases run on the hosts the previous case left (as a campaign runs them),
+// and once more on new hosts each time.
 import { Worker } from 'node:worker_threads';
 import { createCasePool, runCase } from '@vfio-sim/campaign';
 import { migrate, Simulation } from '@vfio-sim/vmm';
@@ -60,6 +61,11 @@ const ONE_CORE = [
   ['campaign migration case (sec, 1 VF, 2+2 jobs)', () => runCase(small('sec')), 150],
   ['baseline: uAPI case without requests (host + open VF)', () => runCase(uapi([])), 400],
   ['campaign uAPI case (4 refused requests)', () => runCase(uapi(REFUSED)), 400],
+  [
+    'the same on new hosts each time (reuseHosts: false)',
+    () => runCase(uapi(REFUSED), { reuseHosts: false }),
+    400,
+  ],
 ];
 
 /** A pure JavaScript loop of `units` units on `threads` worker threads: ms. */

@@ -11,10 +11,18 @@
  * against got) → report/ (text, JSON, JUnit).
  */
 export { compareStep, hex, type Mismatch, runs } from './compare/compare-step.js';
+export { DeviceFingerprint } from './execute/device-fingerprint.js';
 export { ScenarioExecutor } from './execute/executor.js';
+export { HostFingerprint } from './execute/host-fingerprint.js';
 export type { Observation } from './execute/observation.js';
 export { deviceSnapshot, snapshot, snapshotDiff } from './execute/snapshot.js';
-export { type DeviceEntry, type ObservedMigration, ScenarioWorld, type VmmProcess } from './execute/world.js';
+export {
+  type DeviceEntry,
+  type ObservedMigration,
+  type ScenarioHosts,
+  ScenarioWorld,
+  type VmmProcess,
+} from './execute/world.js';
 export { parseScenarioSource, positionOf, type ScenarioSource } from './parse/scenario-source.js';
 export type {
   Action,

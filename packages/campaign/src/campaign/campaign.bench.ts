@@ -9,8 +9,8 @@ import { runCase } from '../judge/run-case.js';
  * Cases per second on one core (vitest's module runner slows every case alike; `pnpm --filter
  * @vfio-sim/campaign figures` measures the build, and the worker threads). Each figure beside a baseline
  * measured in the same run: the bare vmm migration of the same guest (what the case costs without the
- * campaign: scenario executor, judging), and for uAPI cases the same requests without the snapshot the
- * judgment takes around each one.
+ * campaign: scenario executor, judging), and for uAPI cases the host and the open VF without requests
+ * (on kept hosts, as the campaign runs them) and the case on new hosts each time.
  */
 
 const SMALL = smallMigrationCase();
@@ -36,8 +36,11 @@ describe('one core: a uAPI-only case (an open VF, four refused requests)', () =>
   bench('baseline: the host and the open VF alone', () => {
     runCase(requestsOnly);
   });
-  bench('campaign case (each request judged: snapshot before and after)', () => {
+  bench('campaign case (each request judged: fingerprint before and after; hosts kept between cases)', () => {
     runCase(UAPI);
+  });
+  bench('the same on new hosts each time', () => {
+    runCase(UAPI, { reuseHosts: false });
   });
 });
 

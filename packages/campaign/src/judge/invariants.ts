@@ -11,7 +11,8 @@
  *   state;
  * - `multiple-devices-blocker` — QEMU refuses a v2 migration of several devices unless all have P2P
  *   (EOPNOTSUPP before anything is touched);
- * - `deterministic` — the same case twice gives a byte-identical trace and the same judgment;
+ * - `deterministic` — the same case twice gives a byte-identical trace and the same judgment (a uAPI
+ *   case also the same judgment on hosts kept from a previous case as on new ones);
  * - `setup` — what the case sets up (boot, workload, time, opening a device) succeeds.
  */
 export type InvariantName =

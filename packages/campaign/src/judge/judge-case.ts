@@ -68,6 +68,19 @@ export function judgeGivenCase(
             detail: `the second run's trace differs ${firstDifference(run.trace, again.trace)}`,
           },
         ];
+      // a uAPI case runs on kept hosts without a trace: its judgment there must be the one on new hosts
+      const kept = c.kind === 'uapi' ? runCase(c) : undefined;
+      if (kept?.reusedHosts === true && judgment(kept) !== judgment(run)) {
+        deterministic = false;
+        violations = [
+          ...violations,
+          {
+            invariant: 'deterministic',
+            step: -1,
+            detail: `on hosts kept from a previous case it is judged otherwise ${firstDifference(judgment(run), judgment(kept))}`,
+          },
+        ];
+      }
     }
     return { result: resultOf(index, run, violations, deterministic), run: { ...run, violations } };
   } finally {
@@ -94,6 +107,11 @@ function resultOf(
     violations,
     deterministic,
   };
+}
+
+/** What a run observed and concluded, as one string. */
+function judgment(run: CaseRun): string {
+  return JSON.stringify([run.observations, run.migration, run.violations]);
 }
 
 /** Where two traces first differ (a few characters of context). */

@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest';
-import { smallMigrationCase } from '../__fixtures__/small-case.js';
+import { ScenarioExecutor } from '@vfio-sim/scenario';
+import { describe, expect, it, vi } from 'vitest';
+import { FOUR_REFUSED_REQUESTS, smallMigrationCase } from '../__fixtures__/small-case.js';
 import type { MigrationCase, UapiCase } from '../case/campaign-case.js';
 import { judgeCase, judgeGivenCase } from './judge-case.js';
 import { runCase } from './run-case.js';
@@ -81,6 +82,73 @@ describe('runCase: the invariants', () => {
     expect(run.violations).toEqual([]);
     expect(run.migration).toBeNull();
     expect(run.steps[0]?.step).toEqual({ open: { host: 'host', vf: 0, as: 'h' } });
+  });
+
+  it('a refused request that changes its device breaks "state-after-failure", and the detail names the word', () => {
+    // a model bug simulated: the region request, refused, leaves QM_PAGE_SIZE changed behind it
+    const run = ScenarioExecutor.prototype.run;
+    const spy = vi.spyOn(ScenarioExecutor.prototype, 'run').mockImplementation(function (
+      this: ScenarioExecutor,
+      step,
+    ) {
+      const seen = run.call(this, step);
+      if (step.action === 'pread' && step.subject !== undefined) {
+        const entry = this.world.device(step.subject);
+        entry.host.qmFunction(entry.pciName).bar2.writel(0x34, 0x1000); // QM_PAGE_SIZE
+      }
+      return seen;
+    });
+    try {
+      const { violations } = runCase({
+        ...FOUR_REFUSED_REQUESTS,
+        steps: FOUR_REFUSED_REQUESTS.steps.slice(0, 3),
+      });
+      expect(violations).toEqual([
+        {
+          invariant: 'state-after-failure',
+          step: 3,
+          detail:
+            'pread failed with EINVAL and changed host 0000:75:00.1 hardware regs pageSize: 0x0 → 0x1000',
+        },
+      ]);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(runCase(FOUR_REFUSED_REQUESTS).violations).toEqual([]);
+  });
+
+  it('a uAPI case runs on the hosts a previous one left as built, and is judged there as on new hosts', () => {
+    const c: UapiCase = { ...FOUR_REFUSED_REQUESTS, accel: 'hpre' };
+    runCase(c);
+    const kept = runCase(c);
+    const fresh = runCase(c, { reuseHosts: false });
+    expect([kept.reusedHosts, fresh.reusedHosts]).toEqual([true, false]);
+    expect(kept.observations).toEqual(fresh.observations);
+    expect(kept.violations).toEqual([]);
+    // with the determinism check, the judgment on kept hosts is compared with the one on new hosts
+    expect(judgeGivenCase(0, c, { determinism: true }).result.deterministic).toBe(true);
+  });
+
+  it('a case that leaves its host changed does not hand it on: the next case builds new hosts', () => {
+    const c: UapiCase = { ...FOUR_REFUSED_REQUESTS, accel: 'hpre', iommu: 'vtd-ss' };
+    runCase(c);
+    expect(runCase(c).reusedHosts).toBe(true);
+    const run = ScenarioExecutor.prototype.run;
+    const spy = vi.spyOn(ScenarioExecutor.prototype, 'run').mockImplementation(function (
+      this: ScenarioExecutor,
+      step,
+    ) {
+      const seen = run.call(this, step);
+      this.world.host('host').device.pf.bar2.writel(0x34, 0x1000); // the PF's QM_PAGE_SIZE: not the subject's
+      return seen;
+    });
+    try {
+      expect(runCase(c).reusedHosts).toBe(true);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(runCase(c).reusedHosts).toBe(false);
+    expect(runCase(c).reusedHosts).toBe(true);
   });
 
   it('determinism: the same case twice, the same trace', () => {

@@ -1,6 +1,6 @@
 import { KernelError, MemoryTraceSink } from '@vfio-sim/platform';
 import {
-  deviceSnapshot,
+  DeviceFingerprint,
   OBSERVABLE,
   type Observation,
   type ObservedMigration,
@@ -8,12 +8,12 @@ import {
   planDocument,
   type ScenarioDocument,
   ScenarioExecutor,
-  snapshotDiff,
 } from '@vfio-sim/scenario';
 import { verdictProblems } from '@vfio-sim/vmm';
 import { type CampaignCase, expectsMultipleDevicesBlocker } from '../case/campaign-case.js';
 import { type CaseStep, caseSteps, type ScenarioStep } from '../case/case-steps.js';
 import type { InvariantName, Violation } from './invariants.js';
+import { fingerprintsAsBuilt, keepHosts, takeKeptHosts } from './kept-hosts.js';
 
 /** What one step did, as far as the judgment and a written scenario need it. */
 export interface StepObservation {
@@ -48,12 +48,19 @@ export interface CaseRun {
   readonly violations: readonly Violation[];
   /** The model's trace and the observations as one string (only when asked for). */
   readonly trace: string | undefined;
+  /** It ran on hosts a previous case left as they were built (a uAPI case without a trace). */
+  readonly reusedHosts: boolean;
 }
 
 /** Options of {@link runCase}. */
 export interface RunCaseOptions {
-  /** Record the model's trace (for the determinism check): slower. */
+  /** Record the model's trace (for the determinism check): slower, and on hosts built for the case. */
   readonly trace?: boolean;
+  /**
+   * A uAPI case may run on the hosts a previous one left, when their fingerprints show them exactly as
+   * built, and leaves its own for the next (default true; never with a trace).
+   */
+  readonly reuseHosts?: boolean;
 }
 
 /** v2 ERROR and the v1 error state (SAVING | RESUMING). */
@@ -82,13 +89,18 @@ export function runCase(c: CampaignCase, options: RunCaseOptions = {}): CaseRun 
       `a case the scenario language refuses: ${planned.errors.map((e) => `${e.field}: ${e.message}`).join('; ')}`,
     );
   const sink = options.trace === true ? new MemoryTraceSink() : undefined;
+  const reusable = c.kind === 'uapi' && sink === undefined && options.reuseHosts !== false;
+  const kept = reusable ? takeKeptHosts(planned.plan) : undefined;
   let observed: ObservedMigration | undefined;
   const executor = new ScenarioExecutor(planned.plan, {
     ...(sink !== undefined ? { traceSink: sink } : {}),
+    ...(kept !== undefined ? { hosts: kept.hosts } : {}),
     onMigrate: (m) => {
       observed = m;
     },
   });
+  const asBuilt = kept?.asBuilt ?? (reusable ? fingerprintsAsBuilt(executor.world) : undefined);
+  let crashed = false;
   const violations: Violation[] = [];
   const observations: StepObservation[] = [];
   const broke = (invariant: InvariantName, step: number, detail: string) =>
@@ -101,12 +113,15 @@ export function runCase(c: CampaignCase, options: RunCaseOptions = {}): CaseRun 
     try {
       // a hostile step's own device (and its VMM process) must not change if the step fails; the
       // rest of the world may (a guest's jobs go on while the step lets virtual time pass)
-      const before = role === 'hostile' ? subjectSnapshot(executor, step) : undefined;
+      const before = role === 'hostile' ? subjectFingerprint(executor, step, BEFORE) : undefined;
       seen = executor.run(step as PlannedStep);
-      if (before !== undefined && seen.errno !== 'ok')
-        unchanged = snapshotDiff(before, subjectSnapshot(executor, step)) ?? true;
+      if (before !== undefined && seen.errno !== 'ok') {
+        const after = subjectFingerprint(executor, step, AFTER);
+        unchanged = after === undefined ? 'the device: open → gone' : (after.diff(before) ?? true);
+      }
     } catch (e) {
       observations.push({ errno: 'crash' });
+      crashed = true;
       broke('kernel-error', i, `${step.action} threw ${describeThrown(e)}`);
       break;
     }
@@ -135,6 +150,8 @@ export function runCase(c: CampaignCase, options: RunCaseOptions = {}): CaseRun 
       migration = judgeMigration(c, observed, i, broke);
     }
   }
+  // a crash may have left the model half-way through a call: its hosts are not offered again
+  if (asBuilt !== undefined && !crashed) keepHosts(planned.plan, executor.world, asBuilt);
   return {
     case: c,
     hosts,
@@ -143,14 +160,26 @@ export function runCase(c: CampaignCase, options: RunCaseOptions = {}): CaseRun 
     migration,
     violations,
     trace: sink === undefined ? undefined : traceText(sink, observations, violations),
+    reusedHosts: kept !== undefined,
   };
 }
 
-/** The hostile step's device and VMM process, as the scenario's snapshot has them (none if it has no device yet). */
-function subjectSnapshot(executor: ScenarioExecutor, step: PlannedStep): Record<string, unknown> | undefined {
+/** The fingerprints a hostile step is judged by, reused from one step (and case) to the next. */
+const BEFORE = new DeviceFingerprint();
+const AFTER = new DeviceFingerprint();
+
+/**
+ * The hostile step's device and VMM process read into `into` (scenario's fingerprint of what its
+ * `deviceSnapshot` holds); undefined if the step has no device yet.
+ */
+function subjectFingerprint(
+  executor: ScenarioExecutor,
+  step: PlannedStep,
+  into: DeviceFingerprint,
+): DeviceFingerprint | undefined {
   if (step.subject === undefined) return undefined;
   try {
-    return deviceSnapshot(executor.world.device(step.subject));
+    return into.take(executor.world.device(step.subject));
   } catch (e) {
     if (e instanceof KernelError) return undefined; // not opened (yet), or its guest is gone
     throw e;

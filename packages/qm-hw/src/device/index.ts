@@ -30,3 +30,11 @@ export {
 export { QmQueue, type QmQueueState } from './qm-queue.js';
 export { QM_MAX_FUNCTIONS, type QmQueueRange, QmVftTable } from './qm-vft.js';
 export type { QmFunctionSnapshot } from './snapshot.js';
+export {
+  QM_STATE_HEADER_WORDS,
+  QM_STATE_QUEUE_HAS_CQC,
+  QM_STATE_QUEUE_HAS_SQC,
+  QM_STATE_QUEUE_STOPPED,
+  QM_STATE_QUEUE_WORDS,
+  QmStateWords,
+} from './state-words.js';

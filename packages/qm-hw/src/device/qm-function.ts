@@ -14,6 +14,12 @@ import type { QmFunctionHost } from './qm-function-host.js';
 import { QmMailbox } from './qm-mailbox.js';
 import { hex, QmQueue, type QmQueueState } from './qm-queue.js';
 import type { QmFunctionSnapshot } from './snapshot.js';
+import {
+  QM_STATE_QUEUE_HAS_CQC,
+  QM_STATE_QUEUE_HAS_SQC,
+  QM_STATE_QUEUE_STOPPED,
+  QM_STATE_QUEUE_WORDS,
+} from './state-words.js';
 
 /** PCI identity of a function. */
 export interface QmPciIdentity {
@@ -34,6 +40,10 @@ const SCRATCH4_VIEW = new DataView(SCRATCH4.buffer);
 /** An SQC/CQC read from a base table on a doorbell (the queue's loaders copy it). */
 const SCRATCH_QC = new Uint8Array(32);
 const SCRATCH_QC2 = new Uint8Array(32);
+/** A queue the contexts of a base table are loaded into to be read ({@link QmFunction.readQueueWords}). */
+const SCRATCH_QUEUE = new QmQueue(-1);
+/** Both base tables of a function, read whole by {@link QmFunction.readQueueWords} (grown as needed). */
+let TABLES = { sqc: new Uint8Array(0), cqc: new Uint8Array(0) };
 
 /**
  * One PCI function of the QM (the PF is function 0, VF i is function i + 1): its BAR2 register file,
@@ -456,23 +466,96 @@ export class QmFunction {
    * base tables in memory hold (read without side effects).
    */
   private effectiveQueueState(qn: number): QmQueueState {
-    const q = this.queueFor(qn);
-    if (q !== undefined && (q.hasSqc || q.hasCqc)) return q.state();
+    const q = this.onChipQueue(qn);
+    if (q !== undefined) {
+      q.qn = qn;
+      return q.state();
+    }
     // no base tables: what a blank queue reports, without allocating one per queue number
     if (this.dma === undefined || this.sqcBt === 0 || this.cqcBt === 0)
       return { qn, stopped: false, sqc: null, cqc: null, sqcRaw: null, cqcRaw: null };
     const tmp = new QmQueue(-1);
     tmp.qn = qn;
-    const buf = new Uint8Array(32);
+    this.readBaseTables(qn, tmp);
+    return tmp.state();
+  }
+
+  /** Queue `qn` of this function if its SQC or CQC is on chip (creates no queue). */
+  private onChipQueue(qn: number): QmQueue | undefined {
+    const range =
+      this.fun === 0 ? { base: 0, number: this.device.maxQpNum } : this.device.vft.range(this.fun);
+    if (range === undefined || qn >= range.number) return undefined;
+    const q = this.device.existingQueue(range.base + qn);
+    return q !== undefined && (q.hasSqc || q.hasCqc) ? q : undefined;
+  }
+
+  /**
+   * The contexts the hardware would use for the queues of this function's VFT range that have any (what
+   * {@link snapshot} reports in `state.queues`; a queue without is all zeros there and left out here),
+   * as {@link QM_STATE_QUEUE_WORDS} words per queue written into `words` from word `at`: the queue number,
+   * its flags (QM_STATE_QUEUE_STOPPED, QM_STATE_QUEUE_HAS_SQC, QM_STATE_QUEUE_HAS_CQC), then the raw SQC
+   * and CQC (8 words each) — the on-chip copies, else what the base tables in memory hold (read without
+   * side effects), with the live head/tail/phase folded in; zeros for a context it lacks. `bytes` views the
+   * same buffer as `words`, which must hold every queue of the range. Allocates nothing, creates no queue.
+   * @returns the word after the last one written.
+   */
+  readQueueWords(words: Uint32Array, bytes: Uint8Array, at: number): number {
+    const base = this.device.vft.qpBase(this.fun);
+    const number = this.device.vft.qpNum(this.fun);
+    const fromTables = this.dma !== undefined && this.sqcBt !== 0 && this.cqcBt !== 0;
+    // both base tables at once (two DMA reads, not two per queue); if either is not wholly readable,
+    // queue by queue as far as they can be read
+    const whole = fromTables && this.readWholeBaseTables(number);
+    let i = at;
+    for (let qn = 0; qn < number; qn++) {
+      let q = this.device.existingQueue(base + qn);
+      if (q === undefined || !(q.hasSqc || q.hasCqc)) {
+        if (!fromTables) continue;
+        q = SCRATCH_QUEUE;
+        q.reset();
+        if (whole) {
+          q.loadSqc(TABLES.sqc, this.device.version, qn * 32);
+          q.loadCqc(TABLES.cqc, this.device.version, qn * 32);
+        } else this.readBaseTables(qn, q);
+        if (!(q.hasSqc || q.hasCqc)) continue;
+      }
+      words[i] = qn;
+      words[i + 1] =
+        (q.stopped ? QM_STATE_QUEUE_STOPPED : 0) |
+        (q.hasSqc ? QM_STATE_QUEUE_HAS_SQC : 0) |
+        (q.hasCqc ? QM_STATE_QUEUE_HAS_CQC : 0);
+      if (q.hasSqc) bytes.set(q.currentSqc(), (i + 2) * 4);
+      else words.fill(0, i + 2, i + 10);
+      if (q.hasCqc) bytes.set(q.currentCqc(), (i + 10) * 4);
+      else words.fill(0, i + 10, i + 18);
+      i += QM_STATE_QUEUE_WORDS;
+    }
+    return i;
+  }
+
+  /** Read the first `number` entries of both base tables into {@link TABLES}; false if not wholly readable. */
+  private readWholeBaseTables(number: number): boolean {
+    const bytes = number * 32;
+    if (TABLES.sqc.length < bytes) TABLES = { sqc: new Uint8Array(bytes), cqc: new Uint8Array(bytes) };
     try {
-      this.dma.read(this.sqcBt + qn * 32, buf);
-      tmp.loadSqc(buf, this.device.version);
-      this.dma.read(this.cqcBt + qn * 32, buf);
-      tmp.loadCqc(buf, this.device.version);
+      this.dma?.read(this.sqcBt, TABLES.sqc.subarray(0, bytes));
+      this.dma?.read(this.cqcBt, TABLES.cqc.subarray(0, bytes));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Load `q` with queue `qn`'s contexts from the base tables, as far as they can be read (no side effects). */
+  private readBaseTables(qn: number, q: QmQueue): void {
+    try {
+      this.dma?.read(this.sqcBt + qn * 32, SCRATCH_QC);
+      q.loadSqc(SCRATCH_QC, this.device.version);
+      this.dma?.read(this.cqcBt + qn * 32, SCRATCH_QC);
+      q.loadCqc(SCRATCH_QC, this.device.version);
     } catch {
       // unreadable base table: report what could be read
     }
-    return tmp.state();
   }
 
   // --- reset and state -----------------------------------------------------------------------------

@@ -50,9 +50,12 @@ export class QmQueue {
 
   constructor(readonly abs: number) {}
 
-  /** Load an SQC image (mailbox QM_MB_CMD_SQC write, or a restart from the base table). */
-  loadSqc(bytes: Uint8Array, ver: number): void {
-    this.sqc.set(bytes.subarray(0, 32));
+  /**
+   * Load an SQC image (mailbox QM_MB_CMD_SQC write, or a restart from the base table): the 32 bytes of
+   * `bytes` from `at` (copied without a view).
+   */
+  loadSqc(bytes: Uint8Array, ver: number, at = 0): void {
+    copyContext(bytes, at, this.sqc);
     const v = this.sqcView;
     this.sqHead = v.getUint16(0, true);
     this.sqTail = v.getUint16(2, true);
@@ -67,9 +70,9 @@ export class QmQueue {
     if (this.sqTail >= this.sqDepth) this.sqTail %= this.sqDepth;
   }
 
-  /** Load a CQC image. */
-  loadCqc(bytes: Uint8Array, ver: number): void {
-    this.cqc.set(bytes.subarray(0, 32));
+  /** Load a CQC image: the 32 bytes of `bytes` from `at`. */
+  loadCqc(bytes: Uint8Array, ver: number, at = 0): void {
+    copyContext(bytes, at, this.cqc);
     const v = this.cqcView;
     this.cqHead = v.getUint16(0, true);
     this.cqTail = v.getUint16(2, true);
@@ -151,6 +154,11 @@ export class QmQueue {
       cqcRaw: this.hasCqc ? bytesToHex(this.currentCqc()) : null,
     };
   }
+}
+
+/** Copy a 32-byte context from `src` at `at` into `dst` (allocation-free: no subarray view). */
+function copyContext(src: Uint8Array, at: number, dst: Uint8Array): void {
+  for (let i = 0; i < 32; i++) dst[i] = src[at + i]!;
 }
 
 /** A 64-bit address as `0x…` text (JSON-safe). */

@@ -7,7 +7,7 @@ import { IOMMU_STEPS } from './steps/iommu-steps.js';
 import { V1_STEPS, v1DeviceState } from './steps/v1-steps.js';
 import { V2_STEPS } from './steps/v2-steps.js';
 import { VM_STEPS } from './steps/vm-steps.js';
-import { type ObservedMigration, ScenarioWorld } from './world.js';
+import { type ObservedMigration, type ScenarioHosts, ScenarioWorld } from './world.js';
 
 /** Every action's runner. */
 const RUNNERS: { readonly [A in Action]: StepRunner<A> } = {
@@ -35,13 +35,18 @@ export class ScenarioExecutor {
   /**
    * @param options.traceSink where the model's trace events go; `onMigrate` is told of every migration
    *   a `migrate` step runs (vmm's whole report, the guest and the hosts), e.g. to judge more than the
-   *   step's expectation does.
+   *   step's expectation does; `hosts` a released world's simulation and hosts to run on
+   *   ({@link ScenarioWorld.release}).
    */
   constructor(
     plan: Pick<Plan, 'seed' | 'hosts' | 'name'>,
-    options: { readonly traceSink?: TraceSink; readonly onMigrate?: (m: ObservedMigration) => void } = {},
+    options: {
+      readonly traceSink?: TraceSink;
+      readonly onMigrate?: (m: ObservedMigration) => void;
+      readonly hosts?: ScenarioHosts;
+    } = {},
   ) {
-    this.world = new ScenarioWorld(plan.seed, plan.hosts, options.traceSink);
+    this.world = new ScenarioWorld(plan.seed, plan.hosts, options.traceSink, options.hosts);
     this.world.migrationObserver = options.onMigrate;
     this.tracer =
       options.traceSink !== undefined

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadScenario } from '../run/load-scenario.js';
+import { DeviceFingerprint } from './device-fingerprint.js';
 import { ScenarioExecutor } from './executor.js';
 import { deviceSnapshot, snapshot, snapshotDiff } from './snapshot.js';
 
@@ -25,21 +26,51 @@ describe('snapshotDiff', () => {
   });
 });
 
+/**
+ * Two VFs of host `a` opened as `x` and `y` (the first two steps run); then `y` goes to STOP, then `x`.
+ * @returns the executor, `x`'s entry, and a runner of the next step
+ */
+function twoOpened() {
+  const { plan } = loadScenario(
+    'two.yaml',
+    'name: two\nhosts: { a: {} }\nsteps:\n  - open: { vf: 0, as: x }\n  - open: { vf: 1, as: y }\n  - set-state: { device: y, state: STOP }\n  - set-state: { device: x, state: STOP }\n',
+  );
+  const ex = new ScenarioExecutor(plan!);
+  const steps = plan!.steps.values();
+  const next = () => ex.run(steps.next().value!);
+  next();
+  next();
+  return { ex, x: ex.world.device({ kind: 'opened', name: 'x' }), next };
+}
+
 describe('deviceSnapshot', () => {
   it("a device's part of the world snapshot: another device changing does not show in it", () => {
-    const { plan } = loadScenario(
-      'two.yaml',
-      'name: two\nhosts: { a: {} }\nsteps:\n  - open: { vf: 0, as: x }\n  - open: { vf: 1, as: y }\n  - set-state: { device: y, state: STOP }\n',
-    );
-    const ex = new ScenarioExecutor(plan!);
-    ex.run(plan!.steps[0]!);
-    ex.run(plan!.steps[1]!);
-    const x = ex.world.device({ kind: 'opened', name: 'x' });
+    const { ex, x, next } = twoOpened();
     const beforeX = deviceSnapshot(x);
     const beforeWorld = snapshot(ex.world);
     expect(Object.keys(beforeX)).toEqual(['a 0000:75:00.1', 'scenario@a']);
-    ex.run(plan!.steps[2]!);
+    next();
     expect(snapshotDiff(beforeX, deviceSnapshot(x))).toBeUndefined();
     expect(snapshotDiff(beforeWorld, snapshot(ex.world))).toMatch(/^a 0000:75:00\.2 v2State: 2 → 1$/);
+  });
+});
+
+describe('DeviceFingerprint', () => {
+  it('differs where the device snapshot does: its state, its hardware; not another device', () => {
+    const { x, next } = twoOpened();
+    const before = new DeviceFingerprint().take(x);
+    const after = new DeviceFingerprint();
+    const snap = deviceSnapshot(x);
+    next();
+    expect(after.take(x).diff(before)).toBeUndefined();
+    expect(snapshotDiff(snap, deviceSnapshot(x))).toBeUndefined();
+    next();
+    expect(after.take(x).diff(before)).toBe('a 0000:75:00.1 v2State: 2 → 1');
+    expect(snapshotDiff(snap, deviceSnapshot(x))).toBe('a 0000:75:00.1 v2State: 2 → 1');
+    const fresh = new DeviceFingerprint().take(x);
+    const snapNow = deviceSnapshot(x);
+    x.host.qmFunction(x.pciName).bar2.writel(0x34, 0x10); // QM_PAGE_SIZE
+    expect(after.take(x).diff(fresh)).toBe('a 0000:75:00.1 hardware regs pageSize: 0x0 → 0x10');
+    expect(snapshotDiff(snapNow, deviceSnapshot(x))).toBe('a 0000:75:00.1 hardware regs pageSize: 0 → 16');
   });
 });

@@ -30,20 +30,31 @@ export function deviceSnapshot(entry: DeviceEntry): Record<string, unknown> {
   };
 }
 
-function deviceState(entry: DeviceEntry): unknown {
+/**
+ * {@link deviceSnapshot} without the QM function's hardware state (for {@link DeviceFingerprint}, which
+ * keeps that part as words).
+ */
+export function deviceSnapshotWithoutHardware(entry: DeviceEntry): Record<string, unknown> {
+  return {
+    [`${entry.host.name} ${entry.pciName}`]: deviceState(entry, false),
+    [entry.vmm.process.name]: processState(entry.vmm),
+  };
+}
+
+function deviceState(entry: DeviceEntry, hardware = true): unknown {
   const vdev = entry.host.pci.get(entry.pciName).drvdata;
   const hisi = vdev instanceof HisiAccVfCoreDevice ? vdev : undefined;
-  const qm = entry.host.qmFunction(entry.pciName).snapshot();
-  return {
+  const device = {
     open: entry.handle.process.openFds().includes(entry.handle.fd),
     v2State: hisi?.migState,
     v1State: hisi?.migRegionV1?.state,
     savingSession: hisi?.savingMigf !== undefined ? migrationFile(hisi.savingMigf) : null,
     resumingSession: hisi?.resumingMigf !== undefined ? migrationFile(hisi.resumingMigf) : null,
     hostWindowMapped: hisi?.window.isMapped,
-    paused: qm.transient.paused,
-    hardware: qm.state,
   };
+  if (!hardware) return device;
+  const qm = entry.host.qmFunction(entry.pciName).snapshot();
+  return { ...device, paused: qm.transient.paused, hardware: qm.state };
 }
 
 function migrationFile(f: VfioMigrationFile): unknown {

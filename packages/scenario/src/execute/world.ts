@@ -48,6 +48,17 @@ export interface ObservedMigration {
 }
 
 /**
+ * A simulation and its hosts, handed from one world to the next: what {@link ScenarioWorld.release}
+ * returns once a world's VMM processes are gone, and what a new world may be built on instead of new
+ * hosts (a campaign runs many short uAPI cases on the same hosts, each host checked to be as it was built
+ * — `HostFingerprint` — before it is reused).
+ */
+export interface ScenarioHosts {
+  readonly sim: Simulation;
+  readonly hosts: ReadonlyMap<string, Host>;
+}
+
+/**
  * Everything a running scenario has made: the simulation with its hosts, the VMM processes, the devices
  * opened and the guests booted, and the named IOAS / HWPT / mappings / buffers. Steps look things up
  * here by the names the plan resolved.
@@ -69,7 +80,30 @@ export class ScenarioWorld {
   /** Told of every migration a `migrate` step runs (before it is judged). */
   migrationObserver: ((m: ObservedMigration) => void) | undefined = undefined;
 
-  constructor(seed: number, hosts: readonly PlannedHost[], traceSink?: TraceSink) {
+  /**
+   * @param reuse the simulation and hosts of a released world to run on (they must be the plan's hosts,
+   *   by name), instead of building them; not with a trace sink (the trace belongs to the simulation).
+   * @throws KernelError EINVAL for reused hosts that are not the plan's, or with a trace sink
+   */
+  constructor(seed: number, hosts: readonly PlannedHost[], traceSink?: TraceSink, reuse?: ScenarioHosts) {
+    if (reuse !== undefined) {
+      const names = hosts.map((h) => h.name);
+      if (
+        traceSink !== undefined ||
+        names.length !== reuse.hosts.size ||
+        names.some((n) => !reuse.hosts.has(n))
+      )
+        throw new KernelError(
+          'EINVAL',
+          `hosts ${[...reuse.hosts.keys()].join(', ')} are not the plan's (${names.join(', ')}), or a trace was asked for`,
+        );
+      this.sim = reuse.sim;
+      for (const h of hosts) {
+        this.hosts.set(h.name, reuse.hosts.get(h.name) as Host);
+        this.ramOf.set(h.name, h.ram);
+      }
+      return;
+    }
     this.sim = new Simulation({ seed, ...(traceSink !== undefined ? { traceSink } : {}) });
     for (const h of hosts) {
       this.hosts.set(
@@ -160,6 +194,21 @@ export class ScenarioWorld {
   /** Every VMM process made (the scenario's own ones). */
   allVmms(): VmmProcess[] {
     return [...this.vmms.values()];
+  }
+
+  /**
+   * End the world: close every fd of the scenario's VMM processes (device fds, data fds, `/dev/iommu`),
+   * as their exit would, and hand the simulation and hosts on for a next world.
+   * @throws KernelError EBUSY while a guest runs (its VM holds devices of the hosts)
+   */
+  release(): ScenarioHosts {
+    if (this.guests.size > 0)
+      throw new KernelError('EBUSY', `guests ${[...this.guests.keys()].join(', ')} run`);
+    for (const vmm of this.vmms.values())
+      for (const fd of vmm.process.openFds().reverse()) vmm.process.close(fd);
+    this.vmms.clear();
+    this.opened.clear();
+    return { sim: this.sim, hosts: this.hosts };
   }
 
   /** The guest named `name` (booted by a `boot` step). */

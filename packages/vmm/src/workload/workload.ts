@@ -66,8 +66,8 @@ interface JobRecord {
   error: GuestJobError | undefined;
   /** A cause the VMM attached while it was outstanding (or as it was submitted to a lost device). */
   attributed: JobLossCause | undefined;
-  /** The expected output, once a tally computed it. */
-  expected?: Uint8Array;
+  /** The reference output, computed by the first tally that needs it (a job's input does not change). */
+  expected: Uint8Array | undefined;
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
@@ -152,7 +152,14 @@ export class Workload {
     for (let i = 0; i < count; i++) {
       const job = this.jobs.next(this.prng);
       const id = driver.submit(job);
-      this.records.set(id, { job, side, results: [], error: undefined, attributed: this.lostDevice });
+      this.records.set(id, {
+        job,
+        side,
+        results: [],
+        error: undefined,
+        attributed: this.lostDevice,
+        expected: undefined,
+      });
       ids.push(id);
     }
     return ids;
@@ -208,7 +215,7 @@ export class Workload {
           cause: completionStatusCause(first.status, first.completedAt),
         });
       const bad = rec.results.some(
-        ({ result }) => result.status !== QM_SQE_STATUS_OK || !sameBytes(this.expectedOf(rec), result.output),
+        ({ result }) => result.status !== QM_SQE_STATUS_OK || !sameBytes(this.expected(rec), result.output),
       );
       if (bad) corrupt.push(id);
       if (rec.results.length === 1 && !bad) verified++;
@@ -229,9 +236,9 @@ export class Workload {
     };
   }
 
-  /** The job's expected output, computed once (a tally runs after every migration). */
-  private expectedOf(rec: JobRecord): Uint8Array {
-    rec.expected ??= this.jobs.expected(rec.job);
+  /** A job's reference output: computed once per job, and only for a job with an output to compare. */
+  private expected(rec: JobRecord): Uint8Array {
+    if (rec.expected === undefined) rec.expected = this.jobs.expected(rec.job);
     return rec.expected;
   }
 
