@@ -2,6 +2,8 @@ import { createCipheriv, createHash, createHmac } from 'node:crypto';
 import { deflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { QM_EQE_SIZE, qm_cqe } from '../regs/contexts.js';
+import { QM_MB_CMD_STOP_QP, qmMbBusy } from '../regs/mailbox.js';
+import { QM_MB_CMD_SEND_BASE } from '../regs/registers.js';
 import {
   QM_SQE_OP_HPRE_MODEXP,
   QM_SQE_OP_SEC_AES_CBC_DEC,
@@ -18,7 +20,17 @@ import {
   qm_sqe,
 } from '../regs/sqe.js';
 import { QM_EQ_EVENT_IRQ_VECTOR, type QmKind } from '../regs/versions.js';
-import { bytes, eqe, layout, makeDevice, putSqe, ringSq, startFunction } from './__fixtures__/qm-setup.js';
+import {
+  bytes,
+  DEPTH,
+  eqe,
+  layout,
+  makeDevice,
+  mbIssue,
+  putSqe,
+  ringSq,
+  startFunction,
+} from './__fixtures__/qm-setup.js';
 import { modPow, runEngineJob } from './engines.js';
 
 const VF0 = 0x100_0000;
@@ -177,5 +189,75 @@ describe('engines through SQ → engine → CQ → EQ', () => {
     for (let i = 0; i < 3; i++) run(r, { opcode: QM_SQE_OP_ZIP_DEFLATE, src: new Uint8Array(8) }, i);
     expect([0, 1, 2].map((i) => eqe(r.mem, VF0, i))).toEqual([1 << 16, 1 << 16, 1 << 16]);
     expect(r.mem.readU32(r.L.eq + 3 * QM_EQE_SIZE)).toBe(0);
+  });
+});
+
+describe('a stopped queue writes nothing more (STOP_QP, then qm_clear_queues)', () => {
+  /** Submit one deflate job of `srcLen` bytes on qn 0, slot 0; returns where its results would land. */
+  function submit(r: ReturnType<typeof rig>, srcLen: number) {
+    const D = r.L.data;
+    r.mem.write(D, new Uint8Array(srcLen).fill(0x5a));
+    const dst = D + 0x400000;
+    const sqeAt = putSqe(r.mem, VF0, 0, 0, {
+      opcode: QM_SQE_OP_ZIP_DEFLATE,
+      src_addr: BigInt(D),
+      src_len: srcLen,
+      dst_addr: BigInt(dst),
+      dst_len: 0x20000,
+      tag: 0x55,
+    });
+    ringSq(r.vf.bar2, 0, 1);
+    return { sqeAt, dst };
+  }
+
+  /** STOP_QP on qn 0 and wait for the mailbox (the job stays in the engine), then clear the rings. */
+  function stopAndClear(r: ReturnType<typeof rig>): void {
+    mbIssue(r.vf.bar2, QM_MB_CMD_STOP_QP, 0, 0);
+    r.clock.udelay(r.dev.latencies.mailboxUs);
+    expect(qmMbBusy(r.vf.bar2.readl(QM_MB_CMD_SEND_BASE))).toBe(false);
+    expect(r.vf.queueFor(0)!.busy).toBe(true);
+    r.mem.write(r.L.sq(0), new Uint8Array(DEPTH * 128));
+    r.mem.write(r.L.cq(0), new Uint8Array(DEPTH * 16));
+    r.mem.write(r.L.eq, new Uint8Array(DEPTH * QM_EQE_SIZE));
+  }
+
+  /** Nothing of the abandoned job is in memory: no output, SQE status/out_len, CQE or EQE. */
+  function expectNothingLanded(r: ReturnType<typeof rig>, at: { sqeAt: number; dst: number }): void {
+    expect(bytes(r.mem, at.dst, 64).every((b) => b === 0)).toBe(true);
+    expect(bytes(r.mem, at.sqeAt, 128).every((b) => b === 0)).toBe(true);
+    expect(bytes(r.mem, r.L.cq(0), 16).every((b) => b === 0)).toBe(true);
+    expect(eqe(r.mem, VF0, 0)).toBe(0);
+  }
+
+  it('a job in the engine when STOP_QP completes writes nothing and raises no EQ interrupt', () => {
+    const r = rig('zip');
+    const at = submit(r, 10 * 1024);
+    stopAndClear(r);
+    r.irqs.length = 0;
+    r.clock.runUntilIdle();
+    expectNothingLanded(r, at);
+    expect(r.irqs).not.toContain(QM_EQ_EVENT_IRQ_VECTOR);
+    const q = r.vf.queueFor(0)!;
+    expect({ busy: q.busy, cqTail: q.cqTail, eqTail: r.vf.eq.tail, inFlight: r.vf.inFlight }).toEqual({
+      busy: false,
+      cqTail: 0,
+      eqTail: 0,
+      inFlight: 0,
+    });
+  });
+
+  it('nor on the queue started again before the job ends: the next job completes at CQE 0, EQE 0', () => {
+    const r = rig('zip');
+    const at = submit(r, 3 << 20);
+    stopAndClear(r);
+    startFunction(r.clock, r.mem, r.vf, VF0, 4); // qm_restart: EQC/AEQC/BTs, then SQC/CQC with tails 0
+    expect(r.vf.queueFor(0)!.busy).toBe(true);
+    r.clock.runUntilIdle();
+    expectNothingLanded(r, at);
+    const res = run(r, { opcode: QM_SQE_OP_ZIP_DEFLATE, src: new Uint8Array(64).fill(1) });
+    expect(res.status).toBe(QM_SQE_STATUS_OK);
+    expect(res.cqe).toMatchObject({ cmd_id: 0x77, sq_head: 0, sq_num: 0, w7: 1 });
+    expect(eqe(r.mem, VF0, 0)).toBe(1 << 16);
+    expect(r.vf.eq.tail).toBe(1);
   });
 });

@@ -36,7 +36,8 @@ const OFF_TAG = qm_sqe.offsetOf('tag');
  * writes the output, the SQE's status/out_len, a CQE (phase bit; `sq_head` = the SQ slot of the job, as
  * `qm_poll_req_cb()` reads it) and an EQE, then raises the EQ
  * interrupt. A paused function, a stopped queue or an `engine-busy` fault fetches nothing; jobs already
- * in the engine always finish.
+ * in the engine finish (PAUSE_QM waits for them), but a job whose queue was stopped (STOP_QP) or reset
+ * while it ran writes nothing: its output, SQE status, CQE and EQE never land ({@link QmQueue.stop}).
  *
  * Failed DMA: a job's own buffers are the job's business (status QM_SQE_STATUS_DMA_FAULT in the SQE and
  * CQE). A failed write of queue memory — the SQE's status/out_len, the CQE, the EQE, an AEQE — is a
@@ -69,7 +70,7 @@ export class QmEngine {
     }
     const sqeAddr = q.sqBase + q.sqHead * q.sqeSize;
     if (!f.dmaRead(sqeAddr, this.sqe)) {
-      q.stopped = true;
+      q.stop();
       this.aeqEvent(f, q.qn, QM_CQE_ERROR);
       return;
     }
@@ -100,12 +101,13 @@ export class QmEngine {
     q.busy = true;
     f.inFlight++;
     const gen = f.generation;
+    const epoch = q.epoch;
     const start = this.dev.clock.now();
     this.dev.clock.after(jobLatencyUs(this.dev.latencies, srcLen), () => {
       if (gen !== f.generation) return;
       q.busy = false;
       f.inFlight--;
-      this.complete(f, q, slot, sqeAddr, dst, result, tag);
+      if (epoch === q.epoch) this.complete(f, q, slot, sqeAddr, dst, result, tag);
       if (this.dev.tracer.enabled) {
         this.jobTracer(f.fun, q.qn).slice('qm.job', `op ${opcode}`, start, {
           fun: f.fun,
@@ -158,7 +160,7 @@ export class QmEngine {
     }
     const failedAt = this.writeCompletion(f, q, slot, sqeAddr, status, outLen, tag);
     if (failedAt < 0) return;
-    q.stopped = true;
+    q.stop();
     f.dmaError(QM_AXI_BRESP, failedAt);
   }
 

@@ -195,7 +195,7 @@ export class QmMailbox {
       case QM_MB_CMD_STOP_QP: {
         const q = f.queueFor(queue);
         if (q === undefined) return QM_MB_STATUS_BAD_QUEUE;
-        q.stopped = true;
+        q.stop();
         return QM_MB_STATUS_OK;
       }
       case QM_MB_CMD_SRC:

@@ -32,6 +32,11 @@ export class QmQueue {
   stopped = false;
   /** A job of this queue is in the engine. */
   busy = false;
+  /**
+   * Bumped by every {@link stop} and {@link reset}: a job fetched under an older epoch belongs to a queue
+   * that has since been stopped, and none of its writes may land.
+   */
+  epoch = 0;
   /** Queue number as the owning function addresses it. */
   qn = 0;
 
@@ -112,8 +117,19 @@ export class QmQueue {
     return (this.sqTail - this.sqHead + this.sqDepth) % this.sqDepth;
   }
 
+  /**
+   * Stop the queue (mailbox STOP_QP, or a failed DMA of its queue memory): fetch nothing more, and
+   * abandon the job in the engine — a stopped queue writes nothing more to memory (no output, SQE
+   * status, CQE or EQE), so nothing lands after the driver has cleared the rings (`qm_clear_queues()`).
+   */
+  stop(): void {
+    this.stopped = true;
+    this.epoch++;
+  }
+
   /** Forget everything (FLR, new base table). */
   reset(): void {
+    this.epoch++;
     this.sqc.fill(0);
     this.cqc.fill(0);
     this.hasSqc = false;
