@@ -312,7 +312,8 @@ describe('QemuV2Client: user memory', () => {
     const dst = fakeHost('dst');
     const d = new QemuV2Client(dst.handle);
     d.loadSetup();
-    expect(d.dataFd).toBeDefined();
+    const fd = d.dataFd as number;
+    expect(dst.process.openFds()).toEqual([dst.handle.fd, fd]); // the RESUMING data fd is open
     d.close();
     expect(d.dataFd).toBeUndefined();
     expect(dst.process.openFds()).toEqual([dst.handle.fd]);
