@@ -23,7 +23,9 @@ describe('IommufdBackend (through realizeVfioPci)', () => {
     expect(backend.hwptList).toEqual([vf.iommufd!.hwpt]);
     expect(vf.iommufd!.hwpt.dirtyTracking).toBe(true);
     const iommuDev = vf.host.dma!.iommu;
-    expect(iommuDev.domain).toBeDefined();
+    // attached to a dirty-capable domain that holds the device, not blocked (NULL: every DMA faults)
+    expect(iommuDev.domain?.dirtyOps).toBe(true);
+    expect(iommuDev.domain?.devices.has(iommuDev)).toBe(true);
 
     client.setDirtyTracking(vf.iommufd!.hwpt.id, true);
     vm.dirtyLog.start();

@@ -1,15 +1,8 @@
-import {
-  deviceStateName,
-  QemuFileReader,
-  QemuFileWriter,
-  type QemuV1Client,
-  type V1ConfigPlacement,
-} from '@vfio-sim/migration-v1';
+import { deviceStateName, type QemuV1Client, type V1ConfigPlacement } from '@vfio-sim/migration-v1';
 import type { Tracer } from '@vfio-sim/platform';
 import type { VfioPciDevice } from '../devices/vfio-pci-device.js';
 import { MigrationLink } from '../link/link.js';
 import type {
-  DeviceMigrationReport,
   DeviceStateStep,
   LiveMigrationReport,
   LiveMigrationResult,
@@ -19,8 +12,14 @@ import type { LiveMigrationOptions } from './live-migration-options.js';
 import { MigrationPhases } from './migration-phases.js';
 import { checkRamPrecopyOptions } from './ram/ram-precopy.js';
 import { deviceStateStep } from './vfio/device-state-step.js';
+import {
+  type MigratingDevice,
+  type MigratingDeviceProtocol,
+  type MigrationContext,
+  migratingDevice,
+} from './vfio/migrating-device.js';
 import { openQemuV1Client } from './vfio/v1-region.js';
-import { sumSectionTotals, VfioSectionStats } from './vfio/vfio-section-stats.js';
+import { sumSectionTotals } from './vfio/vfio-section-stats.js';
 
 /** What a v1 live migration did. */
 export interface LiveMigrationV1Report extends LiveMigrationReport {
@@ -92,7 +91,7 @@ export function liveMigrateV1(options: LiveMigrationV1Options): LiveMigrationV1R
     phases.begin('setup');
     guest = new GuestMigration(options, link);
     devs = devicePairs(vm, guest.destination).map(({ src, dst }) =>
-      openDevice(src, dst, configPlacement, link, phases, tracer, dstTracer),
+      openDevice(src, dst, configPlacement, { link, phases, tracer, dstTracer }),
     );
     for (const dev of devs) {
       dev.d.loadSetup();
@@ -211,62 +210,25 @@ export function liveMigrateV1(options: LiveMigrationV1Options): LiveMigrationV1R
   }
 }
 
-/** One device's pair of v1 clients, its states walked and its section accounting. */
-interface V1Device {
-  readonly s: QemuV1Client;
-  readonly d: QemuV1Client;
-  /** The destination device's PCI name on its host (for messages). */
-  readonly name: string;
-  readonly stats: VfioSectionStats;
-  iterations: number;
-  /** Read `device_state` of one side after client step `step` and record it. */
-  step(side: 'source' | 'destination', step: string): void;
-  /** One vfio section: written by `save` on the source (returning its device bytes), carried, loaded. */
-  section(save: (w: QemuFileWriter) => number): void;
-  report(): DeviceMigrationReport;
-}
+/** One device's pair of v1 clients; a section's save returns its device bytes. */
+type V1Device = MigratingDevice<QemuV1Client, number>;
+
+/** How v1 clients are read and counted: `device_state` of the region, the bytes each save reports. */
+const V1_PROTOCOL: MigratingDeviceProtocol<QemuV1Client, number> = {
+  readState,
+  deviceBytes: (_section, saved) => saved,
+  firstStep: 'open',
+};
 
 function openDevice(
   src: VfioPciDevice,
   dst: VfioPciDevice,
   configPlacement: V1ConfigPlacement,
-  link: MigrationLink,
-  phases: MigrationPhases,
-  tracer: Tracer,
-  dstTracer: Tracer,
+  ctx: MigrationContext,
 ): V1Device {
   const s = openQemuV1Client(src, configPlacement);
   const d = openQemuV1Client(dst, configPlacement);
-  const sourceStates: DeviceStateStep[] = [readState(s, tracer, src.host.name, 'open')];
-  const destinationStates: DeviceStateStep[] = [readState(d, dstTracer, dst.host.name, 'open')];
-  const stats = new VfioSectionStats(link, phases, tracer, src.host.name);
-  const dev: V1Device = {
-    s,
-    d,
-    name: `${dst.host.hostName} ${dst.host.name}`,
-    stats,
-    iterations: 0,
-    step(side, step) {
-      if (side === 'source') sourceStates.push(readState(s, tracer, src.host.name, step));
-      else destinationStates.push(readState(d, dstTracer, dst.host.name, step));
-    },
-    section(save) {
-      const w = new QemuFileWriter();
-      const deviceBytes = save(w);
-      const r = new QemuFileReader(stats.transfer(w.toBytes(), deviceBytes));
-      while (r.remaining > 0) stats.loaded(d.loadState(r));
-    },
-    report: () => ({
-      model: src.model,
-      source: src.host.name,
-      destination: dst.host.name,
-      sourceStates,
-      destinationStates,
-      ...stats.totals,
-      precopyIterations: dev.iterations,
-    }),
-  };
-  return dev;
+  return migratingDevice(src, dst, s, d, ctx, V1_PROTOCOL);
 }
 
 /** The v1 region's `device_state` after a client step (traced as an instant). */

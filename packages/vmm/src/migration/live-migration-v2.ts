@@ -1,7 +1,6 @@
 import {
   migStateName,
   QemuFileReader,
-  QemuFileWriter,
   type QemuV2Client,
   VFIO_DEVICE_STATE_RESUMING,
   VFIO_DEVICE_STATE_RUNNING,
@@ -14,7 +13,6 @@ import { KernelError, type Tracer } from '@vfio-sim/platform';
 import type { VfioPciDevice } from '../devices/vfio-pci-device.js';
 import { MigrationLink } from '../link/link.js';
 import type {
-  DeviceMigrationReport,
   DeviceStateStep,
   LiveMigrationReport,
   LiveMigrationResult,
@@ -25,8 +23,14 @@ import type { LiveMigrationOptions } from './live-migration-options.js';
 import { MigrationPhases } from './migration-phases.js';
 import { checkRamPrecopyOptions } from './ram/ram-precopy.js';
 import { deviceStateStep } from './vfio/device-state-step.js';
+import {
+  type MigratingDevice,
+  type MigratingDeviceProtocol,
+  type MigrationContext,
+  migratingDevice,
+} from './vfio/migrating-device.js';
 import { openQemuV2Client } from './vfio/v2-client.js';
-import { sumSectionTotals, VfioSectionStats } from './vfio/vfio-section-stats.js';
+import { sumSectionTotals } from './vfio/vfio-section-stats.js';
 
 /** What a v2 live migration did: the fields of a v1 report, and the v2 specifics. */
 export interface LiveMigrationV2Report extends LiveMigrationReport {
@@ -129,7 +133,7 @@ export function liveMigrateV2(options: LiveMigrationV2Options): LiveMigrationV2R
     phases.begin('setup');
     guest = new GuestMigration(options, link);
     devs = devicePairs(vm, guest.destination).map(({ src, dst }, i) =>
-      openDevice(src, dst, { switchoverAck, link, phases, tracer, dstTracer }, (side, cause) =>
+      openDevice(src, dst, switchoverAck, { link, phases, tracer, dstTracer }, (side, cause) =>
         options.onDeviceReset?.(i, side, cause),
       ),
     );
@@ -299,70 +303,29 @@ function closeClients(dev: V2Device): void {
   }
 }
 
-/** One device's pair of v2 clients, its states walked and its section accounting. */
-interface V2Device {
-  readonly s: QemuV2Client;
-  readonly d: QemuV2Client;
-  /** The destination device's PCI name on its host (for messages). */
-  readonly name: string;
-  readonly stats: VfioSectionStats;
-  iterations: number;
-  /** Read the state of one side after client step `step` and record it. */
-  step(side: 'source' | 'destination', step: string): void;
-  /** One vfio section: written by `save` on the source, carried by the link, loaded on the destination. */
-  section(save: (w: QemuFileWriter) => void): void;
-  report(): DeviceMigrationReport;
-}
+/** One device's pair of v2 clients. */
+type V2Device = MigratingDevice<QemuV2Client, void>;
 
-/** What every device's clients of one migration share. */
-interface V2Context {
-  readonly switchoverAck: boolean;
-  readonly link: MigrationLink;
-  readonly phases: MigrationPhases;
-  readonly tracer: Tracer;
-  readonly dstTracer: Tracer;
-}
+/**
+ * How v2 clients are read and counted: GET MIG_DEVICE_STATE, and a section's device bytes are the
+ * payloads of its DATA records.
+ */
+const V2_PROTOCOL: MigratingDeviceProtocol<QemuV2Client, void> = {
+  readState,
+  deviceBytes: (section) => dataBytesOf(section),
+  firstStep: 'realize',
+};
 
 function openDevice(
   src: VfioPciDevice,
   dst: VfioPciDevice,
-  ctx: V2Context,
+  switchoverAck: boolean,
+  ctx: MigrationContext,
   onReset: (side: 'source' | 'destination', cause: KernelError) => void,
 ): V2Device {
-  const { switchoverAck, link, phases, tracer, dstTracer } = ctx;
   const s = openQemuV2Client(src, { switchoverAck, onReset: (cause) => onReset('source', cause) });
   const d = openQemuV2Client(dst, { switchoverAck, onReset: (cause) => onReset('destination', cause) });
-  const sourceStates: DeviceStateStep[] = [readState(s, tracer, src.host.name, 'realize')];
-  const destinationStates: DeviceStateStep[] = [readState(d, dstTracer, dst.host.name, 'realize')];
-  const stats = new VfioSectionStats(link, phases, tracer, src.host.name);
-  const dev: V2Device = {
-    s,
-    d,
-    name: `${dst.host.hostName} ${dst.host.name}`,
-    stats,
-    iterations: 0,
-    step(side, step) {
-      if (side === 'source') sourceStates.push(readState(s, tracer, src.host.name, step));
-      else destinationStates.push(readState(d, dstTracer, dst.host.name, step));
-    },
-    section(save) {
-      const w = new QemuFileWriter();
-      save(w);
-      const bytes = w.toBytes();
-      const r = new QemuFileReader(stats.transfer(bytes, dataBytesOf(bytes)));
-      while (r.remaining > 0) stats.loaded(d.loadState(r));
-    },
-    report: () => ({
-      model: src.model,
-      source: src.host.name,
-      destination: dst.host.name,
-      sourceStates,
-      destinationStates,
-      ...stats.totals,
-      precopyIterations: dev.iterations,
-    }),
-  };
-  return dev;
+  return migratingDevice(src, dst, s, d, ctx, V2_PROTOCOL);
 }
 
 /**

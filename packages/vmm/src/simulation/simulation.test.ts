@@ -22,7 +22,11 @@ describe('Simulation', () => {
     const host = sim.createHost({ name: 'h' });
     const guest = sim.createGuest({ host, devices: ['hisi-acc-vf', 'hisi-acc-vf'] });
     expect(guest.devices.map((d) => d.host.name)).toEqual(['0000:75:00.1', '0000:75:00.2']);
-    expect(guest.accelDriver(1)).toBeDefined();
+    // one guest driver per accelerator VF, each its own
+    const drivers = [0, 1].map((i) => guest.accelDriver(i));
+    expect(drivers.every((d) => d !== undefined)).toBe(true);
+    expect(drivers[0]).not.toBe(drivers[1]);
+    expect(guest.accelDriver(2)).toBeUndefined();
     guest.startWorkload({ jobs: 4, periodUs: 0 });
     expect(guest.outstanding).toBe(8);
     const t0 = sim.clock.now(); // the probes polled their mailboxes
