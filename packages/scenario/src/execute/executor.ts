@@ -1,4 +1,4 @@
-import { KernelError, Tracer, type TraceSink } from '@vfio-sim/platform';
+import { KernelError, Tracer, type TraceSink, withoutKernelErrorStacks } from '@vfio-sim/platform';
 import type { Action, Plan, PlannedStep, StepArgs } from '../plan/plan.js';
 import type { Got, Observation, StepRunner } from './observation.js';
 import { snapshot, snapshotDiff } from './snapshot.js';
@@ -25,8 +25,8 @@ const RUNNERS: { readonly [A in Action]: StepRunner<A> } = {
  * read after it (the device's v2 / v1 state) or compared around it (`unchanged`: a snapshot before and
  * after). It judges nothing: {@link compareStep} does.
  *
- * A step whose call fails with a KernelError is observed with that errno; any other exception is a bug
- * in the model and propagates.
+ * A step whose call fails with a KernelError is observed with that errno (made without a stack trace:
+ * `withoutKernelErrorStacks`); any other exception is a bug in the model and propagates with its stack.
  */
 export class ScenarioExecutor {
   readonly world: ScenarioWorld;
@@ -68,7 +68,10 @@ export class ScenarioExecutor {
     let errno: Observation['errno'] = 'ok';
     let message: string | undefined;
     try {
-      (RUNNERS[step.action] as StepRunner<Action>)(this.world, step.args as StepArgs[Action], got);
+      // a refusal is observed as its errno and message, never its stack: none is captured
+      withoutKernelErrorStacks(() =>
+        (RUNNERS[step.action] as StepRunner<Action>)(this.world, step.args as StepArgs[Action], got),
+      );
     } catch (e) {
       if (!(e instanceof KernelError)) throw e;
       errno = e.errno;
