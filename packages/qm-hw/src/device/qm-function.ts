@@ -45,7 +45,14 @@ const SCRATCH_QC2 = new Uint8Array(32);
 /** A queue the contexts of a base table are loaded into to be read ({@link QmFunction.readQueueWords}). */
 const SCRATCH_QUEUE = new QmQueue(-1);
 /** Both base tables of a function, read whole by {@link QmFunction.readQueueWords} (grown as needed). */
-let TABLES = { sqc: new Uint8Array(0), cqc: new Uint8Array(0) };
+let TABLES = baseTables(0);
+
+/** Room for `bytes` bytes of each base table, as bytes and as the same memory in 32-bit words. */
+function baseTables(bytes: number) {
+  const sqc = new Uint8Array(bytes);
+  const cqc = new Uint8Array(bytes);
+  return { sqc, cqc, sqcWords: new Uint32Array(sqc.buffer), cqcWords: new Uint32Array(cqc.buffer) };
+}
 
 /**
  * Queue `qn`'s entry of {@link QmStateWords} from the base tables read whole ({@link TABLES}), written at
@@ -56,10 +63,10 @@ let TABLES = { sqc: new Uint8Array(0), cqc: new Uint8Array(0) };
 function tableQueueWords(words: Uint32Array, bytes: Uint8Array, at: number, qn: number, ver: number): number {
   words[at] = qn;
   words[at + 1] = QM_STATE_QUEUE_HAS_SQC | QM_STATE_QUEUE_HAS_CQC;
-  const from = qn * 32;
-  for (let k = 0; k < 32; k++) {
-    bytes[(at + 2) * 4 + k] = TABLES.sqc[from + k]!;
-    bytes[(at + 10) * 4 + k] = TABLES.cqc[from + k]!;
+  const from = qn * 8;
+  for (let k = 0; k < 8; k++) {
+    words[at + 2 + k] = TABLES.sqcWords[from + k]!;
+    words[at + 10 + k] = TABLES.cqcWords[from + k]!;
   }
   wrapHeadTail(bytes, (at + 2) * 4, ver);
   wrapHeadTail(bytes, (at + 10) * 4, ver);
@@ -574,7 +581,7 @@ export class QmFunction {
   /** Read the first `number` entries of both base tables into {@link TABLES}; false if not wholly readable. */
   private readWholeBaseTables(number: number): boolean {
     const bytes = number * 32;
-    if (TABLES.sqc.length < bytes) TABLES = { sqc: new Uint8Array(bytes), cqc: new Uint8Array(bytes) };
+    if (TABLES.sqc.length < bytes) TABLES = baseTables(bytes);
     try {
       this.dma?.read(this.sqcBt, TABLES.sqc.subarray(0, bytes));
       this.dma?.read(this.cqcBt, TABLES.cqc.subarray(0, bytes));
