@@ -13,7 +13,14 @@ import { verdictProblems } from '@vfio-sim/vmm';
 import { type CampaignCase, expectsMultipleDevicesBlocker } from '../case/campaign-case.js';
 import { type CaseStep, caseSteps, type ScenarioStep } from '../case/case-steps.js';
 import type { InvariantName, Violation } from './invariants.js';
-import { fingerprintsAsBuilt, keepHosts, takeKeptHosts } from './kept-hosts.js';
+import {
+  fingerprintsAsBuilt,
+  fingerprintsAsOpened,
+  keepHosts,
+  type OpenedWorld,
+  openStepKey,
+  takeKeptHosts,
+} from './kept-hosts.js';
 
 /** What one step did, as far as the judgment and a written scenario need it. */
 export interface StepObservation {
@@ -50,6 +57,11 @@ export interface CaseRun {
   readonly trace: string | undefined;
   /** It ran on hosts a previous case left as they were built (a uAPI case without a trace). */
   readonly reusedHosts: boolean;
+  /**
+   * It ran on the device a previous case opened and left as opened (the world rewound and compared by
+   * fingerprint), its opening step not run again.
+   */
+  readonly reusedDevice: boolean;
 }
 
 /** Options of {@link runCase}. */
@@ -58,7 +70,8 @@ export interface RunCaseOptions {
   readonly trace?: boolean;
   /**
    * A uAPI case may run on the hosts a previous one left, when their fingerprints show them exactly as
-   * built, and leaves its own for the next (default true; never with a trace).
+   * built — or on the device it left open, when the world rewound is exactly as opened — and leaves its
+   * own for the next (default true; never with a trace).
    */
   readonly reuseHosts?: boolean;
 }
@@ -90,15 +103,24 @@ export function runCase(c: CampaignCase, options: RunCaseOptions = {}): CaseRun 
     );
   const sink = options.trace === true ? new MemoryTraceSink() : undefined;
   const reusable = c.kind === 'uapi' && sink === undefined && options.reuseHosts !== false;
-  const kept = reusable ? takeKeptHosts(planned.plan) : undefined;
+  const taken = reusable ? takeKeptHosts(planned.plan) : undefined;
+  // the world of the previous case, its device still open, if it opened it with this case's first step
+  // (else it is not used: its hosts were checked with the device open, not as built)
+  const first = planned.plan.steps[0];
+  let asOpened: OpenedWorld | undefined =
+    taken?.opened !== undefined && first !== undefined && taken.opened.openStep === openStepKey(first)
+      ? taken.opened
+      : undefined;
+  const kept = taken?.opened !== undefined && asOpened === undefined ? undefined : taken;
   let observed: ObservedMigration | undefined;
   const executor = new ScenarioExecutor(planned.plan, {
     ...(sink !== undefined ? { traceSink: sink } : {}),
-    ...(kept !== undefined ? { hosts: kept.hosts } : {}),
+    ...(asOpened !== undefined ? { world: asOpened.world } : kept !== undefined ? { hosts: kept.hosts } : {}),
     onMigrate: (m) => {
       observed = m;
     },
   });
+  const keptOpen = asOpened !== undefined;
   const asBuilt = kept?.asBuilt ?? (reusable ? fingerprintsAsBuilt(executor.world) : undefined);
   let crashed = false;
   const violations: Violation[] = [];
@@ -108,6 +130,10 @@ export function runCase(c: CampaignCase, options: RunCaseOptions = {}): CaseRun 
   let migration: CaseMigration | null = null;
   for (const [i, step] of planned.plan.steps.entries()) {
     const role = steps[i]?.role;
+    if (i === 0 && keptOpen) {
+      observations.push({ errno: 'ok' }); // opened by the case that left the world as it was opened
+      continue;
+    }
     let seen: Observation;
     let unchanged: true | string | undefined;
     try {
@@ -131,6 +157,8 @@ export function runCase(c: CampaignCase, options: RunCaseOptions = {}): CaseRun 
       broke('setup', i, `${step.action} failed: ${seen.message ?? seen.errno}`);
       break;
     }
+    if (i === 0 && reusable && step.action === 'open' && !keptOpen)
+      asOpened = fingerprintsAsOpened(executor.world, step);
     if (
       role === 'hostile' &&
       seen.errno !== 'ok' &&
@@ -151,7 +179,7 @@ export function runCase(c: CampaignCase, options: RunCaseOptions = {}): CaseRun 
     }
   }
   // a crash may have left the model half-way through a call: its hosts are not offered again
-  if (asBuilt !== undefined && !crashed) keepHosts(planned.plan, executor.world, asBuilt);
+  if (asBuilt !== undefined && !crashed) keepHosts(planned.plan, executor.world, asBuilt, asOpened);
   return {
     case: c,
     hosts,
@@ -161,6 +189,7 @@ export function runCase(c: CampaignCase, options: RunCaseOptions = {}): CaseRun 
     violations,
     trace: sink === undefined ? undefined : traceText(sink, observations, violations),
     reusedHosts: kept !== undefined,
+    reusedDevice: keptOpen,
   };
 }
 

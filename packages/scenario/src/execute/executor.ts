@@ -36,7 +36,9 @@ export class ScenarioExecutor {
    * @param options.traceSink where the model's trace events go; `onMigrate` is told of every migration
    *   a `migrate` step runs (vmm's whole report, the guest and the hosts), e.g. to judge more than the
    *   step's expectation does; `hosts` a released world's simulation and hosts to run on
-   *   ({@link ScenarioWorld.release}).
+   *   ({@link ScenarioWorld.release}); `world` a world another executor ran (rewound:
+   *   {@link ScenarioWorld.rewind}) to go on in, its devices still open — the plan's hosts, no trace.
+   * @throws KernelError EINVAL for a world or hosts that are not the plan's, or with a trace sink
    */
   constructor(
     plan: Pick<Plan, 'seed' | 'hosts' | 'name'>,
@@ -44,9 +46,23 @@ export class ScenarioExecutor {
       readonly traceSink?: TraceSink;
       readonly onMigrate?: (m: ObservedMigration) => void;
       readonly hosts?: ScenarioHosts;
+      readonly world?: ScenarioWorld;
     } = {},
   ) {
-    this.world = new ScenarioWorld(plan.seed, plan.hosts, options.traceSink, options.hosts);
+    const { world } = options;
+    if (world !== undefined) {
+      if (
+        options.traceSink !== undefined ||
+        options.hosts !== undefined ||
+        plan.hosts.length !== world.hosts.size ||
+        plan.hosts.some((h) => !world.hosts.has(h.name))
+      )
+        throw new KernelError(
+          'EINVAL',
+          `a world of hosts ${[...world.hosts.keys()].join(', ')} is not the plan's (${plan.hosts.map((h) => h.name).join(', ')}), or it came with hosts or a trace`,
+        );
+    }
+    this.world = world ?? new ScenarioWorld(plan.seed, plan.hosts, options.traceSink, options.hosts);
     this.world.migrationObserver = options.onMigrate;
     this.tracer =
       options.traceSink !== undefined
