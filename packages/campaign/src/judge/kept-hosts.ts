@@ -20,7 +20,7 @@ export interface OpenedWorld {
   readonly openStep: string;
   readonly hosts: ReadonlyMap<string, HostFingerprint>;
   readonly devices: readonly DeviceFingerprint[];
-  readonly memory: string;
+  readonly memory: readonly number[];
 }
 
 /** Hosts kept for the next case that plans the same ones, with their fingerprints as built. */
@@ -74,9 +74,9 @@ export function fingerprintsAsOpened(world: ScenarioWorld, openStep: PlannedStep
   };
 }
 
-/** Each of the world's VMM processes' heap and mappings (`heapStats`), as one string. */
-function userMemory(world: ScenarioWorld): string {
-  return JSON.stringify(world.allVmms().map((v) => v.process.mm.heapStats()));
+/** Each of the world's VMM processes' heap and mappings (`heapStats`), its numbers one after the other. */
+function userMemory(world: ScenarioWorld): number[] {
+  return world.allVmms().flatMap((v) => Object.values(v.process.mm.heapStats()));
 }
 
 /**
@@ -130,7 +130,8 @@ export function stillAsOpened(asOpened: OpenedWorld): string | undefined {
     if (diff !== undefined) return diff;
   }
   const memory = userMemory(world);
-  if (memory !== asOpened.memory) return `user memory: ${asOpened.memory} → ${memory}`;
+  if (memory.length !== asOpened.memory.length || memory.some((n, i) => n !== asOpened.memory[i]))
+    return `user memory (heapStats): ${asOpened.memory.join(' ')} → ${memory.join(' ')}`;
   return hostsDiff(world.hosts, asOpened.hosts);
 }
 

@@ -1,5 +1,6 @@
 import { KernelError, MemoryTraceSink } from '@vfio-sim/platform';
 import {
+  type DeviceEntry,
   DeviceFingerprint,
   OBSERVABLE,
   type Observation,
@@ -128,6 +129,7 @@ export function runCase(c: CampaignCase, options: RunCaseOptions = {}): CaseRun 
   const broke = (invariant: InvariantName, step: number, detail: string) =>
     violations.push({ invariant, step, detail });
   let migration: CaseMigration | null = null;
+  FINGERPRINTS.forget();
   for (const [i, step] of planned.plan.steps.entries()) {
     const role = steps[i]?.role;
     if (i === 0 && keptOpen) {
@@ -139,10 +141,11 @@ export function runCase(c: CampaignCase, options: RunCaseOptions = {}): CaseRun 
     try {
       // a hostile step's own device (and its VMM process) must not change if the step fails; the
       // rest of the world may (a guest's jobs go on while the step lets virtual time pass)
-      const before = role === 'hostile' ? subjectFingerprint(executor, step, BEFORE) : undefined;
+      const before = role === 'hostile' ? FINGERPRINTS.before(executor, step) : undefined;
+      FINGERPRINTS.forget();
       seen = executor.run(step as PlannedStep);
       if (before !== undefined && seen.errno !== 'ok') {
-        const after = subjectFingerprint(executor, step, AFTER);
+        const after = FINGERPRINTS.after(executor, step);
         unchanged = after === undefined ? 'the device: open → gone' : (after.diff(before) ?? true);
       }
     } catch (e) {
@@ -193,22 +196,49 @@ export function runCase(c: CampaignCase, options: RunCaseOptions = {}): CaseRun 
   };
 }
 
-/** The fingerprints a hostile step is judged by, reused from one step (and case) to the next. */
-const BEFORE = new DeviceFingerprint();
-const AFTER = new DeviceFingerprint();
-
 /**
- * The hostile step's device and VMM process read into `into` (scenario's fingerprint of what its
- * `deviceSnapshot` holds); undefined if the step has no device yet.
+ * The fingerprints a hostile step is judged by (scenario's fingerprint of what its `deviceSnapshot`
+ * holds), reused from one step (and case) to the next. A refused step's reading after it is the next
+ * step's reading before, if that one is on the same device: nothing runs between two steps, so the two
+ * readings swap instead of the device being read again.
  */
-function subjectFingerprint(
-  executor: ScenarioExecutor,
-  step: PlannedStep,
-  into: DeviceFingerprint,
-): DeviceFingerprint | undefined {
+class SubjectFingerprints {
+  private readonly readings = [new DeviceFingerprint(), new DeviceFingerprint()];
+  /** Which reading is the one before. */
+  private which = 0;
+  /** The device the other reading holds, as it is now (nothing ran since); or undefined. */
+  private current: DeviceEntry | undefined;
+
+  /** The reading before `step`, or undefined if it has no device (yet). */
+  before(executor: ScenarioExecutor, step: PlannedStep): DeviceFingerprint | undefined {
+    const entry = subject(executor, step);
+    if (entry === undefined) return undefined;
+    if (entry === this.current) this.which = 1 - this.which;
+    else this.readings[this.which]!.take(entry);
+    return this.readings[this.which];
+  }
+
+  /** The reading after `step` (it is then the device as it is, until {@link forget}). */
+  after(executor: ScenarioExecutor, step: PlannedStep): DeviceFingerprint | undefined {
+    const entry = subject(executor, step);
+    if (entry === undefined) return undefined;
+    this.current = entry;
+    return this.readings[1 - this.which]!.take(entry);
+  }
+
+  /** Something may run: no reading is the device as it is any more. */
+  forget(): void {
+    this.current = undefined;
+  }
+}
+
+const FINGERPRINTS = new SubjectFingerprints();
+
+/** The hostile step's device and VMM process; undefined if the step has no device yet. */
+function subject(executor: ScenarioExecutor, step: PlannedStep): DeviceEntry | undefined {
   if (step.subject === undefined) return undefined;
   try {
-    return into.take(executor.world.device(step.subject));
+    return executor.world.device(step.subject);
   } catch (e) {
     if (e instanceof KernelError) return undefined; // not opened (yet), or its guest is gone
     throw e;
