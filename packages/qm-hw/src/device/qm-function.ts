@@ -549,6 +549,8 @@ export class QmFunction {
     const fromTables = this.dma !== undefined && this.sqcBt !== 0 && this.cqcBt !== 0;
     // both base tables at once (two DMA reads, not two per queue); if either is not wholly readable,
     // queue by queue as far as they can be read
+    // without base tables only on-chip contexts count: none in a range no queue was ever used in
+    if (!fromTables && !this.device.anyQueueIn(base, number)) return at;
     const whole = fromTables && this.readWholeBaseTables(number);
     let i = at;
     for (let qn = 0; qn < number; qn++) {

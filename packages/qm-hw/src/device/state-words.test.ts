@@ -65,6 +65,23 @@ describe('QmStateWords', () => {
     expect(vf.snapshot().transient.onChipQueues).toEqual([0, 1]);
   });
 
+  it('without base tables lists the queues on chip, in a range whose queues were used; a range never used reads no queue', () => {
+    const { clock, mem, vfs } = makeDevice('zip', 2, 4);
+    const [vf0, vf1] = [vfs[0]!, vfs[1]!];
+    startFunction(clock, mem, vf0, VF0, 2);
+    vf0.sqcBt = 0; // the base tables forgotten: only the on-chip contexts of queues 0 and 1 are left
+    const words = new QmStateWords().read(vf0);
+    expect(words.length).toBe(QM_STATE_HEADER_WORDS + 2 * QM_STATE_QUEUE_WORDS);
+    expect(
+      vf0
+        .snapshot()
+        .state.queues.filter((q) => q.sqc !== null || q.cqc !== null)
+        .map((q) => q.qn),
+    ).toEqual([0, 1]);
+    expect(new QmStateWords().read(vf1).length).toBe(QM_STATE_HEADER_WORDS);
+    expect(vf1.snapshot().state.queues.every((q) => q.sqc === null && q.cqc === null)).toBe(true);
+  });
+
   test.prop(
     [
       fc.constantFrom(QM_HW_V2, QM_HW_V3), // V1 has no VFs
