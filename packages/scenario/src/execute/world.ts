@@ -239,20 +239,28 @@ export class ScenarioWorld {
       throw new KernelError('EBUSY', `guests ${[...this.guests.keys()].join(', ')} run`);
     for (const mapping of this.mappings.values()) if (mapping.isMapped) mapping.munmap();
     this.mappings.clear();
-    const devices = [...this.opened.values()];
     for (const vmm of this.vmms.values()) {
-      const keep = new Set([vmm.iommufd.fd, ...devices.filter((d) => d.vmm === vmm).map((d) => d.handle.fd)]);
-      for (const fd of vmm.process.openFds().reverse()) if (!keep.has(fd)) vmm.process.close(fd);
+      const fds = vmm.process.openFds();
+      for (let i = fds.length - 1; i >= 0; i--) {
+        const fd = fds[i]!;
+        if (fd !== vmm.iommufd.fd && !this.isOpenedDevice(vmm, fd)) vmm.process.close(fd);
+      }
     }
     for (const { process, va } of this.userBlocks) process.mm.free(va);
     this.userBlocks.length = 0;
     this.buffers.clear();
     this.ioas.clear();
     this.hwpt.clear();
-    for (const entry of devices) {
+    for (const entry of this.opened.values()) {
       entry.dataFds.clear();
       entry.newestDataFd = undefined;
     }
+  }
+
+  /** Whether `fd` of `vmm`'s process is the fd of a device the steps opened. */
+  private isOpenedDevice(vmm: VmmProcess, fd: number): boolean {
+    for (const entry of this.opened.values()) if (entry.vmm === vmm && entry.handle.fd === fd) return true;
+    return false;
   }
 
   /** The guest named `name` (booted by a `boot` step). */
