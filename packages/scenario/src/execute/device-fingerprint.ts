@@ -7,7 +7,7 @@ import type { DeviceEntry } from './world.js';
  * What {@link deviceSnapshot} holds of one device, kept to be compared: the QM function's state (its
  * registers and ≈ 250 queue contexts) as qm-hw's {@link QmStateWords} — a typed array reused from one
  * reading to the next, no object per queue — and the rest (migration state, data sessions, host window,
- * the VMM process's fds and iommufd objects) as the snapshot's tokens ({@link SnapshotTokens}, the
+ * the VMM process's fds and iommufd objects) as the snapshot's tokens (`SnapshotTokens`, the
  * same writing the snapshot's objects are built from, in an array reused too). Two readings differ
  * exactly where two device snapshots do; taking one changes nothing in the model (no system call).
  *
