@@ -2,10 +2,10 @@
 // cases per second on one core for a small full live-migration case and a uAPI-only case, each beside
 // its baseline measured in the same run, and 1 → 2 worker threads beside the same scaling of a pure
 // JavaScript loop (what the machine gives two threads right now). Interleaved, best of three rounds:
-// the machine is shared. uAPI cases run on the hosts the previous case left (as a campaign runs them),
-// and once more on new hosts each time.
+// the machine is shared. uAPI cases run on the hosts (and the open device) the previous case left, as a
+// campaign runs them, and once more on new hosts each time; and the campaign's own uAPI cases in turn.
 import { Worker } from 'node:worker_threads';
-import { createCasePool, runCase } from '@vfio-sim/campaign';
+import { createCasePool, generateCase, runCase } from '@vfio-sim/campaign';
 import { migrate, Simulation } from '@vfio-sim/vmm';
 
 const small = (accel) => ({
@@ -36,6 +36,14 @@ const REFUSED = [
   { op: 'region', access: 'info', region: 33, offset: 0 },
 ];
 
+/** The first 64 uAPI cases of campaign seed 9 (1–8 requests of every kind, v1 and v2), run in turn. */
+const GENERATED = [];
+for (let i = 0; GENERATED.length < 64; i++) {
+  const c = generateCase(9, i);
+  if (c.kind === 'uapi') GENERATED.push(c);
+}
+let nextGenerated = 0;
+
 /** The same guest migrated with vmm alone: no scenario executor, no judgment. */
 function bareMigration(kind) {
   const sim = new Simulation({ seed: 1 });
@@ -64,6 +72,11 @@ const ONE_CORE = [
   [
     'the same on new hosts each time (reuseHosts: false)',
     () => runCase(uapi(REFUSED), { reuseHosts: false }),
+    400,
+  ],
+  [
+    "generated uAPI cases (seed 9's first 64, in turn)",
+    () => runCase(GENERATED[nextGenerated++ % GENERATED.length]),
     400,
   ],
 ];

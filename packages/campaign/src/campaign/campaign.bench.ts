@@ -36,9 +36,12 @@ describe('one core: a uAPI-only case (an open VF, four refused requests)', () =>
   bench('baseline: the host and the open VF alone', () => {
     runCase(requestsOnly);
   });
-  bench('campaign case (each request judged: fingerprint before and after; hosts kept between cases)', () => {
-    runCase(UAPI);
-  });
+  bench(
+    'campaign case (each request judged: fingerprint before and after; hosts and the open VF kept between cases)',
+    () => {
+      runCase(UAPI);
+    },
+  );
   bench('the same on new hosts each time', () => {
     runCase(UAPI, { reuseHosts: false });
   });

@@ -68,7 +68,8 @@ export function judgeGivenCase(
             detail: `the second run's trace differs ${firstDifference(run.trace, again.trace)}`,
           },
         ];
-      // a uAPI case runs on kept hosts without a trace: its judgment there must be the one on new hosts
+      // a uAPI case runs on kept hosts (and their open device) without a trace: its judgment there must
+      // be the one on new hosts
       const kept = c.kind === 'uapi' ? runCase(c) : undefined;
       if (kept?.reusedHosts === true && judgment(kept) !== judgment(run)) {
         deterministic = false;

@@ -1,5 +1,6 @@
 import { KernelError, MemoryTraceSink } from '@vfio-sim/platform';
 import {
+  type DeviceEntry,
   DeviceFingerprint,
   OBSERVABLE,
   type Observation,
@@ -13,7 +14,14 @@ import { verdictProblems } from '@vfio-sim/vmm';
 import { type CampaignCase, expectsMultipleDevicesBlocker } from '../case/campaign-case.js';
 import { type CaseStep, caseSteps, type ScenarioStep } from '../case/case-steps.js';
 import type { InvariantName, Violation } from './invariants.js';
-import { fingerprintsAsBuilt, keepHosts, takeKeptHosts } from './kept-hosts.js';
+import {
+  fingerprintsAsBuilt,
+  fingerprintsAsOpened,
+  keepHosts,
+  type OpenedWorld,
+  openStepKey,
+  takeKeptHosts,
+} from './kept-hosts.js';
 
 /** What one step did, as far as the judgment and a written scenario need it. */
 export interface StepObservation {
@@ -50,6 +58,11 @@ export interface CaseRun {
   readonly trace: string | undefined;
   /** It ran on hosts a previous case left as they were built (a uAPI case without a trace). */
   readonly reusedHosts: boolean;
+  /**
+   * It ran on the device a previous case opened and left as opened (the world rewound and compared by
+   * fingerprint), its opening step not run again.
+   */
+  readonly reusedDevice: boolean;
 }
 
 /** Options of {@link runCase}. */
@@ -58,7 +71,8 @@ export interface RunCaseOptions {
   readonly trace?: boolean;
   /**
    * A uAPI case may run on the hosts a previous one left, when their fingerprints show them exactly as
-   * built, and leaves its own for the next (default true; never with a trace).
+   * built — or on the device it left open, when the world rewound is exactly as opened — and leaves its
+   * own for the next (default true; never with a trace).
    */
   readonly reuseHosts?: boolean;
 }
@@ -90,15 +104,24 @@ export function runCase(c: CampaignCase, options: RunCaseOptions = {}): CaseRun 
     );
   const sink = options.trace === true ? new MemoryTraceSink() : undefined;
   const reusable = c.kind === 'uapi' && sink === undefined && options.reuseHosts !== false;
-  const kept = reusable ? takeKeptHosts(planned.plan) : undefined;
+  const taken = reusable ? takeKeptHosts(planned.plan) : undefined;
+  // the world of the previous case, its device still open, if it opened it with this case's first step
+  // (else it is not used: its hosts were checked with the device open, not as built)
+  const first = planned.plan.steps[0];
+  let asOpened: OpenedWorld | undefined =
+    taken?.opened !== undefined && first !== undefined && taken.opened.openStep === openStepKey(first)
+      ? taken.opened
+      : undefined;
+  const kept = taken?.opened !== undefined && asOpened === undefined ? undefined : taken;
   let observed: ObservedMigration | undefined;
   const executor = new ScenarioExecutor(planned.plan, {
     ...(sink !== undefined ? { traceSink: sink } : {}),
-    ...(kept !== undefined ? { hosts: kept.hosts } : {}),
+    ...(asOpened !== undefined ? { world: asOpened.world } : kept !== undefined ? { hosts: kept.hosts } : {}),
     onMigrate: (m) => {
       observed = m;
     },
   });
+  const keptOpen = asOpened !== undefined;
   const asBuilt = kept?.asBuilt ?? (reusable ? fingerprintsAsBuilt(executor.world) : undefined);
   let crashed = false;
   const violations: Violation[] = [];
@@ -106,17 +129,23 @@ export function runCase(c: CampaignCase, options: RunCaseOptions = {}): CaseRun 
   const broke = (invariant: InvariantName, step: number, detail: string) =>
     violations.push({ invariant, step, detail });
   let migration: CaseMigration | null = null;
+  FINGERPRINTS.forget();
   for (const [i, step] of planned.plan.steps.entries()) {
     const role = steps[i]?.role;
+    if (i === 0 && keptOpen) {
+      observations.push({ errno: 'ok' }); // opened by the case that left the world as it was opened
+      continue;
+    }
     let seen: Observation;
     let unchanged: true | string | undefined;
     try {
       // a hostile step's own device (and its VMM process) must not change if the step fails; the
       // rest of the world may (a guest's jobs go on while the step lets virtual time pass)
-      const before = role === 'hostile' ? subjectFingerprint(executor, step, BEFORE) : undefined;
+      const before = role === 'hostile' ? FINGERPRINTS.before(executor, step) : undefined;
+      FINGERPRINTS.forget();
       seen = executor.run(step as PlannedStep);
       if (before !== undefined && seen.errno !== 'ok') {
-        const after = subjectFingerprint(executor, step, AFTER);
+        const after = FINGERPRINTS.after(executor, step);
         unchanged = after === undefined ? 'the device: open → gone' : (after.diff(before) ?? true);
       }
     } catch (e) {
@@ -131,6 +160,8 @@ export function runCase(c: CampaignCase, options: RunCaseOptions = {}): CaseRun 
       broke('setup', i, `${step.action} failed: ${seen.message ?? seen.errno}`);
       break;
     }
+    if (i === 0 && reusable && step.action === 'open' && !keptOpen)
+      asOpened = fingerprintsAsOpened(executor.world, step);
     if (
       role === 'hostile' &&
       seen.errno !== 'ok' &&
@@ -151,7 +182,7 @@ export function runCase(c: CampaignCase, options: RunCaseOptions = {}): CaseRun 
     }
   }
   // a crash may have left the model half-way through a call: its hosts are not offered again
-  if (asBuilt !== undefined && !crashed) keepHosts(planned.plan, executor.world, asBuilt);
+  if (asBuilt !== undefined && !crashed) keepHosts(planned.plan, executor.world, asBuilt, asOpened);
   return {
     case: c,
     hosts,
@@ -161,25 +192,53 @@ export function runCase(c: CampaignCase, options: RunCaseOptions = {}): CaseRun 
     violations,
     trace: sink === undefined ? undefined : traceText(sink, observations, violations),
     reusedHosts: kept !== undefined,
+    reusedDevice: keptOpen,
   };
 }
 
-/** The fingerprints a hostile step is judged by, reused from one step (and case) to the next. */
-const BEFORE = new DeviceFingerprint();
-const AFTER = new DeviceFingerprint();
-
 /**
- * The hostile step's device and VMM process read into `into` (scenario's fingerprint of what its
- * `deviceSnapshot` holds); undefined if the step has no device yet.
+ * The fingerprints a hostile step is judged by (scenario's fingerprint of what its `deviceSnapshot`
+ * holds), reused from one step (and case) to the next. A refused step's reading after it is the next
+ * step's reading before, if that one is on the same device: nothing runs between two steps, so the two
+ * readings swap instead of the device being read again.
  */
-function subjectFingerprint(
-  executor: ScenarioExecutor,
-  step: PlannedStep,
-  into: DeviceFingerprint,
-): DeviceFingerprint | undefined {
+class SubjectFingerprints {
+  private readonly readings = [new DeviceFingerprint(), new DeviceFingerprint()];
+  /** Which reading is the one before. */
+  private which = 0;
+  /** The device the other reading holds, as it is now (nothing ran since); or undefined. */
+  private current: DeviceEntry | undefined;
+
+  /** The reading before `step`, or undefined if it has no device (yet). */
+  before(executor: ScenarioExecutor, step: PlannedStep): DeviceFingerprint | undefined {
+    const entry = subject(executor, step);
+    if (entry === undefined) return undefined;
+    if (entry === this.current) this.which = 1 - this.which;
+    else this.readings[this.which]!.take(entry);
+    return this.readings[this.which];
+  }
+
+  /** The reading after `step` (it is then the device as it is, until {@link forget}). */
+  after(executor: ScenarioExecutor, step: PlannedStep): DeviceFingerprint | undefined {
+    const entry = subject(executor, step);
+    if (entry === undefined) return undefined;
+    this.current = entry;
+    return this.readings[1 - this.which]!.take(entry);
+  }
+
+  /** Something may run: no reading is the device as it is any more. */
+  forget(): void {
+    this.current = undefined;
+  }
+}
+
+const FINGERPRINTS = new SubjectFingerprints();
+
+/** The hostile step's device and VMM process; undefined if the step has no device yet. */
+function subject(executor: ScenarioExecutor, step: PlannedStep): DeviceEntry | undefined {
   if (step.subject === undefined) return undefined;
   try {
-    return into.take(executor.world.device(step.subject));
+    return executor.world.device(step.subject);
   } catch (e) {
     if (e instanceof KernelError) return undefined; // not opened (yet), or its guest is gone
     throw e;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ERRNO, errnoName, isErrnoName } from './errno.js';
-import { errnoOf, isKernelError, KernelError, toErrno } from './kernel-error.js';
+import { errnoOf, isKernelError, KernelError, toErrno, withoutKernelErrorStacks } from './kernel-error.js';
 
 describe('errno', () => {
   it('has the Linux numbers for the names the stack uses', () => {
@@ -78,6 +78,45 @@ describe('KernelError', () => {
         throw new TypeError('bug');
       }),
     ).toThrow(TypeError);
+  });
+});
+
+describe('withoutKernelErrorStacks', () => {
+  const frames = (e: Error) =>
+    (e.stack ?? '').split('\n').filter((l) => l.trimStart().startsWith('at ')).length;
+
+  it('makes KernelErrors without stack frames inside, with them outside; errno and message stay', () => {
+    const limit = Error.stackTraceLimit;
+    const outside = new KernelError('EINVAL', 'argsz 4 < 8', { argsz: 4 });
+    const inside = withoutKernelErrorStacks(() => new KernelError('EINVAL', 'argsz 4 < 8', { argsz: 4 }));
+    expect(frames(outside)).toBeGreaterThan(0);
+    expect(frames(inside)).toBe(0);
+    expect(inside.stack).toBe('KernelError: EINVAL: argsz 4 < 8');
+    expect([inside.errno, inside.code, inside.message, inside.context]).toEqual([
+      outside.errno,
+      outside.code,
+      outside.message,
+      outside.context,
+    ]);
+    expect(Error.stackTraceLimit).toBe(limit);
+  });
+
+  it('leaves any other error its stack (a bug of the model), nests, and ends even when fn throws', () => {
+    const limit = Error.stackTraceLimit;
+    const bug = withoutKernelErrorStacks(() => new TypeError('bug'));
+    expect(frames(bug)).toBeGreaterThan(0);
+    const nested = withoutKernelErrorStacks(() => {
+      withoutKernelErrorStacks(() => 0);
+      return new KernelError('EIO', 'after the inner call');
+    });
+    expect(frames(nested)).toBe(0);
+    expect(() =>
+      withoutKernelErrorStacks(() => {
+        throw new KernelError('EBUSY', 'refused');
+      }),
+    ).toThrow('EBUSY: refused');
+    expect(frames(new KernelError('EBUSY', 'after a throw'))).toBeGreaterThan(0);
+    expect(Error.stackTraceLimit).toBe(limit);
   });
 });
 

@@ -1,2 +1,9 @@
 export { ERRNO, type ErrnoName, errnoName, isErrnoName } from './errno.js';
-export { type ErrorContext, errnoOf, isKernelError, KernelError, toErrno } from './kernel-error.js';
+export {
+  type ErrorContext,
+  errnoOf,
+  isKernelError,
+  KernelError,
+  toErrno,
+  withoutKernelErrorStacks,
+} from './kernel-error.js';

@@ -3,6 +3,9 @@ import { ERRNO, type ErrnoName } from './errno.js';
 /** Free-form facts attached to an error (offsets, states, register values) for messages and tests. */
 export type ErrorContext = Readonly<Record<string, unknown>>;
 
+/** Depth of {@link withoutKernelErrorStacks} calls now running. */
+let unstacked = 0;
+
 /**
  * The one error type of the model: a failed kernel operation, i.e. a function that would return
  * `-errno` in C (or an ioctl that fails with `errno` set in userspace).
@@ -24,7 +27,11 @@ export class KernelError extends Error {
   readonly context: ErrorContext | undefined;
 
   constructor(errno: ErrnoName, message: string, context?: ErrorContext) {
+    // inside withoutKernelErrorStacks no frame is captured (V8 captures them as the Error is made)
+    const limit = Error.stackTraceLimit;
+    if (unstacked > 0) Error.stackTraceLimit = 0;
     super(`${errno}: ${message}`);
+    Error.stackTraceLimit = limit;
     this.name = 'KernelError';
     this.errno = errno;
     this.code = ERRNO[errno];
@@ -34,6 +41,24 @@ export class KernelError extends Error {
   /** The value a kernel function would return: `-errno`. */
   get ret(): number {
     return -this.code;
+  }
+}
+
+/**
+ * Run `fn` with every {@link KernelError} made meanwhile captured without a stack trace (its `stack` is
+ * just its name and message), for a caller that turns each refusal into an errno and a message and never
+ * shows where in the model it was thrown — a scenario step, a campaign's hostile request — where the
+ * capture costs more than the refused call itself. Any other error (a bug of the model) keeps its stack;
+ * outside such a call a KernelError keeps its stack too. Calls nest.
+ *
+ * Kernel counterpart: none (userspace sees an errno, never a kernel stack).
+ */
+export function withoutKernelErrorStacks<T>(fn: () => T): T {
+  unstacked++;
+  try {
+    return fn();
+  } finally {
+    unstacked--;
   }
 }
 

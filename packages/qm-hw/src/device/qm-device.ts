@@ -111,6 +111,9 @@ export class QmDevice implements QmFunctionHost {
   readonly pf: QmFunction;
   private vfList: QmFunction[] = [];
   private readonly queues: (QmQueue | undefined)[];
+  /** The queues ever used lie in `[usedFrom, usedTo)` (empty at first). */
+  private usedFrom = Number.POSITIVE_INFINITY;
+  private usedTo = 0;
   private abnormalSource = 0;
   private abnormalMask = QM_ABNORMAL_INT_MASK_VALUE;
   /** The registers of {@link RAS_CFG_REGS}, in that order (stored only). */
@@ -211,8 +214,15 @@ export class QmDevice implements QmFunctionHost {
     if (q === undefined) {
       q = new QmQueue(abs);
       this.queues[abs] = q;
+      this.usedFrom = Math.min(this.usedFrom, abs);
+      this.usedTo = Math.max(this.usedTo, abs + 1);
     }
     return q;
+  }
+
+  /** Whether a queue of `[base, base + number)` was ever used (else {@link existingQueue} is undefined for all). */
+  anyQueueIn(base: number, number: number): boolean {
+    return base < this.usedTo && base + number > this.usedFrom;
   }
 
   /** The queue at `abs` if it was ever used. */

@@ -34,6 +34,8 @@ export interface QmFunctionHost {
   queue(abs: number): QmQueue;
   /** The queue at `abs` if it was ever used. */
   existingQueue(abs: number): QmQueue | undefined;
+  /** Whether a queue of `[base, base + number)` was ever used (a quick way past a range never used). */
+  anyQueueIn(base: number, number: number): boolean;
   /** Read of a PF-only register (0x100000+), reached through the PF's BAR2. */
   pfReadl(offset: number): number;
   /** Write of a PF-only register. */

@@ -1,4 +1,5 @@
 import type { DmaPort, EventTrack, MmioRegion, TimerHandle, Tracer, VirtualClock } from '@vfio-sim/platform';
+import { qmQcDepthV2 } from '../regs/contexts.js';
 import { QM_AXI_BRESP, QM_AXI_RRESP } from '../regs/hw-error.js';
 import { QM_AEQC_DW0, QM_CQC_VFT, QM_EQC_DW0, QM_MB_CMD_SEND_BASE, QM_SQC_VFT } from '../regs/registers.js';
 import {
@@ -6,6 +7,7 @@ import {
   QM_AEQ_EVENT_IRQ_VECTOR,
   QM_CMD_EVENT_IRQ_VECTOR,
   QM_EQ_EVENT_IRQ_VECTOR,
+  QM_HW_V1,
 } from '../regs/versions.js';
 import { QmFaults } from './faults.js';
 import { QmBar2, QmBar4 } from './qm-bars.js';
@@ -43,7 +45,49 @@ const SCRATCH_QC2 = new Uint8Array(32);
 /** A queue the contexts of a base table are loaded into to be read ({@link QmFunction.readQueueWords}). */
 const SCRATCH_QUEUE = new QmQueue(-1);
 /** Both base tables of a function, read whole by {@link QmFunction.readQueueWords} (grown as needed). */
-let TABLES = { sqc: new Uint8Array(0), cqc: new Uint8Array(0) };
+let TABLES = baseTables(0);
+
+/** Room for `bytes` bytes of each base table, as bytes and as the same memory in 32-bit words. */
+function baseTables(bytes: number) {
+  const sqc = new Uint8Array(bytes);
+  const cqc = new Uint8Array(bytes);
+  return { sqc, cqc, sqcWords: new Uint32Array(sqc.buffer), cqcWords: new Uint32Array(cqc.buffer) };
+}
+
+/**
+ * Queue `qn`'s entry of {@link QmStateWords} from the base tables read whole ({@link TABLES}), written at
+ * word `at`: what loading both contexts into a queue and reading them back gives (both contexts present,
+ * not stopped; a head or tail past the depth wrapped, as {@link QmQueue.loadSqc} does), copied without
+ * a queue. @returns the word after the entry
+ */
+function tableQueueWords(words: Uint32Array, bytes: Uint8Array, at: number, qn: number, ver: number): number {
+  words[at] = qn;
+  words[at + 1] = QM_STATE_QUEUE_HAS_SQC | QM_STATE_QUEUE_HAS_CQC;
+  const from = qn * 8;
+  for (let k = 0; k < 8; k++) {
+    words[at + 2 + k] = TABLES.sqcWords[from + k]!;
+    words[at + 10 + k] = TABLES.cqcWords[from + k]!;
+  }
+  wrapHeadTail(bytes, (at + 2) * 4, ver);
+  wrapHeadTail(bytes, (at + 10) * 4, ver);
+  return at + QM_STATE_QUEUE_WORDS;
+}
+
+/** In the SQC or CQC image at `o`: head (bytes 0–1) and tail (2–3) taken modulo the context's depth. */
+function wrapHeadTail(bytes: Uint8Array, o: number, ver: number): void {
+  const depth = ver === QM_HW_V1 ? u16(bytes, o + 16) + 1 : qmQcDepthV2(u16(bytes, o + 12));
+  for (let b = o; b <= o + 2; b += 2) {
+    const v = u16(bytes, b);
+    if (v < depth) continue;
+    bytes[b] = (v % depth) & 0xff;
+    bytes[b + 1] = (v % depth) >>> 8;
+  }
+}
+
+/** The little-endian u16 at `o`. */
+function u16(bytes: Uint8Array, o: number): number {
+  return bytes[o]! | (bytes[o + 1]! << 8);
+}
 
 /**
  * One PCI function of the QM (the PF is function 0, VF i is function i + 1): its BAR2 register file,
@@ -505,18 +549,21 @@ export class QmFunction {
     const fromTables = this.dma !== undefined && this.sqcBt !== 0 && this.cqcBt !== 0;
     // both base tables at once (two DMA reads, not two per queue); if either is not wholly readable,
     // queue by queue as far as they can be read
+    // without base tables only on-chip contexts count: none in a range no queue was ever used in
+    if (!fromTables && !this.device.anyQueueIn(base, number)) return at;
     const whole = fromTables && this.readWholeBaseTables(number);
     let i = at;
     for (let qn = 0; qn < number; qn++) {
       let q = this.device.existingQueue(base + qn);
       if (q === undefined || !(q.hasSqc || q.hasCqc)) {
         if (!fromTables) continue;
+        if (whole) {
+          i = tableQueueWords(words, bytes, i, qn, this.device.version);
+          continue;
+        }
         q = SCRATCH_QUEUE;
         q.reset();
-        if (whole) {
-          q.loadSqc(TABLES.sqc, this.device.version, qn * 32);
-          q.loadCqc(TABLES.cqc, this.device.version, qn * 32);
-        } else this.readBaseTables(qn, q);
+        this.readBaseTables(qn, q);
         if (!(q.hasSqc || q.hasCqc)) continue;
       }
       words[i] = qn;
@@ -536,7 +583,7 @@ export class QmFunction {
   /** Read the first `number` entries of both base tables into {@link TABLES}; false if not wholly readable. */
   private readWholeBaseTables(number: number): boolean {
     const bytes = number * 32;
-    if (TABLES.sqc.length < bytes) TABLES = { sqc: new Uint8Array(bytes), cqc: new Uint8Array(bytes) };
+    if (TABLES.sqc.length < bytes) TABLES = baseTables(bytes);
     try {
       this.dma?.read(this.sqcBt, TABLES.sqc.subarray(0, bytes));
       this.dma?.read(this.cqcBt, TABLES.cqc.subarray(0, bytes));

@@ -1,6 +1,7 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import { QM_PAGE_SIZE } from '../regs/registers.js';
+import { QM_HW_V2, QM_HW_V3 } from '../regs/versions.js';
 import { layout, makeDevice, ringSq, startFunction } from './__fixtures__/qm-setup.js';
 import { bytesToHex } from './bytes-hex.js';
 import type { QmFunction } from './qm-function.js';
@@ -63,6 +64,58 @@ describe('QmStateWords', () => {
     });
     expect(vf.snapshot().transient.onChipQueues).toEqual([0, 1]);
   });
+
+  it('without base tables lists the queues on chip, in a range whose queues were used; a range never used reads no queue', () => {
+    const { clock, mem, vfs } = makeDevice('zip', 2, 4);
+    const [vf0, vf1] = [vfs[0]!, vfs[1]!];
+    startFunction(clock, mem, vf0, VF0, 2);
+    vf0.sqcBt = 0; // the base tables forgotten: only the on-chip contexts of queues 0 and 1 are left
+    const words = new QmStateWords().read(vf0);
+    expect(words.length).toBe(QM_STATE_HEADER_WORDS + 2 * QM_STATE_QUEUE_WORDS);
+    expect(
+      vf0
+        .snapshot()
+        .state.queues.filter((q) => q.sqc !== null || q.cqc !== null)
+        .map((q) => q.qn),
+    ).toEqual([0, 1]);
+    expect(new QmStateWords().read(vf1).length).toBe(QM_STATE_HEADER_WORDS);
+    expect(vf1.snapshot().state.queues.every((q) => q.sqc === null && q.cqc === null)).toBe(true);
+  });
+
+  test.prop(
+    [
+      fc.constantFrom(QM_HW_V2, QM_HW_V3), // V1 has no VFs
+      fc.uint8Array({ minLength: 4 * 64, maxLength: 4 * 64 }),
+      fc.integer({ min: 0, max: 4 }),
+    ],
+    { numRuns: 80 },
+  )(
+    'a queue read from the base tables is the snapshot’s: any bytes, a head or tail past the depth wrapped',
+    (version, tables, onChip) => {
+      const { clock, mem, vfs } = makeDevice('zip', 2, 4, { version });
+      const vf = vfs[0]!;
+      startFunction(clock, mem, vf, VF0, onChip);
+      // every queue's SQC and CQC in the base tables: the ones not on chip are read from there
+      for (let qn = 0; qn < 4; qn++) {
+        mem.write(layout(VF0).sqcBt + qn * 32, tables.subarray(qn * 64, qn * 64 + 32));
+        mem.write(layout(VF0).cqcBt + qn * 32, tables.subarray(qn * 64 + 32, qn * 64 + 64));
+      }
+      const words = new QmStateWords().read(vf);
+      const queues = vf.snapshot().state.queues;
+      expect(words.length).toBe(QM_STATE_HEADER_WORDS + queues.length * QM_STATE_QUEUE_WORDS);
+      const raw = (at: number) => bytesToHex(new Uint8Array(words.words.slice(at, at + 8).buffer));
+      queues.forEach((q, k) => {
+        const entry = QM_STATE_HEADER_WORDS + k * QM_STATE_QUEUE_WORDS;
+        const flags = (q.stopped ? 1 : 0) | (q.sqc !== null ? 2 : 0) | (q.cqc !== null ? 4 : 0);
+        expect([words.words[entry], words.words[entry + 1], raw(entry + 2), raw(entry + 10)]).toEqual([
+          q.qn,
+          flags,
+          q.sqcRaw,
+          q.cqcRaw,
+        ]);
+      });
+    },
+  );
 
   test.prop(
     [

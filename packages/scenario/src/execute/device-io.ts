@@ -45,11 +45,6 @@ export function dataFd(entry: DeviceEntry, name: string | undefined): number {
   return fd;
 }
 
-/** A user buffer of `size` bytes in the device's process (one per call: the model's user heap). */
-export function userBuffer(entry: DeviceEntry, size: number): number {
-  return entry.vmm.process.mm.alloc(Math.max(8, size), 8);
-}
-
 /** The bytes of `parts`, one after the other, in a new array. */
 export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));

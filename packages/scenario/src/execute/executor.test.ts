@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { KernelError } from '@vfio-sim/platform';
+import { describe, expect, it, vi } from 'vitest';
 import { loadScenario } from '../run/load-scenario.js';
 import { ScenarioExecutor } from './executor.js';
 
@@ -27,6 +28,33 @@ describe('ScenarioExecutor', () => {
     expect(ex.run(plan.steps[1]!).got.unchanged).toBe(true);
     expect(ex.run(plan.steps[2]!).got.unchanged).toMatch(/^a 0000:75:00\.1 v2State: 2 → 1$/);
     expect(ex.run(plan.steps[3]!).got.unchanged).toBe(true);
+  });
+
+  it('a refusal is made without a stack trace (only its errno and message are observed); a bug of the model propagates with its stack', () => {
+    const { plan, ex } = executor('  - open: null\n  - get-state: vf\n');
+    ex.run(plan.steps[0]!);
+    const frames = (e: Error) =>
+      (e.stack ?? '').split('\n').filter((l) => l.trimStart().startsWith('at ')).length;
+    let refusal: KernelError | undefined;
+    const device = vi.spyOn(ex.world, 'device').mockImplementation(() => {
+      refusal = new KernelError('EBADF', 'refused on purpose');
+      throw refusal;
+    });
+    expect(ex.run(plan.steps[1]!)).toMatchObject({ errno: 'EBADF', message: 'EBADF: refused on purpose' });
+    expect(refusal?.stack).toBe('KernelError: EBADF: refused on purpose');
+    device.mockImplementation(() => {
+      throw new TypeError('a bug of the model');
+    });
+    let bug: unknown;
+    try {
+      ex.run(plan.steps[1]!);
+    } catch (e) {
+      bug = e;
+    }
+    expect(bug).toBeInstanceOf(TypeError);
+    expect(frames(bug as Error)).toBeGreaterThan(0);
+    device.mockRestore();
+    expect(frames(new KernelError('EBADF', 'outside a step'))).toBeGreaterThan(0);
   });
 
   it('a call on a closed device fd is EBADF', () => {

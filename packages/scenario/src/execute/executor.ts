@@ -1,4 +1,4 @@
-import { KernelError, Tracer, type TraceSink } from '@vfio-sim/platform';
+import { KernelError, Tracer, type TraceSink, withoutKernelErrorStacks } from '@vfio-sim/platform';
 import type { Action, Plan, PlannedStep, StepArgs } from '../plan/plan.js';
 import type { Got, Observation, StepRunner } from './observation.js';
 import { snapshot, snapshotDiff } from './snapshot.js';
@@ -25,8 +25,8 @@ const RUNNERS: { readonly [A in Action]: StepRunner<A> } = {
  * read after it (the device's v2 / v1 state) or compared around it (`unchanged`: a snapshot before and
  * after). It judges nothing: {@link compareStep} does.
  *
- * A step whose call fails with a KernelError is observed with that errno; any other exception is a bug
- * in the model and propagates.
+ * A step whose call fails with a KernelError is observed with that errno (made without a stack trace:
+ * `withoutKernelErrorStacks`); any other exception is a bug in the model and propagates with its stack.
  */
 export class ScenarioExecutor {
   readonly world: ScenarioWorld;
@@ -36,7 +36,9 @@ export class ScenarioExecutor {
    * @param options.traceSink where the model's trace events go; `onMigrate` is told of every migration
    *   a `migrate` step runs (vmm's whole report, the guest and the hosts), e.g. to judge more than the
    *   step's expectation does; `hosts` a released world's simulation and hosts to run on
-   *   ({@link ScenarioWorld.release}).
+   *   ({@link ScenarioWorld.release}); `world` a world another executor ran (rewound:
+   *   {@link ScenarioWorld.rewind}) to go on in, its devices still open — the plan's hosts, no trace.
+   * @throws KernelError EINVAL for a world or hosts that are not the plan's, or with a trace sink
    */
   constructor(
     plan: Pick<Plan, 'seed' | 'hosts' | 'name'>,
@@ -44,9 +46,23 @@ export class ScenarioExecutor {
       readonly traceSink?: TraceSink;
       readonly onMigrate?: (m: ObservedMigration) => void;
       readonly hosts?: ScenarioHosts;
+      readonly world?: ScenarioWorld;
     } = {},
   ) {
-    this.world = new ScenarioWorld(plan.seed, plan.hosts, options.traceSink, options.hosts);
+    const { world } = options;
+    if (world !== undefined) {
+      if (
+        options.traceSink !== undefined ||
+        options.hosts !== undefined ||
+        plan.hosts.length !== world.hosts.size ||
+        plan.hosts.some((h) => !world.hosts.has(h.name))
+      )
+        throw new KernelError(
+          'EINVAL',
+          `a world of hosts ${[...world.hosts.keys()].join(', ')} is not the plan's (${plan.hosts.map((h) => h.name).join(', ')}), or it came with hosts or a trace`,
+        );
+    }
+    this.world = world ?? new ScenarioWorld(plan.seed, plan.hosts, options.traceSink, options.hosts);
     this.world.migrationObserver = options.onMigrate;
     this.tracer =
       options.traceSink !== undefined
@@ -68,7 +84,10 @@ export class ScenarioExecutor {
     let errno: Observation['errno'] = 'ok';
     let message: string | undefined;
     try {
-      (RUNNERS[step.action] as StepRunner<Action>)(this.world, step.args as StepArgs[Action], got);
+      // a refusal is observed as its errno and message, never its stack: none is captured
+      withoutKernelErrorStacks(() =>
+        (RUNNERS[step.action] as StepRunner<Action>)(this.world, step.args as StepArgs[Action], got),
+      );
     } catch (e) {
       if (!(e instanceof KernelError)) throw e;
       errno = e.errno;

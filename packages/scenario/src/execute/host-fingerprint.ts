@@ -2,6 +2,7 @@ import { HisiAccVfCoreDevice } from '@vfio-sim/hisi-acc-vfio-pci';
 import { QmStateWords } from '@vfio-sim/qm-hw';
 import type { Host } from '@vfio-sim/vmm';
 import { snapshotDiff } from './snapshot.js';
+import { SnapshotTokens } from './snapshot-tokens.js';
 
 /**
  * What a host holds that a scenario's uAPI steps can change, kept to be compared: for the PF and every
@@ -15,39 +16,41 @@ import { snapshotDiff } from './snapshot.js';
  */
 export class HostFingerprint {
   private readonly functions: QmStateWords[] = [];
-  private rest: Record<string, unknown> = {};
+  /** The rest, as the tokens of `{ globals, pendingEvents, vfs: [...] }`. */
+  private readonly rest = new SnapshotTokens();
 
   /** Read `host` into this fingerprint (its word buffers are reused). */
   take(host: Host): this {
-    const fns = [host.device.pf, ...host.device.vfs];
-    while (this.functions.length < fns.length) this.functions.push(new QmStateWords());
-    this.functions.length = fns.length;
-    fns.forEach((fn, i) => {
-      this.functions[i]!.read(fn);
-    });
-    this.rest = {
-      globals: host.device.snapshotGlobals(),
-      pendingEvents: host.clock.pending,
-      vfs: host.vfs.map((pdev) => {
-        const hisi = pdev.drvdata instanceof HisiAccVfCoreDevice ? pdev.drvdata : undefined;
-        return {
-          name: pdev.name,
-          driver: pdev.driver?.name ?? null,
-          v2State: hisi?.migState,
-          v1State: hisi?.migRegionV1?.state,
-          saving: hisi?.savingMigf !== undefined,
-          resuming: hisi?.resumingMigf !== undefined,
-          hostWindowMapped: hisi?.window.isMapped,
-        };
-      }),
-    };
+    const { pf, vfs } = host.device;
+    while (this.functions.length < vfs.length + 1) this.functions.push(new QmStateWords());
+    this.functions.length = vfs.length + 1;
+    this.functions[0]!.read(pf);
+    for (let i = 0; i < vfs.length; i++) this.functions[i + 1]!.read(vfs[i]!);
+    const rest = this.rest.clear().object().key('globals').value(host.device.snapshotGlobals());
+    rest.field('pendingEvents', host.clock.pending).key('vfs').array();
+    for (const pdev of host.vfs) {
+      const hisi = pdev.drvdata instanceof HisiAccVfCoreDevice ? pdev.drvdata : undefined;
+      rest
+        .object()
+        .field('name', pdev.name)
+        .field('driver', pdev.driver?.name ?? null)
+        .field('v2State', hisi?.migState)
+        .field('v1State', hisi?.migRegionV1?.state)
+        .field('saving', hisi?.savingMigf !== undefined)
+        .field('resuming', hisi?.resumingMigf !== undefined)
+        .field('hostWindowMapped', hisi?.window.isMapped)
+        .end();
+    }
+    rest.end().end();
     return this;
   }
 
   /** The first difference from `before` (this being after), as `where: before → after`, or undefined. */
   diff(before: HostFingerprint): string | undefined {
-    const rest = snapshotDiff(before.rest, this.rest);
-    if (rest !== undefined) return rest;
+    if (!this.rest.equals(before.rest)) {
+      const rest = snapshotDiff(before.rest.toValue(), this.rest.toValue());
+      if (rest !== undefined) return rest;
+    }
     if (before.functions.length !== this.functions.length)
       return `functions: ${before.functions.length} → ${this.functions.length}`;
     for (const [i, words] of this.functions.entries()) {

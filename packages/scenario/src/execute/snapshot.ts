@@ -1,7 +1,8 @@
 import { HisiAccVfCoreDevice } from '@vfio-sim/hisi-acc-vfio-pci';
-import type { HwptPaging, Ioas, IommufdCtx } from '@vfio-sim/iommufd';
+import type { IommufdCtx } from '@vfio-sim/iommufd';
 import { VfioMigrationFile } from '@vfio-sim/migration-v2';
-import type { Process } from '@vfio-sim/platform';
+import { KernelError, type Process } from '@vfio-sim/platform';
+import { SnapshotTokens } from './snapshot-tokens.js';
 import type { DeviceEntry, ScenarioWorld, VmmProcess } from './world.js';
 
 /**
@@ -14,7 +15,7 @@ export function snapshot(world: ScenarioWorld): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const entry of world.allDevices()) out[`${entry.host.name} ${entry.pciName}`] = deviceState(entry);
   for (const vmm of new Set([...world.allVmms(), ...world.allDevices().map((d) => d.vmm)]))
-    out[vmm.process.name] = processState(vmm);
+    out[vmm.process.name] = writeProcessState(vmm, SCRATCH.clear()).toValue();
   return out;
 }
 
@@ -26,75 +27,103 @@ export function snapshot(world: ScenarioWorld): Record<string, unknown> {
 export function deviceSnapshot(entry: DeviceEntry): Record<string, unknown> {
   return {
     [`${entry.host.name} ${entry.pciName}`]: deviceState(entry),
-    [entry.vmm.process.name]: processState(entry.vmm),
+    [entry.vmm.process.name]: writeProcessState(entry.vmm, SCRATCH.clear()).toValue(),
   };
 }
 
 /**
- * {@link deviceSnapshot} without the QM function's hardware state (for {@link DeviceFingerprint}, which
- * keeps that part as words).
+ * {@link deviceSnapshot} without the QM function's hardware state, written into `out` as tokens (for
+ * {@link DeviceFingerprint}, which keeps that part as words): `out.toValue()` is the object.
  */
-export function deviceSnapshotWithoutHardware(entry: DeviceEntry): Record<string, unknown> {
-  return {
-    [`${entry.host.name} ${entry.pciName}`]: deviceState(entry, false),
-    [entry.vmm.process.name]: processState(entry.vmm),
-  };
+export function writeDeviceSnapshotWithoutHardware(entry: DeviceEntry, out: SnapshotTokens): SnapshotTokens {
+  out.object().key(`${entry.host.name} ${entry.pciName}`);
+  writeDeviceState(entry, out);
+  out.key(entry.vmm.process.name);
+  return writeProcessState(entry.vmm, out).end();
 }
 
-function deviceState(entry: DeviceEntry, hardware = true): unknown {
-  const vdev = entry.host.pci.get(entry.pciName).drvdata;
-  const hisi = vdev instanceof HisiAccVfCoreDevice ? vdev : undefined;
-  const device = {
-    open: entry.handle.process.openFds().includes(entry.handle.fd),
-    v2State: hisi?.migState,
-    v1State: hisi?.migRegionV1?.state,
-    savingSession: hisi?.savingMigf !== undefined ? migrationFile(hisi.savingMigf) : null,
-    resumingSession: hisi?.resumingMigf !== undefined ? migrationFile(hisi.resumingMigf) : null,
-    hostWindowMapped: hisi?.window.isMapped,
-  };
-  if (!hardware) return device;
+/** The tokens the object forms above are built from (reused). */
+const SCRATCH = new SnapshotTokens();
+
+function deviceState(entry: DeviceEntry): Record<string, unknown> {
+  const device = writeDeviceState(entry, SCRATCH.clear()).toValue() as Record<string, unknown>;
   const qm = entry.host.qmFunction(entry.pciName).snapshot();
   return { ...device, paused: qm.transient.paused, hardware: qm.state };
 }
 
-function migrationFile(f: VfioMigrationFile): unknown {
-  return { position: f.position, length: f.totalLength, disabled: f.disabled };
+function writeDeviceState(entry: DeviceEntry, out: SnapshotTokens): SnapshotTokens {
+  const vdev = entry.host.pci.get(entry.pciName).drvdata;
+  const hisi = vdev instanceof HisiAccVfCoreDevice ? vdev : undefined;
+  out
+    .object()
+    .field('open', isOpen(entry.handle.process, entry.handle.fd))
+    .field('v2State', hisi?.migState)
+    .field('v1State', hisi?.migRegionV1?.state)
+    .key('savingSession');
+  writeMigrationFile(hisi?.savingMigf, out).key('resumingSession');
+  writeMigrationFile(hisi?.resumingMigf, out).field('hostWindowMapped', hisi?.window.isMapped);
+  return out.end();
 }
 
-function processState(vmm: VmmProcess): unknown {
-  return { fds: fdTable(vmm.process), iommufd: iommufdState(vmm.ctx) };
+/** Whether `fd` is open in `process`. */
+function isOpen(process: Process, fd: number): boolean {
+  try {
+    process.file(fd);
+    return true;
+  } catch (e) {
+    if (e instanceof KernelError) return false;
+    throw e;
+  }
 }
 
-function fdTable(process: Process): unknown {
-  return process.openFds().map((fd) => {
+/** A data session's position, length and whether it is disabled; null for none. */
+function writeMigrationFile(f: VfioMigrationFile | undefined, out: SnapshotTokens): SnapshotTokens {
+  if (f === undefined) return out.leaf(null);
+  return out
+    .object()
+    .field('position', f.position)
+    .field('length', f.totalLength)
+    .field('disabled', f.disabled)
+    .end();
+}
+
+function writeProcessState(vmm: VmmProcess, out: SnapshotTokens): SnapshotTokens {
+  out.object().key('fds');
+  writeFdTable(vmm.process, out).key('iommufd');
+  return writeIommufdState(vmm.ctx, out).end();
+}
+
+function writeFdTable(process: Process, out: SnapshotTokens): SnapshotTokens {
+  out.array();
+  for (const fd of process.openFds()) {
     const file = process.file(fd);
     const data = file.privateData;
-    return {
-      fd,
-      file: file.name,
-      ...(data instanceof VfioMigrationFile ? { data: migrationFile(data) } : {}),
-    };
-  });
+    out.object().field('fd', fd).field('file', file.name);
+    if (data instanceof VfioMigrationFile) writeMigrationFile(data, out.key('data'));
+    out.end();
+  }
+  return out.end();
 }
 
-function iommufdState(ctx: IommufdCtx): unknown {
-  return ctx.objectIds().map(({ id, type }) => {
-    if (type === 'ioas') return { id, type, mappings: ioasMappings(ctx.ioas(id)) };
-    if (type === 'hwpt_paging') return { id, type, ...hwptState(ctx.hwpt(id)) };
-    return { id, type };
-  });
-}
-
-function ioasMappings(ioas: Ioas): unknown {
-  return ioas.mappings.map((a) => ({ iova: a.iova, length: a.length, prot: a.prot }));
-}
-
-function hwptState(hwpt: HwptPaging): Record<string, unknown> {
-  return {
-    ioas: hwpt.ioasId,
-    dirtyTracking: hwpt.domain.dirtyTrackingEnabled,
-    devices: hwpt.domain.devices.size,
-  };
+function writeIommufdState(ctx: IommufdCtx, out: SnapshotTokens): SnapshotTokens {
+  out.array();
+  for (const { id, type } of ctx.objectIds()) {
+    out.object().field('id', id).field('type', type);
+    if (type === 'ioas') {
+      out.key('mappings').array();
+      for (const a of ctx.ioas(id).mappings)
+        out.object().field('iova', a.iova).field('length', a.length).key('prot').value(a.prot).end();
+      out.end();
+    } else if (type === 'hwpt_paging') {
+      const hwpt = ctx.hwpt(id);
+      out
+        .field('ioas', hwpt.ioasId)
+        .field('dirtyTracking', hwpt.domain.dirtyTrackingEnabled)
+        .field('devices', hwpt.domain.devices.size);
+    }
+    out.end();
+  }
+  return out.end();
 }
 
 /**

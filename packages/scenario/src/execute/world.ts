@@ -77,6 +77,8 @@ export class ScenarioWorld {
   private readonly guestEntries = new Map<string, DeviceEntry>();
   private readonly vmms = new Map<string, VmmProcess>();
   private readonly ramOf = new Map<string, number>();
+  /** User heap blocks the steps allocated (a VMM's argument buffers), freed by {@link rewind}. */
+  private readonly userBlocks: { readonly process: Process; readonly va: number }[] = [];
   /** Told of every migration a `migrate` step runs (before it is judged). */
   migrationObserver: ((m: ObservedMigration) => void) | undefined = undefined;
 
@@ -209,6 +211,56 @@ export class ScenarioWorld {
     this.vmms.clear();
     this.opened.clear();
     return { sim: this.sim, hosts: this.hosts };
+  }
+
+  /**
+   * A user buffer of `size` bytes (at least 8) in `vmm`'s process, for a step's system call (one per call,
+   * as a VMM's stack or heap buffer; kept until {@link rewind}).
+   */
+  userBuffer(vmm: VmmProcess, size: number): number {
+    const va = vmm.process.mm.alloc(Math.max(8, size), 8);
+    this.userBlocks.push({ process: vmm.process, va });
+    return va;
+  }
+
+  /**
+   * Undo what the steps left in the scenario's own VMM processes, keeping the hosts, the processes and
+   * the devices opened: unmap the steps' mappings, close every fd but the opened devices' and
+   * `/dev/iommu` (data fds, in reverse order), free the steps' user buffers, and forget the names of
+   * buffers, mappings, IOAS / HWPT and data fds. What it cannot undo — a device's migration state, the
+   * hardware, iommufd objects, a device fd a step closed — a caller compares by fingerprint
+   * (`DeviceFingerprint`, `HostFingerprint`): a campaign runs its next uAPI case on the device still open
+   * only if everything is as it was opened. Kernel counterpart: a VMM's `munmap`, `close` and `free`
+   * calls between two sessions on the same device fd.
+   * @throws KernelError EBUSY while a guest runs (its VM holds devices of the hosts)
+   */
+  rewind(): void {
+    if (this.guests.size > 0)
+      throw new KernelError('EBUSY', `guests ${[...this.guests.keys()].join(', ')} run`);
+    for (const mapping of this.mappings.values()) if (mapping.isMapped) mapping.munmap();
+    this.mappings.clear();
+    for (const vmm of this.vmms.values()) {
+      const fds = vmm.process.openFds();
+      for (let i = fds.length - 1; i >= 0; i--) {
+        const fd = fds[i]!;
+        if (fd !== vmm.iommufd.fd && !this.isOpenedDevice(vmm, fd)) vmm.process.close(fd);
+      }
+    }
+    for (const { process, va } of this.userBlocks) process.mm.free(va);
+    this.userBlocks.length = 0;
+    this.buffers.clear();
+    this.ioas.clear();
+    this.hwpt.clear();
+    for (const entry of this.opened.values()) {
+      entry.dataFds.clear();
+      entry.newestDataFd = undefined;
+    }
+  }
+
+  /** Whether `fd` of `vmm`'s process is the fd of a device the steps opened. */
+  private isOpenedDevice(vmm: VmmProcess, fd: number): boolean {
+    for (const entry of this.opened.values()) if (entry.vmm === vmm && entry.handle.fd === fd) return true;
+    return false;
   }
 
   /** The guest named `name` (booted by a `boot` step). */

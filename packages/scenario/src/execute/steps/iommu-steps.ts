@@ -86,7 +86,7 @@ export const IOMMU_STEPS: StepRunners<
   'get-dirty-bitmap'(world, args, got) {
     const { vmm, id } = object(world, 'hwpt', args.hwpt);
     const size = bitmapBytes(args.length, args.pageSize);
-    const va = vmm.process.mm.alloc(Math.max(8, size), 8);
+    const va = world.userBuffer(vmm, size);
     vmm.process.mm.copyToUser(va, new Uint8Array(size));
     const flags = args.noClear ? IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR : 0;
     vmm.iommufd.getDirtyBitmap(id, args.iova, args.length, args.pageSize, va, flags);

@@ -1,6 +1,6 @@
 import { VFIO_MIG_GET_PRECOPY_INFO, vfio_precopy_info } from '@vfio-sim/migration-v2';
 import type { Corruption } from '../../plan/plan.js';
-import { appendBuffer, concatBytes, dataFd, userBuffer } from '../device-io.js';
+import { appendBuffer, concatBytes, dataFd } from '../device-io.js';
 import type { StepRunners } from '../observation.js';
 
 /**
@@ -31,7 +31,7 @@ export const V2_STEPS: StepRunners<
     const fd = dataFd(entry, args.fd);
     const { process } = entry.vmm;
     const size = args.count === 'eof' ? args.chunk : args.count;
-    const buf = userBuffer(entry, size);
+    const buf = world.userBuffer(entry.vmm, size);
     const parts: Uint8Array[] = [];
     const record = () => {
       const bytes = concatBytes(parts);
@@ -59,7 +59,7 @@ export const V2_STEPS: StepRunners<
       args.corrupt,
     );
     const { process } = entry.vmm;
-    const buf = userBuffer(entry, bytes.length);
+    const buf = world.userBuffer(entry.vmm, bytes.length);
     process.mm.copyToUser(buf, bytes);
     const chunk = args.chunk ?? Math.max(1, bytes.length);
     got.bytes = 0;
@@ -79,7 +79,7 @@ export const V2_STEPS: StepRunners<
     const entry = world.device(args.device);
     const fd = dataFd(entry, args.fd);
     const { process } = entry.vmm;
-    const va = userBuffer(entry, vfio_precopy_info.size);
+    const va = world.userBuffer(entry.vmm, vfio_precopy_info.size);
     process.mm.copyToUser(
       va,
       vfio_precopy_info.encode({
